@@ -1,0 +1,59 @@
+# Everything the project needs is installed from here; nothing is assumed on the machine
+# beyond Python 3.11, npm and (for the browser tests) root access to apt-get.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: setup run test lint typecheck pytest test-pg messages bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium and a CJK font for the browser tests, gettext for the translations.
+.stamp-system:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/msgfmt ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
+	fi
+	touch $@
+
+messages: $(VENV)/.installed .stamp-system
+	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
+
+setup: $(VENV)/.installed node_modules/.installed .stamp-system messages
+
+run: setup
+	$(PY) manage.py migrate -v0
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT) (logins in README.md)"
+	$(PY) manage.py run_jobs & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy .
+
+pytest: setup
+	$(PY) -m pytest -q
+
+test: lint typecheck pytest
+
+# The suite against PostgreSQL; pytest-django creates and drops its own test database.
+test-pg: setup
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiebang} $(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .stamp-system db.sqlite3 media

@@ -1,0 +1,94 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Division, Organisation, RegionGroup
+
+
+class Role(models.TextChoices):
+    """What a user does in the process; each role has one kind of scope."""
+
+    NATIONAL = "national", _("national coordinator")
+    LOCALITY = "locality", _("locality coordinator")
+    CITY = "city", _("city / county coordinator")
+    IMPLEMENTER = "implementer", _("implementer")
+    EXPERT = "expert", _("expert")
+    EVALUATOR = "evaluator", _("evaluator")
+    INNOVATION_BODY = "innovation_body", _("innovation body")
+    PUBLIC = "public", _("public reader")
+
+
+class User(AbstractUser):
+    """A person with one role, scoped to a division, a region group or an organisation."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.PUBLIC)
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    region_group = models.ForeignKey(
+        RegionGroup,
+        verbose_name=_("region group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # A locality coordinator speaks for a division or a group, never for nothing.
+            models.CheckConstraint(
+                condition=~Q(role="locality")
+                | Q(division__isnull=False)
+                | Q(region_group__isnull=False),
+                name="locality_user_has_scope",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="city") | Q(division__isnull=False),
+                name="city_user_has_division",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["implementer", "innovation_body", "evaluator"])
+                | Q(organisation__isnull=False),
+                name="organisation_user_has_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def scope_label(self) -> str:
+        scope = self.division or self.region_group or self.organisation
+        return str(scope) if scope else ""
+
+
+class FailedLogin(models.Model):
+    """A failed login attempt, kept to throttle password guessing."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,181 @@
+"""A realistic demo: real divisions, regions and zones; one user per role; two cycles whose
+proposals take their titles from measures the State Council actually promoted
+(data/batches.csv). Which province proposed what, and every text beyond the title, is demo
+content and says so: the sources do not tell who proposed these measures.
+"""
+
+import csv
+import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from proposals.models import Cycle, Proposal, ReformField, Suggestion
+from proposals.reference import load_fields
+from proposals.services import proposals as proposal_services
+from proposals.services.cycles import cycle_open
+from proposals.services.suggestions import suggestion_submit
+from regions.models import Division, Organisation, RegionGroup
+from regions.reference import load_divisions, load_groups
+
+DEMO_PASSWORD = "jiebang-demo-2026"  # noqa: S105 (demo logins are printed in the README)
+
+# (username, display name, role, division code, organisation key)
+USERS = [
+    ("national", "国家协调员", Role.NATIONAL, "", ""),
+    ("sichuan", "四川省协调员", Role.LOCALITY, "510000", ""),
+    ("guangdong", "广东省协调员", Role.LOCALITY, "440000", ""),
+    ("anhui", "安徽省协调员", Role.LOCALITY, "340000", ""),
+    ("hubei", "湖北省协调员", Role.LOCALITY, "420000", ""),
+    ("shaanxi", "陕西省协调员", Role.LOCALITY, "610000", ""),
+    ("chengdu", "成都市协调员", Role.CITY, "510100", ""),
+    ("implementer", "实施单位联系人", Role.IMPLEMENTER, "", "scdrc"),
+    ("expert", "评审专家", Role.EXPERT, "", ""),
+    ("evaluator", "第三方评估员", Role.EVALUATOR, "", "evaluator"),
+    ("innovator", "创新主体联系人", Role.INNOVATION_BODY, "", "scu"),
+    ("public", "公众读者", Role.PUBLIC, "", ""),
+]
+
+# Real public bodies; the two marked 演示 are made up for the demo.
+ORGANISATIONS = {
+    "scdrc": ("四川省发展和改革委员会", Organisation.Kind.GOVERNMENT, "510000"),
+    "scst": ("四川省科学技术厅", Organisation.Kind.GOVERNMENT, "510000"),
+    "scu": ("四川大学", Organisation.Kind.UNIVERSITY, "510107"),
+    "gddrc": ("广东省发展和改革委员会", Organisation.Kind.GOVERNMENT, "440000"),
+    "enterprise": ("成都示例科技有限公司（演示）", Organisation.Kind.ENTERPRISE, "510100"),
+    "evaluator": ("示例评估咨询中心（演示）", Organisation.Kind.EVALUATOR, "110000"),
+}
+
+# Province, cycle year, state for each demo proposal, in the order of the verified titles.
+PLAN = [
+    ("510000", 2027, "submitted"),
+    ("510000", 2027, "submitted"),
+    ("510000", 2027, "submitted"),
+    ("440000", 2027, "submitted"),
+    ("440000", 2027, "submitted"),
+    ("440000", 2027, "submitted"),
+    ("440000", 2027, "returned"),
+    ("340000", 2027, "draft"),
+    ("340000", 2027, "draft"),
+    ("420000", 2027, "submitted"),
+    ("420000", 2027, "submitted"),
+    ("420000", 2027, "submitted"),
+    ("420000", 2027, "submitted"),
+    ("610000", 2027, "draft"),
+    ("510000", 2026, "submitted"),
+    ("510000", 2026, "submitted"),
+    ("510000", 2026, "submitted"),
+    ("440000", 2026, "submitted"),
+    ("440000", 2026, "submitted"),
+    ("440000", 2026, "submitted"),
+]
+
+
+def _titles() -> list[tuple[str, str]]:
+    path = Path(settings.BASE_DIR) / "data" / "batches.csv"
+    with open(path, encoding="utf-8") as f:
+        return [
+            (row["title"], row["category"])
+            for row in csv.DictReader(f)
+            if row["title_status"] == "verified"
+        ]
+
+
+def _texts(title: str) -> dict[str, object]:
+    mark = "（演示数据）"
+    return {
+        "problem": f"{mark}围绕“{title}”，本地在实践中遇到制度性障碍，需要通过改革破解。",
+        "content": f"{mark}在本地区探索“{title}”，明确牵头部门、配套政策和推进步骤。",
+        "implementing_bodies": f"{mark}省发展改革委、省科技厅会同有关部门和市（州）政府",
+        "expected_results": f"{mark}形成可复制推广的制度经验。",
+        "targets": f"{mark}一年内出台配套办法1项；覆盖企业不少于100家。",
+        "timetable": f"{mark}第一季度制定方案；第二、三季度组织实施；第四季度总结评估。",
+        "risks": f"{mark}探索中出现的失误按容错纠错机制处理。",
+        "contact_name": "联系人（演示）",
+        "contact_phone": "028-00000000",
+    }
+
+
+def _users() -> dict[str, User]:
+    orgs = {
+        key: Organisation.objects.get_or_create(
+            name=name, division=Division.objects.get(code=code), defaults={"kind": kind}
+        )[0]
+        for key, (name, kind, code) in ORGANISATIONS.items()
+    }
+    users = {}
+    for username, name, role, code, org in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, first_name=name, role=role)
+            user.division = Division.objects.get(code=code) if code else None
+            user.organisation = orgs.get(org)
+            user.is_staff = user.is_superuser = role == Role.NATIONAL
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        users[username] = user
+    return users
+
+
+def _cycles(national: User) -> dict[int, Cycle]:
+    cycles = {}
+    for year in (2026, 2027):
+        cycle = Cycle.objects.filter(year=year).first() or cycle_open(
+            by=national,
+            year=year,
+            title=f"{year}年度全面创新改革举措建议征集",
+            deadline=datetime.date(year, 4, 30),
+        )
+        cycles[year] = cycle
+    return cycles
+
+
+def _proposals(users: dict[str, User], cycles: dict[int, Cycle]) -> None:
+    fields = {f.name: f for f in ReformField.objects.all()}
+    coordinators = {
+        u.division.code: u for u in users.values() if u.role == Role.LOCALITY and u.division
+    }
+    for (code, year, state), (title, category) in zip(PLAN, _titles(), strict=False):
+        by = coordinators[code]
+        data = {
+            "title": title,
+            "field": fields.get(category) or next(iter(fields.values())),
+            **_texts(title),
+        }
+        proposal = proposal_services.proposal_create(by=by, cycle=cycles[year], data=data)
+        if state in ("submitted", "returned"):
+            # The demo bypasses the deadline and range checks of submission on purpose: the
+            # 2026 cycle is past, and provinces are shown part-way through.
+            proposal.state, proposal.submitted_at = Proposal.State.SUBMITTED, timezone.now()
+            proposal.save(update_fields=["state", "submitted_at"])
+        if state == "returned":
+            proposal_services.proposal_return(
+                proposal=proposal, by=users["national"], reason="（演示）请补充可量化的考核指标。"
+            )
+    cycles[2026].is_open = False
+    cycles[2026].save(update_fields=["is_open"])
+
+
+@transaction.atomic
+def build_demo() -> bool:
+    """Load reference data and the demo once; False if the demo was already there."""
+    load_divisions()
+    load_groups()
+    load_fields()
+    if Cycle.objects.exists():
+        return False
+    users = _users()
+    cycles = _cycles(users["national"])
+    _proposals(users, cycles)
+    suggestion_submit(
+        by=users["innovator"],
+        cycle=cycles[2027],
+        title="高校科研仪器设备开放共享的收费与激励机制（演示）",
+        content="（演示数据）建议明确高校大型仪器对外开放的收费标准和收益分配，提升使用率。",
+    )
+    assert RegionGroup.objects.count() == 31
+    assert Suggestion.objects.count() == 1
+    return True

@@ -1,0 +1,17 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from demo.builder import DEMO_PASSWORD, USERS, build_demo
+
+
+class Command(BaseCommand):
+    help = "Load reference data and the demo (users, cycles, proposals); safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if build_demo():
+            self.stdout.write(f"Demo loaded. Logins (password {DEMO_PASSWORD}):")
+            for username, _name, role, *_rest in USERS:
+                self.stdout.write(f"  {username:<12} {role.label}")
+        else:
+            self.stdout.write("Demo already present.")

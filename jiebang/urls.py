@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jiebang import views
+
+# Uploaded files are never served as static media: every download goes through a view that
+# checks the user's right to the object.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("proposals.urls")),
+]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("<int:pk>/", views.job_detail, name="job_detail"),
+    path("<int:pk>/status/", views.job_status, name="job_status"),
+    path("<int:pk>/download/", views.job_download, name="job_download"),
+]

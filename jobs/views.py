@@ -1,0 +1,34 @@
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from jobs.selectors import job_get_for_user
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = job_get_for_user(request.user, pk)
+    return render(request, "jobs/job_detail.html", {"job": job})
+
+
+@login_required
+def job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = job_get_for_user(request.user, pk)
+    return JsonResponse(
+        {
+            "state": job.state,
+            "state_label": job.get_state_display(),
+            "progress": job.progress,
+            "total": job.total,
+            "percent": job.percent,
+            "finished": job.is_finished,
+        }
+    )
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = job_get_for_user(request.user, pk)
+    if not job.result_file:
+        raise Http404
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name)

@@ -1,0 +1,144 @@
+"""The proposal workbook: one column layout for the template, the import and the export."""
+
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from proposals.models import Proposal
+
+# The columns a locality fills in, as (model field, width).
+IMPORT_COLUMNS = [
+    ("title", 30),
+    ("field", 16),
+    ("problem", 40),
+    ("content", 50),
+    ("needs_national_authority", 12),
+    ("ministries", 20),
+    ("implementing_bodies", 30),
+    ("expected_results", 30),
+    ("targets", 30),
+    ("timetable", 30),
+    ("risks", 30),
+    ("contact_name", 12),
+    ("contact_phone", 16),
+]
+EXPORT_EXTRA = ["id", "cycle", "locality", "state", "submitted_at"]
+YES = {"是", "yes", "y", "true", "1", "需要"}
+NO = {"否", "no", "n", "false", "0", "不需要", ""}
+MAX_IMPORT_ROWS = 2000
+
+
+def label(name: str) -> str:
+    if name == "id":
+        return _("No.")
+    field = Proposal._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _header_keys() -> dict[str, str]:
+    """Header text in either language -> field name, so both templates import."""
+    keys: dict[str, str] = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for name, _width in IMPORT_COLUMNS:
+                keys[label(name).strip().lower()] = name
+    return keys
+
+
+def _sheet(workbook: Workbook, title: str) -> Worksheet:
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = title
+    return sheet
+
+
+def template_bytes(field_names: Iterable[str]) -> bytes:
+    workbook = Workbook()
+    sheet = _sheet(workbook, _("Proposals"))
+    sheet.append([label(name) for name, _width in IMPORT_COLUMNS])
+    for index, (_name, width) in enumerate(IMPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.cell(1, index).font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet(_("Instructions"))
+    notes.append([_("One proposal per row, from row 2. Rows are imported as drafts.")])
+    notes.append([_("Reform field must be one of:")])
+    for name in field_names:
+        notes.append(["", name])
+    notes.append([_("Needs national authority: 是 or 否 (yes or no).")])
+    notes.append(
+        [_("If any row has an error, nothing is imported; fix the rows listed and upload again.")]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number, {field: text}) per non-empty row; ValueError on a bad header."""
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    keys = _header_keys()
+    columns = [keys.get(str(cell or "").strip().lower()) for cell in header]
+    missing = [label(n) for n, _w in IMPORT_COLUMNS if n not in columns]
+    if missing:
+        raise ValueError(
+            _("Row 1: the header lacks the columns %(cols)s. Use the template.")
+            % {"cols": "、".join(missing)}
+        )
+    for number, row in enumerate(rows, start=2):
+        values = {
+            name: "" if cell is None else str(cell).strip()
+            for name, cell in zip(columns, row, strict=False)
+            if name
+        }
+        if any(values.values()):
+            yield number, values
+    workbook.close()
+
+
+def parse_yes_no(text: str) -> bool | None:
+    folded = text.strip().lower()
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    return None
+
+
+def export_bytes(proposals: Iterable[Proposal], on_row: Any = None) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Proposals"))
+    names = [*EXPORT_EXTRA, *(name for name, _w in IMPORT_COLUMNS)]
+    sheet.append([label(name) for name in names])
+    yes, no = _("yes"), _("no")
+    for count, proposal in enumerate(proposals, start=1):
+        row: list[Any] = [
+            proposal.pk,
+            proposal.cycle.title,
+            proposal.locality.name,
+            proposal.get_state_display(),
+            timezone.localtime(proposal.submitted_at).strftime("%Y-%m-%d %H:%M")
+            if proposal.submitted_at
+            else "",
+        ]
+        for name, _w in IMPORT_COLUMNS:
+            value = getattr(proposal, name)
+            if isinstance(value, bool):
+                value = yes if value else no
+            row.append(str(value))
+        sheet.append(row)
+        if on_row:
+            on_row(count)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

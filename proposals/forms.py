@@ -1,0 +1,155 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Cycle, Proposal, ReformField, Suggestion
+from regions.models import Division
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CycleForm(forms.ModelForm):
+    class Meta:
+        model = Cycle
+        fields = ["year", "title", "deadline", "min_per_locality", "max_per_locality", "is_open"]
+        widgets = {"deadline": DateInput()}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_per_locality"), data.get("max_per_locality")
+        if low is not None and high is not None and high < low:
+            self.add_error("max_per_locality", _("The maximum cannot be below the minimum."))
+        return data
+
+
+class ExtensionForm(forms.Form):
+    locality = forms.ModelChoiceField(
+        label=_("Locality"), queryset=Division.objects.filter(level=Division.Level.PROVINCE)
+    )
+    until = forms.DateField(label=_("Extended until"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SuggestionForm(forms.ModelForm):
+    class Meta:
+        model = Suggestion
+        fields = ["title", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 8})}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ProposalForm(forms.ModelForm):
+    sources = forms.ModelMultipleChoiceField(
+        label=_("Source suggestions"),
+        queryset=Suggestion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "title",
+            "field",
+            "problem",
+            "content",
+            "needs_national_authority",
+            "ministries",
+            "implementing_bodies",
+            "expected_results",
+            "targets",
+            "timetable",
+            "risks",
+            "contact_name",
+            "contact_phone",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in [
+                "problem",
+                "content",
+                "implementing_bodies",
+                "expected_results",
+                "targets",
+                "timetable",
+                "risks",
+            ]
+        }
+        help_texts = {
+            "targets": _("Quantifiable, assessable targets, one per line."),
+            "timetable": _("Milestones with dates."),
+            "ministries": _("Required when the measure needs national authority."),
+        }
+
+    def __init__(self, *args: Any, suggestions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_choice = self.fields["field"]
+        assert isinstance(field_choice, forms.ModelChoiceField)
+        field_choice.queryset = ReformField.objects.all()
+        sources = self.fields["sources"]
+        if suggestions is not None and isinstance(sources, forms.ModelMultipleChoiceField):
+            sources.queryset = suggestions
+        else:
+            del self.fields["sources"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("needs_national_authority") and not (data.get("ministries") or "").strip():
+            self.add_error(
+                "ministries", _("Name the ministries concerned when national authority is needed.")
+            )
+        return data
+
+
+class ProposalFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=Cycle.objects.all(), required=False)
+    locality = forms.ModelChoiceField(
+        label=_("Locality"),
+        queryset=Division.objects.filter(level=Division.Level.PROVINCE),
+        required=False,
+    )
+    field = forms.ModelChoiceField(
+        label=_("Reform field"), queryset=ReformField.objects.all(), required=False
+    )
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", "---------"), *Proposal.State.choices], required=False
+    )
+    national = forms.ChoiceField(
+        label=_("National authority"),
+        choices=[("", "---------"), ("yes", _("needed")), ("no", _("not needed"))],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[
+            ("updated", _("last changed, newest first")),
+            ("-updated", _("last changed, oldest first")),
+            ("submitted", _("submitted, newest first")),
+            ("title", _("title")),
+            ("locality", _("locality")),
+            ("state", _("state")),
+        ],
+        required=False,
+    )
+
+    def params(self) -> dict[str, str]:
+        """The valid filters as plain strings, for the selector and for the export job."""
+        if not self.is_valid():
+            return {}
+        out: dict[str, str] = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            out[name] = str(value.pk) if hasattr(value, "pk") else str(value)
+        return out
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File"))

@@ -1,0 +1,241 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Division, Organisation
+
+
+def default_deadline(year: int) -> datetime.date:
+    """Localities submit by 30 April of the cycle's year."""
+    return datetime.date(year, 4, 30)
+
+
+class Cycle(models.Model):
+    """An annual call for proposals (年度征集), opened by the national coordinator."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    deadline = models.DateField(_("submission deadline"))
+    min_per_locality = models.PositiveSmallIntegerField(
+        _("minimum proposals per locality"), default=3
+    )
+    max_per_locality = models.PositiveSmallIntegerField(
+        _("maximum proposals per locality"), default=5
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    min_per_locality__gte=1, max_per_locality__gte=models.F("min_per_locality")
+                ),
+                name="cycle_range_is_sane",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReformField(models.Model):
+    """A field a reform measure belongs to (改革领域).
+
+    The four key task areas of 发改高技〔2021〕484号 could not be found in any source we have,
+    so the list is data: it starts from the field categories of the State Council's promotion
+    notices and the national coordinator can change it.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("reform field")
+        verbose_name_plural = _("reform fields")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeadlineExtension(models.Model):
+    """Permission for one locality to submit after the cycle's deadline (延期)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="extensions")
+    locality = models.ForeignKey(
+        Division, verbose_name=_("locality"), on_delete=models.PROTECT, related_name="+"
+    )
+    until = models.DateField(_("extended until"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "locality"], name="one_extension_per_locality")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality} → {self.until}"
+
+
+class Suggestion(models.Model):
+    """A reform suggestion (改革建议) an innovation body sends to its locality."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("received")
+        ADOPTED = "adopted", _("adopted into a proposal")
+        DECLINED = "declined", _("declined")
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="suggestions"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="suggestions",
+    )
+    locality = models.ForeignKey(
+        Division, verbose_name=_("locality"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("content"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.SUBMITTED
+    )
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decline_reason=""),
+                name="declined_suggestion_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Proposal(models.Model):
+    """A reform-measure proposal (全面创新改革举措建议书) a locality submits for a cycle.
+
+    The fields follow the outline the issue gives; the official 484号 outline was not found,
+    so this is the project's own schema.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned for revision")
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    locality = models.ForeignKey(
+        Division, verbose_name=_("locality"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    field = models.ForeignKey(
+        ReformField,
+        verbose_name=_("reform field"),
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    problem = models.TextField(_("problem and pain point"))
+    content = models.TextField(_("reform content"))
+    needs_national_authority = models.BooleanField(_("needs national authority"), default=False)
+    ministries = models.CharField(_("ministries concerned"), max_length=300, blank=True)
+    implementing_bodies = models.TextField(_("implementing bodies"))
+    expected_results = models.TextField(_("expected results"))
+    targets = models.TextField(_("quantifiable targets"))
+    timetable = models.TextField(_("timetable"))
+    risks = models.TextField(_("risks and fault-tolerance needs"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    sources = models.ManyToManyField(
+        Suggestion, verbose_name=_("source suggestions"), blank=True, related_name="proposals"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Space-separated segmented terms, padded with spaces, so a term matches as a whole word.
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        indexes = [models.Index(fields=["cycle", "locality", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(needs_national_authority=True) | ~Q(ministries=""),
+                name="national_authority_names_ministries",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(return_reason=""),
+                name="returned_proposal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(submitted_at__isnull=False),
+                name="submitted_proposal_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"proposals/{instance.proposal_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A supporting file attached to a proposal (附件)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

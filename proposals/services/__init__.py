@@ -1,0 +1,1 @@
+"""Writes of the call for proposals, split by what they act on."""

@@ -1,0 +1,80 @@
+"""Attachments: only the file types officials exchange, recognised by content, not name."""
+
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import record
+from proposals.errors import ProposalError
+from proposals.models import Attachment, Proposal
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+# Extension -> the signature its first bytes must start with.
+SIGNATURES: dict[str, bytes] = {
+    ".pdf": b"%PDF-",
+    ".docx": ZIP,
+    ".xlsx": ZIP,
+    ".doc": OLE,
+    ".xls": OLE,
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".ofd": ZIP,
+}
+
+
+def check_upload(upload: Any) -> str:
+    """Return the clean file name, or raise with a message the user can act on."""
+    name = PurePath(upload.name).name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in SIGNATURES:
+        raise ProposalError(
+            _("%(name)s: files of this type are not accepted. Allowed: %(types)s.")
+            % {"name": name, "types": ", ".join(sorted(SIGNATURES))}
+        )
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ProposalError(
+            _("%(name)s is larger than %(limit)s.")
+            % {"name": name, "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(SIGNATURES[suffix]):
+        raise ProposalError(
+            _("%(name)s does not look like a %(type)s file.") % {"name": name, "type": suffix}
+        )
+    return name
+
+
+@transaction.atomic
+def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
+    if not permissions.can_edit_proposal(by, proposal):
+        raise PermissionError
+    name = check_upload(upload)
+    attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    record("proposal.attachment_added", obj=proposal, by=by, changes={"attachment": [None, name]})
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: Any) -> None:
+    proposal = attachment.proposal
+    if not permissions.can_edit_proposal(by, proposal):
+        raise PermissionError
+    record(
+        "proposal.attachment_removed",
+        obj=proposal,
+        by=by,
+        changes={"attachment": [attachment.name, None]},
+    )
+    attachment.file.delete(save=False)
+    attachment.delete()

@@ -1,0 +1,91 @@
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import diff, record, snapshot
+from proposals.errors import ProposalError
+from proposals.models import Cycle, DeadlineExtension
+from regions.models import Division
+
+CYCLE_FIELDS = ["year", "title", "deadline", "min_per_locality", "max_per_locality", "is_open"]
+
+
+def _check_range(minimum: int, maximum: int) -> None:
+    if minimum < 1 or maximum < minimum:
+        raise ProposalError(
+            _("The range must be at least 1 and the maximum not below the minimum.")
+        )
+
+
+@transaction.atomic
+def cycle_open(
+    *,
+    by: Any,
+    year: int,
+    title: str,
+    deadline: datetime.date,
+    min_per_locality: int = 3,
+    max_per_locality: int = 5,
+) -> Cycle:
+    if not permissions.can_manage_cycles(by):
+        raise PermissionError
+    _check_range(min_per_locality, max_per_locality)
+    if Cycle.objects.filter(year=year).exists():
+        raise ProposalError(_("A cycle for %(year)s already exists.") % {"year": year})
+    cycle = Cycle.objects.create(
+        year=year,
+        title=title,
+        deadline=deadline,
+        min_per_locality=min_per_locality,
+        max_per_locality=max_per_locality,
+        opened_by=by,
+    )
+    record("cycle.opened", obj=cycle, by=by, changes=diff({}, snapshot(cycle, CYCLE_FIELDS)))
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, by: Any, **fields: Any) -> Cycle:
+    if not permissions.can_manage_cycles(by):
+        raise PermissionError
+    before = snapshot(cycle, CYCLE_FIELDS)
+    for name, value in fields.items():
+        if name not in CYCLE_FIELDS or name == "year":
+            raise ValueError(name)
+        setattr(cycle, name, value)
+    _check_range(cycle.min_per_locality, cycle.max_per_locality)
+    cycle.save()
+    changes = diff(before, snapshot(cycle, CYCLE_FIELDS))
+    if changes:
+        record("cycle.updated", obj=cycle, by=by, changes=changes)
+    return cycle
+
+
+@transaction.atomic
+def extension_grant(
+    *, cycle: Cycle, locality: Division, until: datetime.date, reason: str, by: Any
+) -> DeadlineExtension:
+    if not permissions.can_grant_extension(by):
+        raise PermissionError
+    if not locality.is_province:
+        raise ProposalError(_("Extensions are granted to province-level localities."))
+    if until <= cycle.deadline:
+        raise ProposalError(_("An extension must end after the cycle's deadline."))
+    if not reason.strip():
+        raise ProposalError(_("Give a reason for the extension."))
+    extension, _created = DeadlineExtension.objects.update_or_create(
+        cycle=cycle,
+        locality=locality,
+        defaults={"until": until, "reason": reason, "granted_by": by},
+    )
+    record(
+        "cycle.extension_granted",
+        obj=cycle,
+        by=by,
+        changes={"extension": [None, f"{locality.name} → {until.isoformat()}"]},
+        note=reason,
+    )
+    return extension

@@ -1,0 +1,228 @@
+"""Proposal writes: drafting, submission within the cycle's rules, return and resubmission."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import diff, record, snapshot
+from proposals.errors import ProposalError
+from proposals.models import Cycle, Proposal, Suggestion
+from proposals.selectors import submission_window
+from zhtext import index_terms
+
+# Fields a locality writes, in the order of the 建议书 outline.
+CONTENT_FIELDS = [
+    "title",
+    "field",
+    "problem",
+    "content",
+    "needs_national_authority",
+    "ministries",
+    "implementing_bodies",
+    "expected_results",
+    "targets",
+    "timetable",
+    "risks",
+    "contact_name",
+    "contact_phone",
+]
+TRAIL_FIELDS = [*CONTENT_FIELDS, "state", "return_reason"]
+SEARCHED_FIELDS = [
+    "title",
+    "problem",
+    "content",
+    "implementing_bodies",
+    "expected_results",
+    "targets",
+]
+
+
+def build_search_text(proposal: Proposal) -> str:
+    text = "\n".join(str(getattr(proposal, name)) for name in SEARCHED_FIELDS)
+    return f" {' '.join(index_terms(text))} "
+
+
+def _validate(proposal: Proposal) -> None:
+    if proposal.needs_national_authority and not proposal.ministries.strip():
+        raise ProposalError(_("Name the ministries concerned when national authority is needed."))
+
+
+def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: Any) -> None:
+    for suggestion in suggestions:
+        if (
+            suggestion.locality_id != proposal.locality_id
+            or suggestion.cycle_id != proposal.cycle_id
+        ):
+            raise ProposalError(_("A source suggestion must come from this locality and cycle."))
+        proposal.sources.add(suggestion)
+        if suggestion.state == Suggestion.State.SUBMITTED:
+            suggestion.state = Suggestion.State.ADOPTED
+            suggestion.save(update_fields=["state"])
+            record("suggestion.adopted", obj=suggestion, by=by, note=proposal.title)
+
+
+@transaction.atomic
+def proposal_create(
+    *, by: Any, cycle: Cycle, data: dict[str, Any], sources: Iterable[Suggestion] = ()
+) -> Proposal:
+    locality = permissions.province_of(by)
+    if locality is None:
+        raise PermissionError
+    if not cycle.is_open:
+        raise ProposalError(_("This cycle is closed."))
+    proposal = Proposal(cycle=cycle, locality=locality, created_by=by)
+    for name in CONTENT_FIELDS:
+        if name in data:
+            setattr(proposal, name, data[name])
+    _validate(proposal)
+    proposal.search_text = build_search_text(proposal)
+    proposal.save()
+    _adopt(sources, proposal, by)
+    record(
+        "proposal.created",
+        obj=proposal,
+        by=by,
+        changes=diff({}, snapshot(proposal, CONTENT_FIELDS)),
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(
+    *,
+    proposal: Proposal,
+    by: Any,
+    data: dict[str, Any],
+    sources: Iterable[Suggestion] | None = None,
+) -> Proposal:
+    if not permissions.can_edit_proposal(by, proposal):
+        raise PermissionError
+    before = snapshot(proposal, TRAIL_FIELDS)
+    for name in CONTENT_FIELDS:
+        if name in data:
+            setattr(proposal, name, data[name])
+    _validate(proposal)
+    proposal.search_text = build_search_text(proposal)
+    proposal.save()
+    if sources is not None:
+        proposal.sources.clear()
+        _adopt(sources, proposal, by)
+    changes = diff(before, snapshot(proposal, TRAIL_FIELDS))
+    if changes:
+        record("proposal.updated", obj=proposal, by=by, changes=changes)
+    return proposal
+
+
+@transaction.atomic
+def proposal_delete(*, proposal: Proposal, by: Any) -> None:
+    if not permissions.can_delete_proposal(by, proposal):
+        raise PermissionError
+    record(
+        "proposal.deleted",
+        obj=proposal,
+        by=by,
+        changes=diff(snapshot(proposal, CONTENT_FIELDS), {}),
+    )
+    proposal.delete()
+
+
+def _check_window(cycle: Cycle, locality_id: int) -> None:
+    if not cycle.is_open:
+        raise ProposalError(_("This cycle is closed."))
+    last_day = submission_window(cycle, locality_id)["last_day"]
+    if timezone.localdate() > last_day:
+        raise ProposalError(
+            _("Submission closed on %(date)s. Ask the national coordinator for an extension.")
+            % {"date": last_day.isoformat()}
+        )
+
+
+def _check_range(cycle: Cycle, locality_id: int, new: int) -> None:
+    already = (
+        Proposal.objects.filter(cycle=cycle, locality_id=locality_id)
+        .exclude(state=Proposal.State.DRAFT)
+        .count()
+    )
+    total = already + new
+    values = {"min": cycle.min_per_locality, "max": cycle.max_per_locality, "count": total}
+    if total > cycle.max_per_locality:
+        raise ProposalError(
+            _(
+                "Each locality submits %(min)s to %(max)s proposals a year. This submission "
+                "would make %(count)s, more than %(max)s."
+            )
+            % values
+        )
+    if total < cycle.min_per_locality:
+        raise ProposalError(
+            _(
+                "Each locality submits %(min)s to %(max)s proposals a year. This submission "
+                "would make %(count)s, fewer than %(min)s: select more drafts to submit together."
+            )
+            % values
+        )
+
+
+@transaction.atomic
+def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
+    """Submit drafts together, or resubmit returned proposals.
+
+    The per-locality range counts every proposal that is not a draft. Resubmitting a returned
+    proposal does not change that count and is not bound by the deadline: the centre asked
+    for the revision.
+    """
+    if not proposals:
+        raise ProposalError(_("Select at least one proposal to submit."))
+    locked = list(
+        Proposal.objects.select_for_update().filter(pk__in=[p.pk for p in proposals]).order_by("pk")
+    )
+    for proposal in locked:
+        if proposal.state == Proposal.State.SUBMITTED and permissions.can_view_proposal(
+            by, proposal
+        ):
+            raise ProposalError(_("“%(title)s” is already submitted.") % {"title": proposal.title})
+        if not permissions.can_submit_proposal(by, proposal):
+            raise PermissionError
+    cycles = {p.cycle_id for p in locked}
+    if len(cycles) != 1:
+        raise ProposalError(_("Submit proposals of one cycle at a time."))
+    cycle, locality_id = locked[0].cycle, locked[0].locality_id
+    drafts = [p for p in locked if p.state == Proposal.State.DRAFT]
+    if drafts:
+        _check_window(cycle, locality_id)
+        _check_range(cycle, locality_id, len(drafts))
+    now = timezone.now()
+    for proposal in locked:
+        action = (
+            "proposal.resubmitted"
+            if proposal.state == Proposal.State.RETURNED
+            else "proposal.submitted"
+        )
+        before = proposal.state
+        proposal.state, proposal.submitted_at = Proposal.State.SUBMITTED, now
+        proposal.save(update_fields=["state", "submitted_at", "updated_at"])
+        record(action, obj=proposal, by=by, changes={"state": [before, proposal.state]})
+    return locked
+
+
+@transaction.atomic
+def proposal_return(*, proposal: Proposal, by: Any, reason: str) -> Proposal:
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not permissions.can_return_proposal(by, proposal):
+        raise PermissionError
+    if not reason.strip():
+        raise ProposalError(_("Give the locality a reason for the return."))
+    proposal.state, proposal.return_reason = Proposal.State.RETURNED, reason
+    proposal.save(update_fields=["state", "return_reason", "updated_at"])
+    record(
+        "proposal.returned",
+        obj=proposal,
+        by=by,
+        changes={"state": [Proposal.State.SUBMITTED, Proposal.State.RETURNED]},
+        note=reason,
+    )
+    return proposal

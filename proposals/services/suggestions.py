@@ -1,0 +1,48 @@
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import record
+from proposals.errors import ProposalError
+from proposals.models import Cycle, Suggestion
+
+
+@transaction.atomic
+def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Suggestion:
+    locality = permissions.innovation_body_locality(by)
+    if locality is None:
+        raise PermissionError
+    if not cycle.is_open:
+        raise ProposalError(_("This cycle is closed."))
+    suggestion = Suggestion.objects.create(
+        cycle=cycle,
+        organisation=by.organisation,
+        locality=locality,
+        title=title,
+        content=content,
+        submitted_by=by,
+    )
+    record("suggestion.submitted", obj=suggestion, by=by)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_decline(*, suggestion: Suggestion, by: Any, reason: str) -> Suggestion:
+    if not permissions.can_handle_suggestion(by, suggestion):
+        raise PermissionError
+    if suggestion.state != Suggestion.State.SUBMITTED:
+        raise ProposalError(_("Only a suggestion that is still pending can be declined."))
+    if not reason.strip():
+        raise ProposalError(_("Give a reason for declining."))
+    suggestion.state, suggestion.decline_reason = Suggestion.State.DECLINED, reason
+    suggestion.save(update_fields=["state", "decline_reason"])
+    record(
+        "suggestion.declined",
+        obj=suggestion,
+        by=by,
+        changes={"state": ["submitted", "declined"]},
+        note=reason,
+    )
+    return suggestion

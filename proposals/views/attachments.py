@@ -1,0 +1,29 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from proposals.selectors import attachment_get_for_user
+from proposals.services.attachments import attachment_remove
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = attachment_get_for_user(request.user, pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+@login_required
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = attachment_get_for_user(request.user, pk)
+    if not permissions.can_edit_proposal(request.user, attachment.proposal):
+        raise PermissionDenied
+    if request.method == "POST":
+        proposal_pk = attachment.proposal_id
+        attachment_remove(attachment=attachment, by=request.user)
+        messages.success(request, _("Attachment removed."))
+        return redirect("proposals:proposal_detail", proposal_pk)
+    return render(request, "proposals/attachment_delete.html", {"attachment": attachment})

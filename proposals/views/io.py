@@ -1,0 +1,74 @@
+"""Excel and Word: template, import and export (as background jobs), and the 建议书 .docx."""
+
+from urllib.parse import parse_qsl
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from jobs.services import job_enqueue
+from proposals import excel
+from proposals.documents import proposal_docx as render_docx
+from proposals.forms import ProposalFilterForm, UploadForm
+from proposals.models import ReformField
+from proposals.selectors import current_cycle, proposal_get_for_user
+from proposals.views.common import require
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def proposal_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = proposal_get_for_user(request.user, pk)
+    return _download(render_docx(proposal), f"proposal-{proposal.pk}.docx", DOCX)
+
+
+@login_required
+@require(permissions.can_import_proposals)
+def import_template(request: HttpRequest) -> HttpResponse:
+    names = ReformField.objects.values_list("name", flat=True)
+    return _download(excel.template_bytes(names), "proposal-template.xlsx", XLSX)
+
+
+@login_required
+@require(permissions.can_import_proposals)
+def proposal_import(request: HttpRequest) -> HttpResponse:
+    cycle = current_cycle()
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if cycle is None:
+        messages.error(request, _("No cycle is open for proposals."))
+        return redirect("proposals:proposal_list")
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            form.add_error("file", _("Upload the filled-in template as an .xlsx file."))
+        else:
+            job = job_enqueue(
+                kind="proposals.import",
+                by=request.user,
+                params={"cycle_id": cycle.pk},
+                upload=upload,
+            )
+            return redirect("jobs:job_detail", job.pk)
+    return render(request, "proposals/proposal_import.html", {"form": form, "cycle": cycle})
+
+
+@login_required
+@require_POST
+@require(permissions.can_list_proposals)
+def proposal_export(request: HttpRequest) -> HttpResponse:
+    query = dict(parse_qsl(request.POST.get("query", "")))
+    filters = ProposalFilterForm(query).params()
+    job = job_enqueue(kind="proposals.export", by=request.user, params={"filters": filters})
+    return redirect("jobs:job_detail", job.pk)

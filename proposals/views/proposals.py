@@ -1,0 +1,201 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from audit.selectors import entries_for
+from proposals.errors import ProposalError
+from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, UploadForm
+from proposals.models import Suggestion
+from proposals.selectors import (
+    current_cycle,
+    locality_counts,
+    proposal_get_for_user,
+    proposal_list,
+    proposals_visible_to,
+    submission_window,
+)
+from proposals.services import proposals as services
+from proposals.services.attachments import attachment_add
+from proposals.views.common import paginate, querystring_without_page, require
+
+
+@login_required
+@require(permissions.can_list_proposals)
+def proposal_index(request: HttpRequest) -> HttpResponse:
+    filters = ProposalFilterForm(request.GET or None)
+    params = filters.params()
+    page = paginate(request, proposal_list(request.user, params))
+    context: dict[str, object] = {
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+        "is_locality": permissions.is_province_coordinator(request.user),
+    }
+    cycle = current_cycle()
+    locality = permissions.province_of(request.user)
+    if cycle and locality is not None:
+        context["cycle"] = cycle
+        context["counts"] = locality_counts(cycle, locality.pk)
+        context["window"] = submission_window(cycle, locality.pk)
+    return render(request, "proposals/proposal_list.html", context)
+
+
+def _suggestions_for(request: HttpRequest, cycle_id: int) -> object:
+    locality = permissions.province_of(request.user)
+    return Suggestion.objects.filter(locality=locality, cycle_id=cycle_id).exclude(
+        state=Suggestion.State.DECLINED
+    )
+
+
+@login_required
+@require(permissions.can_create_proposal)
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    cycle = current_cycle()
+    if cycle is None:
+        messages.error(request, _("No cycle is open for proposals."))
+        return redirect("proposals:proposal_list")
+    suggestions = _suggestions_for(request, cycle.pk)
+    initial = {"sources": request.GET.getlist("from")}
+    form = ProposalForm(request.POST or None, suggestions=suggestions, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = services.proposal_create(
+                by=request.user, cycle=cycle, data=data, sources=data.get("sources", [])
+            )
+        except ProposalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Draft saved. It stays private to your locality until submitted.")
+            )
+            return redirect("proposals:proposal_detail", proposal.pk)
+    return render(request, "proposals/proposal_form.html", {"form": form, "cycle": cycle})
+
+
+@login_required
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = proposal_get_for_user(request.user, pk)
+    if not permissions.can_edit_proposal(request.user, proposal):
+        raise PermissionDenied
+    suggestions = _suggestions_for(request, proposal.cycle_id)
+    form = ProposalForm(
+        request.POST or None,
+        instance=proposal,
+        suggestions=suggestions,
+        initial={"sources": list(proposal.sources.values_list("pk", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal.refresh_from_db()
+            services.proposal_update(
+                proposal=proposal, by=request.user, data=data, sources=data.get("sources", [])
+            )
+        except ProposalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Proposal saved."))
+            return redirect("proposals:proposal_detail", proposal.pk)
+    return render(
+        request,
+        "proposals/proposal_form.html",
+        {"form": form, "proposal": proposal, "cycle": proposal.cycle},
+    )
+
+
+@login_required
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = proposal_get_for_user(request.user, pk)
+    user = request.user
+    return render(
+        request,
+        "proposals/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "sources": proposal.sources.select_related("organisation"),
+            "attachments": proposal.attachments.all(),
+            "entries": entries_for(proposal),
+            "can_edit": permissions.can_edit_proposal(user, proposal),
+            "can_delete": permissions.can_delete_proposal(user, proposal),
+            "can_submit": permissions.can_submit_proposal(user, proposal),
+            "can_return": permissions.can_return_proposal(user, proposal),
+            "return_form": ReasonForm(),
+            "upload_form": UploadForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_submit(request: HttpRequest) -> HttpResponse:
+    """Submit the selected drafts together (or resubmit returned ones)."""
+    ids = [int(i) for i in request.POST.getlist("proposal") if i.isdigit()]
+    chosen = list(proposals_visible_to(request.user).filter(pk__in=ids))
+    if len(chosen) != len(set(ids)):
+        raise PermissionDenied
+    try:
+        done = services.proposals_submit(proposals=chosen, by=request.user)
+    except ProposalError as exc:
+        messages.error(request, exc.message)
+    except PermissionError:
+        raise PermissionDenied from None
+    else:
+        messages.success(request, _("%(count)s proposal(s) submitted.") % {"count": len(done)})
+    return redirect(request.POST.get("next") or "proposals:proposal_list")
+
+
+@login_required
+def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = proposal_get_for_user(request.user, pk)
+    if not permissions.can_return_proposal(request.user, proposal):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_return(
+                proposal=proposal, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ProposalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Proposal returned to the locality."))
+            return redirect("proposals:proposal_detail", proposal.pk)
+    return render(request, "proposals/proposal_return.html", {"proposal": proposal, "form": form})
+
+
+@login_required
+def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = proposal_get_for_user(request.user, pk)
+    if not permissions.can_delete_proposal(request.user, proposal):
+        raise PermissionDenied
+    if request.method == "POST":
+        services.proposal_delete(proposal=proposal, by=request.user)
+        messages.success(request, _("Draft deleted."))
+        return redirect("proposals:proposal_list")
+    return render(request, "proposals/proposal_delete.html", {"proposal": proposal})
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = proposal_get_for_user(request.user, pk)
+    if not permissions.can_edit_proposal(request.user, proposal):
+        raise PermissionDenied
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment_add(proposal=proposal, by=request.user, upload=form.cleaned_data["file"])
+        except ProposalError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Attachment added."))
+    else:
+        messages.error(request, _("Choose a file to upload."))
+    return redirect("proposals:proposal_detail", proposal.pk)

@@ -1,0 +1,98 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.selectors import entries_for
+from proposals.errors import ProposalError
+from proposals.forms import ReasonForm, SuggestionForm
+from proposals.models import Suggestion
+from proposals.selectors import current_cycle, suggestion_get_for_user, suggestions_visible_to
+from proposals.services.suggestions import suggestion_decline, suggestion_submit
+from proposals.views.common import paginate, querystring_without_page, require
+
+
+def _can_see_suggestions(user: object) -> bool:
+    return permissions.is_province_coordinator(user) or permissions.can_submit_suggestion(user)
+
+
+@login_required
+@require(_can_see_suggestions)
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    qs = suggestions_visible_to(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        qs = qs.filter(
+            Q(title__icontains=query)
+            | Q(content__icontains=query)
+            | Q(organisation__name__icontains=query)
+        )
+    state = request.GET.get("state", "")
+    if state in Suggestion.State.values:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "proposals/suggestion_list.html",
+        {
+            "page": paginate(request, qs),
+            "query": query,
+            "state": state,
+            "states": Suggestion.State.choices,
+            "querystring": querystring_without_page(request),
+            "can_submit": permissions.can_submit_suggestion(request.user),
+        },
+    )
+
+
+@login_required
+@require(permissions.can_submit_suggestion)
+def suggestion_create(request: HttpRequest) -> HttpResponse:
+    cycle = current_cycle()
+    form = SuggestionForm(request.POST or None)
+    if cycle is None:
+        messages.error(request, _("No cycle is open for suggestions."))
+        return redirect("proposals:suggestion_list")
+    if request.method == "POST" and form.is_valid():
+        try:
+            suggestion = suggestion_submit(by=request.user, cycle=cycle, **form.cleaned_data)
+        except ProposalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your suggestion was sent to your locality."))
+            return redirect("proposals:suggestion_detail", suggestion.pk)
+    return render(request, "proposals/suggestion_form.html", {"form": form, "cycle": cycle})
+
+
+@login_required
+def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    suggestion = suggestion_get_for_user(request.user, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST":
+        if not permissions.can_handle_suggestion(request.user, suggestion):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                suggestion_decline(
+                    suggestion=suggestion, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ProposalError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Suggestion declined."))
+                return redirect("proposals:suggestion_detail", suggestion.pk)
+    return render(
+        request,
+        "proposals/suggestion_detail.html",
+        {
+            "suggestion": suggestion,
+            "form": form,
+            "can_handle": permissions.can_handle_suggestion(request.user, suggestion)
+            and suggestion.state == Suggestion.State.SUBMITTED,
+            "proposals": suggestion.proposals.filter(locality_id=suggestion.locality_id),
+            "entries": entries_for(suggestion),
+        },
+    )

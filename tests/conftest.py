@@ -1,0 +1,118 @@
+"""One test base: reference data loaded once, and named users for every role.
+
+The `users` fixture gives an owner and outsiders for each scope: `sichuan` owns Sichuan's
+proposals, `guangdong` is a colleague in another province, and the rest hold other roles.
+"""
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role, User
+from proposals.models import Cycle, Proposal, ReformField
+from proposals.reference import load_fields
+from regions.models import Division, Organisation
+from regions.reference import load_divisions, load_groups
+
+PASSWORD = "a-Long-test-password-1"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_divisions()
+        load_groups()
+        load_fields()
+
+
+def division(code: str) -> Division:
+    return Division.objects.get(code=code)
+
+
+def make_user(username: str, role: str, **scope) -> User:
+    user = User(username=username, first_name=username, role=role, **scope)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def users(db) -> dict[str, User]:
+    scu = Organisation.objects.create(
+        name="四川大学", kind="university", division=division("510107")
+    )
+    sysu = Organisation.objects.create(
+        name="中山大学", kind="university", division=division("440105")
+    )
+    dept = Organisation.objects.create(
+        name="四川省科学技术厅", kind="government", division=division("510000")
+    )
+    evaluator = Organisation.objects.create(
+        name="评估中心", kind="evaluator", division=division("110000")
+    )
+    return {
+        "national": make_user("national", Role.NATIONAL),
+        "sichuan": make_user("sichuan", Role.LOCALITY, division=division("510000")),
+        "guangdong": make_user("guangdong", Role.LOCALITY, division=division("440000")),
+        "region": make_user("region", Role.LOCALITY, region_group_id=1),
+        "city": make_user("city", Role.CITY, division=division("510100")),
+        "implementer": make_user("implementer", Role.IMPLEMENTER, organisation=dept),
+        "expert": make_user("expert", Role.EXPERT),
+        "evaluator": make_user("evaluator", Role.EVALUATOR, organisation=evaluator),
+        "innovator": make_user("innovator", Role.INNOVATION_BODY, organisation=scu),
+        "other_innovator": make_user("other_innovator", Role.INNOVATION_BODY, organisation=sysu),
+        "public": make_user("public", Role.PUBLIC),
+    }
+
+
+@pytest.fixture
+def cycle(users) -> Cycle:
+    """An open cycle whose deadline is still ahead."""
+    return Cycle.objects.create(
+        year=2099,
+        title="2099年度征集",
+        deadline=datetime.date(2099, 4, 30),
+        opened_by=users["national"],
+    )
+
+
+def proposal_data(**overrides) -> dict:
+    data = {
+        "title": "技术经理人全程参与的科技成果转化服务模式",
+        "field": ReformField.objects.get(name="科技成果转化激励"),
+        "problem": "科技成果转化链条长，缺少专业服务。",
+        "content": "培育技术经理人队伍，全程参与成果转化。",
+        "needs_national_authority": False,
+        "ministries": "",
+        "implementing_bodies": "省科技厅",
+        "expected_results": "形成可复制的转化服务模式",
+        "targets": "培育技术经理人200名",
+        "timetable": "2099年底前完成",
+        "risks": "",
+        "contact_name": "张三",
+        "contact_phone": "028-12345678",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_proposal(cycle: Cycle, by: User, state: str = "draft", **overrides) -> Proposal:
+    from django.utils import timezone
+
+    from proposals.services.proposals import proposal_create
+
+    proposal = proposal_create(by=by, cycle=cycle, data=proposal_data(**overrides))
+    if state != "draft":
+        proposal.state, proposal.submitted_at = Proposal.State.SUBMITTED, timezone.now()
+        proposal.save()
+    if state == "returned":
+        proposal.state, proposal.return_reason = Proposal.State.RETURNED, "请补充指标"
+        proposal.save()
+    return proposal
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
