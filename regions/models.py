@@ -72,7 +72,7 @@ class RegionGroup(models.Model):
     focus = models.TextField(_("focus"), blank=True)
     approval_year = models.PositiveSmallIntegerField(_("approval year"), null=True, blank=True)
     approval_date = models.CharField(
-        _("approval date"), max_length=20, blank=True, help_text=_("As precise as the source is.")
+        _("approval date"), max_length=60, blank=True, help_text=_("As precise as the source is.")
     )
     source = models.TextField(_("source"), blank=True)
 

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('short_name', models.CharField(max_length=50, verbose_name='short name')),
                 ('focus', models.TextField(blank=True, verbose_name='focus')),
                 ('approval_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='approval year')),
-                ('approval_date', models.CharField(blank=True, help_text='As precise as the source is.', max_length=20, verbose_name='approval date')),
+                ('approval_date', models.CharField(blank=True, help_text='As precise as the source is.', max_length=60, verbose_name='approval date')),
                 ('source', models.TextField(blank=True, verbose_name='source')),
                 ('divisions', models.ManyToManyField(related_name='groups', to='regions.division', verbose_name='divisions')),
             ],
