@@ -32,5 +32,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                     username, self.request.META.get("REMOTE_ADDR") if self.request else None
                 )
             raise
-        login_succeeded(username)
+        # A form missing its password never authenticated: that must not reset the count.
+        if self.user_cache is not None:
+            login_succeeded(username)
         return data

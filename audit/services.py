@@ -22,7 +22,9 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    """[before, after] for each field that differs; a side missing (creation, deletion) is None."""
+    names = [*before, *(k for k in after if k not in before)]
+    return {k: [before.get(k), after.get(k)] for k in names if before.get(k) != after.get(k)}
 
 
 def record(

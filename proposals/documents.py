@@ -6,6 +6,7 @@ the standard's 22 lines of 28 characters; page numbers in 4号 (14 pt) as "— 1
 """
 
 import io
+import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,8 @@ from docx.text.run import Run
 from proposals.models import Proposal
 
 TITLE_FONT, HEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312"
+# Control characters XML cannot hold (text pasted from Word brings some); \t \n \r stay.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _font(run: Run, name: str, size: float, bold: bool = False) -> None:
@@ -42,7 +45,7 @@ def _paragraph(
     fmt.space_before = fmt.space_after = Pt(0)
     if indent:
         fmt.first_line_indent = Pt(size * 2)
-    _font(paragraph.add_run(text), font, size)
+    _font(paragraph.add_run(CONTROL_CHARACTERS.sub("", text)), font, size)
     return paragraph
 
 

@@ -7,11 +7,13 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from proposals.models import Proposal
+from proposals.models import Proposal, Suggestion
 
 # The columns a locality fills in, as (model field, width).
 IMPORT_COLUMNS = [
@@ -33,6 +35,7 @@ EXPORT_EXTRA = ["id", "cycle", "locality", "state", "submitted_at"]
 YES = {"是", "yes", "y", "true", "1", "需要"}
 NO = {"否", "no", "n", "false", "0", "不需要", ""}
 MAX_IMPORT_ROWS = 2000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def label(name: str) -> str:
@@ -115,30 +118,77 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
-def export_bytes(proposals: Iterable[Proposal], on_row: Any = None) -> bytes:
+def _text(sheet: Worksheet, value: Any) -> Any:
+    """A cell that stays the text typed: control characters (pasted from Word) that a
+    worksheet cannot hold are dropped, and a leading "=" is never run as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def table_bytes(
+    title: str, headers: list[str], rows: Iterable[list[Any]], on_row: Any = None
+) -> bytes:
+    """Any list as a one-sheet workbook, streamed row by row."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Proposals"))
-    names = [*EXPORT_EXTRA, *(name for name, _w in IMPORT_COLUMNS)]
-    sheet.append([label(name) for name in names])
-    yes, no = _("yes"), _("no")
-    for count, proposal in enumerate(proposals, start=1):
-        row: list[Any] = [
-            proposal.pk,
-            proposal.cycle.title,
-            proposal.locality.name,
-            proposal.get_state_display(),
-            timezone.localtime(proposal.submitted_at).strftime("%Y-%m-%d %H:%M")
-            if proposal.submitted_at
-            else "",
-        ]
-        for name, _w in IMPORT_COLUMNS:
-            value = getattr(proposal, name)
-            if isinstance(value, bool):
-                value = yes if value else no
-            row.append(str(value))
-        sheet.append(row)
+    sheet = workbook.create_sheet(title)
+    sheet.append(headers)
+    for count, row in enumerate(rows, start=1):
+        sheet.append([_text(sheet, value) for value in row])
         if on_row:
             on_row(count)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _local(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _proposal_row(proposal: Proposal, yes: str, no: str) -> list[Any]:
+    row: list[Any] = [
+        proposal.pk,
+        proposal.cycle.title,
+        proposal.locality.name,
+        proposal.get_state_display(),
+        _local(proposal.submitted_at),
+    ]
+    for name, _w in IMPORT_COLUMNS:
+        value = getattr(proposal, name)
+        if isinstance(value, bool):
+            value = yes if value else no
+        row.append(str(value))
+    return row
+
+
+def export_bytes(proposals: Iterable[Proposal], on_row: Any = None) -> bytes:
+    names = [*EXPORT_EXTRA, *(name for name, _w in IMPORT_COLUMNS)]
+    yes, no = _("yes"), _("no")
+    rows = (_proposal_row(p, yes, no) for p in proposals)
+    return table_bytes(_("Proposals"), [label(n) for n in names], rows, on_row)
+
+
+def suggestion_export_bytes(suggestions: Iterable[Suggestion], on_row: Any = None) -> bytes:
+    headers = [_("No."), _("Cycle"), _("Organisation"), _("Locality"), _("Title"), _("Content")]
+    headers += [_("State"), _("Reason for declining"), _("Received")]
+    rows = (
+        [
+            s.pk,
+            s.cycle.title,
+            s.organisation.name,
+            s.locality.name,
+            s.title,
+            s.content,
+            s.get_state_display(),
+            s.decline_reason,
+            _local(s.submitted_at),
+        ]
+        for s in suggestions
+    )
+    return table_bytes(_("Suggestions"), headers, rows, on_row)

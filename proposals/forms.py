@@ -54,21 +54,7 @@ class ProposalForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
-        fields = [
-            "title",
-            "field",
-            "problem",
-            "content",
-            "needs_national_authority",
-            "ministries",
-            "implementing_bodies",
-            "expected_results",
-            "targets",
-            "timetable",
-            "risks",
-            "contact_name",
-            "contact_phone",
-        ]
+        fields = Proposal.CONTENT_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 4})
             for name in [
@@ -141,10 +127,10 @@ class ProposalFilterForm(forms.Form):
 
     def params(self) -> dict[str, str]:
         """The valid filters as plain strings, for the selector and for the export job."""
-        if not self.is_valid():
-            return {}
+        # An invalid filter is dropped on its own; the valid ones still apply.
+        self.is_valid()
         out: dict[str, str] = {}
-        for name, value in self.cleaned_data.items():
+        for name, value in getattr(self, "cleaned_data", {}).items():
             if value in (None, ""):
                 continue
             out[name] = str(value.pk) if hasattr(value, "pk") else str(value)

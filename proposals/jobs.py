@@ -14,7 +14,7 @@ from proposals import excel
 from proposals.errors import ProposalError
 from proposals.forms import ProposalForm
 from proposals.models import Cycle, ReformField
-from proposals.selectors import proposal_list
+from proposals.selectors import proposal_list, suggestion_list
 from proposals.services.proposals import proposal_create
 
 PROGRESS_EVERY = 50
@@ -119,3 +119,15 @@ def run_export(job: Job) -> None:
     job_attach_result(job, f"proposals-{stamp}.xlsx", content)
     job.progress = total
     job.message = _("%(n)s proposal(s) exported.") % {"n": total}
+
+
+@job_kind("suggestions.export")
+def run_suggestion_export(job: Job) -> None:
+    qs = suggestion_list(job.created_by, job.params.get("filters", {}))
+    total = qs.count()
+    job_set_progress(job, 0, total=total)
+    content = excel.suggestion_export_bytes(qs.iterator(chunk_size=500))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    job_attach_result(job, f"suggestions-{stamp}.xlsx", content)
+    job.progress = total
+    job.message = _("%(n)s suggestion(s) exported.") % {"n": total}

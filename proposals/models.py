@@ -152,6 +152,23 @@ class Proposal(models.Model):
         SUBMITTED = "submitted", _("submitted")
         RETURNED = "returned", _("returned for revision")
 
+    # What a locality writes, in the order of the 建议书 outline.
+    CONTENT_FIELDS = [
+        "title",
+        "field",
+        "problem",
+        "content",
+        "needs_national_authority",
+        "ministries",
+        "implementing_bodies",
+        "expected_results",
+        "targets",
+        "timetable",
+        "risks",
+        "contact_name",
+        "contact_phone",
+    ]
+
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="proposals"
     )

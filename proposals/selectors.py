@@ -77,6 +77,20 @@ def suggestions_visible_to(user: Any) -> QuerySet[Suggestion]:
     return qs.none()
 
 
+def suggestion_list(user: Any, params: dict[str, str]) -> QuerySet[Suggestion]:
+    qs = suggestions_visible_to(user)
+    query = params.get("q", "").strip()
+    if query:
+        qs = qs.filter(
+            Q(title__icontains=query)
+            | Q(content__icontains=query)
+            | Q(organisation__name__icontains=query)
+        )
+    if params.get("state") in Suggestion.State.values:
+        qs = qs.filter(state=params["state"])
+    return qs
+
+
 def suggestion_get_for_user(user: Any, pk: int) -> Suggestion:
     try:
         return suggestions_visible_to(user).get(pk=pk)

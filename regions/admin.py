@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from audit.admin_mixins import AuditedAdmin
 from regions.models import Division, Organisation, RegionGroup
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
+class DivisionAdmin(AuditedAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -12,14 +13,14 @@ class DivisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegionGroup)
-class RegionGroupAdmin(admin.ModelAdmin):
+class RegionGroupAdmin(AuditedAdmin):
     list_display = ["name", "kind", "approval_year"]
     list_filter = ["kind"]
     filter_horizontal = ["divisions"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "kind", "division"]
     list_filter = ["kind"]
     search_fields = ["name"]

@@ -4,10 +4,15 @@ The `users` fixture gives an owner and outsiders for each scope: `sichuan` owns 
 proposals, `guangdong` is a colleague in another province, and the rest hold other roles.
 """
 
+import contextlib
 import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.test import Client
+from django.utils.translation.reloader import translation_file_changed
 
 from accounts.models import Role, User
 from proposals.models import Cycle, Proposal, ReformField
@@ -116,3 +121,54 @@ def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2's deliberate slowness would dominate a suite that logs in hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded attachments and job files go to a temporary folder, not the project's media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def inline_jobs(settings, media_root, django_capture_on_commit_callbacks):
+    """Jobs run as soon as the test's request "commits", as they do in production."""
+    settings.JOBS_RUN_INLINE = True
+
+    def run(request):
+        with django_capture_on_commit_callbacks(execute=True):
+            return request()
+
+    return run
+
+
+def _stale_catalogs() -> list[Path]:
+    """The .po files whose .mo is missing or older than the .po."""
+    stale = []
+    for locale_path in django_settings.LOCALE_PATHS:
+        for po in Path(locale_path).glob("*/LC_MESSAGES/*.po"):
+            mo = po.with_suffix(".mo")
+            if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+                stale.append(po)
+    return stale
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_messages() -> None:
+    """Compile the translations (.mo files are not committed) when missing or stale.
+
+    Pages render in Chinese by default, so every test that renders one needs the catalogs.
+    """
+    stale = _stale_catalogs()
+    if not stale:
+        return
+    with contextlib.chdir(django_settings.BASE_DIR):
+        call_command("compilemessages", verbosity=0, ignore_patterns=[".venv", "node_modules"])
+    # Drop any catalog gettext already loaded from the old .mo files.
+    translation_file_changed(sender=None, file_path=stale[0].with_suffix(".mo"))

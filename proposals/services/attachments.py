@@ -1,5 +1,6 @@
 """Attachments: only the file types officials exchange, recognised by content, not name."""
 
+import zipfile
 from pathlib import PurePath
 from typing import Any
 
@@ -28,6 +29,29 @@ SIGNATURES: dict[str, bytes] = {
     ".ofd": ZIP,
 }
 
+# ZIP-based types: what the archive must hold to be that type and not just any ZIP.
+OOXML_MAIN = {
+    ".docx": b"wordprocessingml.document.main+xml",
+    ".xlsx": b"spreadsheetml.sheet.main+xml",
+}
+
+
+def _zip_is(upload: Any, suffix: str) -> bool:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = {name.lower(): name for name in archive.namelist()}
+            if suffix == ".ofd":
+                return "ofd.xml" in names
+            types = names.get("[content_types].xml")
+            if types is None:
+                return False
+            with archive.open(types) as part:
+                return OOXML_MAIN[suffix] in part.read(64 * 1024)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return False
+    finally:
+        upload.seek(0)
+
 
 def check_upload(upload: Any) -> str:
     """Return the clean file name, or raise with a message the user can act on."""
@@ -46,7 +70,9 @@ def check_upload(upload: Any) -> str:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    if not head.startswith(SIGNATURES[suffix]):
+    if not head.startswith(SIGNATURES[suffix]) or (
+        SIGNATURES[suffix] == ZIP and not _zip_is(upload, suffix)
+    ):
         raise ProposalError(
             _("%(name)s does not look like a %(type)s file.") % {"name": name, "type": suffix}
         )

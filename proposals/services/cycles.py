@@ -29,6 +29,7 @@ def cycle_open(
     deadline: datetime.date,
     min_per_locality: int = 3,
     max_per_locality: int = 5,
+    is_open: bool = True,
 ) -> Cycle:
     if not permissions.can_manage_cycles(by):
         raise PermissionError
@@ -41,6 +42,7 @@ def cycle_open(
         deadline=deadline,
         min_per_locality=min_per_locality,
         max_per_locality=max_per_locality,
+        is_open=is_open,
         opened_by=by,
     )
     record("cycle.opened", obj=cycle, by=by, changes=diff({}, snapshot(cycle, CYCLE_FIELDS)))
@@ -64,6 +66,12 @@ def cycle_update(*, cycle: Cycle, by: Any, **fields: Any) -> Cycle:
     return cycle
 
 
+def _label(extension: DeadlineExtension | None) -> str | None:
+    if extension is None:
+        return None
+    return f"{extension.locality.name} → {extension.until.isoformat()}"
+
+
 @transaction.atomic
 def extension_grant(
     *, cycle: Cycle, locality: Division, until: datetime.date, reason: str, by: Any
@@ -76,6 +84,7 @@ def extension_grant(
         raise ProposalError(_("An extension must end after the cycle's deadline."))
     if not reason.strip():
         raise ProposalError(_("Give a reason for the extension."))
+    previous = DeadlineExtension.objects.filter(cycle=cycle, locality=locality).first()
     extension, _created = DeadlineExtension.objects.update_or_create(
         cycle=cycle,
         locality=locality,
@@ -85,7 +94,7 @@ def extension_grant(
         "cycle.extension_granted",
         obj=cycle,
         by=by,
-        changes={"extension": [None, f"{locality.name} → {until.isoformat()}"]},
+        changes={"extension": [_label(previous), _label(extension)]},
         note=reason,
     )
     return extension

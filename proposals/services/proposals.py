@@ -14,22 +14,7 @@ from proposals.models import Cycle, Proposal, Suggestion
 from proposals.selectors import submission_window
 from zhtext import index_terms
 
-# Fields a locality writes, in the order of the 建议书 outline.
-CONTENT_FIELDS = [
-    "title",
-    "field",
-    "problem",
-    "content",
-    "needs_national_authority",
-    "ministries",
-    "implementing_bodies",
-    "expected_results",
-    "targets",
-    "timetable",
-    "risks",
-    "contact_name",
-    "contact_phone",
-]
+CONTENT_FIELDS = Proposal.CONTENT_FIELDS
 TRAIL_FIELDS = [*CONTENT_FIELDS, "state", "return_reason"]
 SEARCHED_FIELDS = [
     "title",
@@ -62,7 +47,28 @@ def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: Any) -> No
         if suggestion.state == Suggestion.State.SUBMITTED:
             suggestion.state = Suggestion.State.ADOPTED
             suggestion.save(update_fields=["state"])
-            record("suggestion.adopted", obj=suggestion, by=by, note=proposal.title)
+            record(
+                "suggestion.adopted",
+                obj=suggestion,
+                by=by,
+                changes={"state": [Suggestion.State.SUBMITTED, Suggestion.State.ADOPTED]},
+                note=proposal.title,
+            )
+
+
+def _release(suggestions: Iterable[Suggestion], by: Any, note: str) -> None:
+    """A suggestion no proposal uses any more is pending again: it can be used or declined."""
+    for suggestion in suggestions:
+        if suggestion.state == Suggestion.State.ADOPTED and not suggestion.proposals.exists():
+            suggestion.state = Suggestion.State.SUBMITTED
+            suggestion.save(update_fields=["state"])
+            record(
+                "suggestion.released",
+                obj=suggestion,
+                by=by,
+                changes={"state": [Suggestion.State.ADOPTED, Suggestion.State.SUBMITTED]},
+                note=note,
+            )
 
 
 @transaction.atomic
@@ -109,8 +115,10 @@ def proposal_update(
     proposal.search_text = build_search_text(proposal)
     proposal.save()
     if sources is not None:
+        previous = list(proposal.sources.all())
         proposal.sources.clear()
         _adopt(sources, proposal, by)
+        _release(previous, by, proposal.title)
     changes = diff(before, snapshot(proposal, TRAIL_FIELDS))
     if changes:
         record("proposal.updated", obj=proposal, by=by, changes=changes)
@@ -127,7 +135,9 @@ def proposal_delete(*, proposal: Proposal, by: Any) -> None:
         by=by,
         changes=diff(snapshot(proposal, CONTENT_FIELDS), {}),
     )
+    sources = list(proposal.sources.all())
     proposal.delete()
+    _release(sources, by, proposal.title)
 
 
 def _check_window(cycle: Cycle, locality_id: int) -> None:

@@ -4,9 +4,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from audit.services import record
+from audit.services import diff, record, snapshot
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Suggestion
+
+SUGGESTION_FIELDS = ["cycle", "organisation", "locality", "title", "content", "state"]
 
 
 @transaction.atomic
@@ -24,7 +26,12 @@ def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Sug
         content=content,
         submitted_by=by,
     )
-    record("suggestion.submitted", obj=suggestion, by=by)
+    record(
+        "suggestion.submitted",
+        obj=suggestion,
+        by=by,
+        changes=diff({}, snapshot(suggestion, SUGGESTION_FIELDS)),
+    )
     return suggestion
 
 

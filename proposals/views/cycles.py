@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from proposals import excel
 from proposals.errors import ProposalError
 from proposals.forms import CycleForm, ExtensionForm
 from proposals.models import Cycle, Proposal, default_deadline
@@ -47,6 +48,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
                 deadline=data["deadline"],
                 min_per_locality=data["min_per_locality"],
                 max_per_locality=data["max_per_locality"],
+                is_open=data["is_open"],
             )
         except ProposalError as exc:
             form.add_error(None, exc.message)
@@ -139,3 +141,19 @@ def extension_grant(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Extension granted."))
             return redirect("proposals:cycle_detail", cycle.pk)
     return _render_detail(request, cycle, form)
+
+
+@login_required
+@require(permissions.can_manage_cycles)
+def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The submissions-by-locality table: 31 rows, small enough to send at once."""
+    cycle = get_object_or_404(Cycle, pk=pk)
+    headers = [_("Locality"), _("Submitted"), _("Of which returned"), _("Within range")]
+    rows = [
+        [str(r["locality"]), r["total"], r["returned"], _("yes") if r["in_range"] else _("no")]
+        for r in _locality_table(cycle)
+    ]
+    content = excel.table_bytes(str(cycle.year), headers, rows)
+    response = HttpResponse(content, content_type=excel.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="cycle-{cycle.year}-localities.xlsx"'
+    return response

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -148,7 +149,12 @@ def proposal_submit(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied from None
     else:
         messages.success(request, _("%(count)s proposal(s) submitted.") % {"count": len(done)})
-    return redirect(request.POST.get("next") or "proposals:proposal_list")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "proposals:proposal_list"  # never send the user off to another site
+    return redirect(back)
 
 
 @login_required

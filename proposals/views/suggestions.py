@@ -1,17 +1,21 @@
+from urllib.parse import parse_qsl
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from jobs.services import job_enqueue
+from proposals import selectors
 from proposals.errors import ProposalError
 from proposals.forms import ReasonForm, SuggestionForm
 from proposals.models import Suggestion
-from proposals.selectors import current_cycle, suggestion_get_for_user, suggestions_visible_to
+from proposals.selectors import current_cycle, suggestion_get_for_user
 from proposals.services.suggestions import suggestion_decline, suggestion_submit
 from proposals.views.common import paginate, querystring_without_page, require
 
@@ -23,17 +27,8 @@ def _can_see_suggestions(user: object) -> bool:
 @login_required
 @require(_can_see_suggestions)
 def suggestion_list(request: HttpRequest) -> HttpResponse:
-    qs = suggestions_visible_to(request.user)
-    query = request.GET.get("q", "").strip()
-    if query:
-        qs = qs.filter(
-            Q(title__icontains=query)
-            | Q(content__icontains=query)
-            | Q(organisation__name__icontains=query)
-        )
-    state = request.GET.get("state", "")
-    if state in Suggestion.State.values:
-        qs = qs.filter(state=state)
+    query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")
+    qs = selectors.suggestion_list(request.user, {"q": query, "state": state})
     return render(
         request,
         "proposals/suggestion_list.html",
@@ -44,8 +39,19 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             "states": Suggestion.State.choices,
             "querystring": querystring_without_page(request),
             "can_submit": permissions.can_submit_suggestion(request.user),
+            "export_query": request.GET.urlencode(),
         },
     )
+
+
+@login_required
+@require_POST
+@require(_can_see_suggestions)
+def suggestion_export(request: HttpRequest) -> HttpResponse:
+    query = dict(parse_qsl(request.POST.get("query", "")))
+    filters = {"q": query.get("q", ""), "state": query.get("state", "")}
+    job = job_enqueue(kind="suggestions.export", by=request.user, params={"filters": filters})
+    return redirect("jobs:job_detail", job.pk)
 
 
 @login_required
