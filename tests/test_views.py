@@ -173,7 +173,7 @@ def test_pagination_keeps_the_filters(users, cycle):
         make_proposal(cycle, users["sichuan"], title=f"第{i:02d}号")
     client = client_for(users["sichuan"])
     first = client.get("/proposals/", {"state": "draft", "sort": "title"})
-    second = client.get("/proposals/", {"state": "draft", "sort": "title", "page": 2})
+    second = client.get("/proposals/", {"state": "draft", "sort": "title", "page": "2"})
     assert len(shown_titles(first)) == settings.PAGE_SIZE
     assert len(shown_titles(second)) == 5
     assert shown_titles(first) + shown_titles(second) == [f"第{i:02d}号" for i in range(count)]
@@ -352,3 +352,48 @@ def test_a_cycle_opened_unticked_starts_closed(users):
     assert response.status_code == 302
     cycle = Cycle.objects.get(year=2100)
     assert cycle.is_open is False
+
+
+def test_menu_shows_only_the_pages_the_role_may_open(users):
+    def menu(role):
+        html = client_for(users[role]).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        return ('href="/suggestions/"' in html, 'href="/proposals/"' in html)
+
+    assert menu("sichuan") == (True, True)
+    assert menu("national") == (False, True)
+    assert menu("innovator") == (True, False)
+    assert menu("region") == (False, False)
+    assert menu("public") == (False, False)
+
+
+def test_innovation_body_sees_what_its_suggestion_became_but_not_drafts(users, cycle):
+    from proposals.services.proposals import proposals_submit
+    from proposals.services.suggestions import suggestion_submit
+
+    suggestion = suggestion_submit(by=users["innovator"], cycle=cycle, title="建议", content="内容")
+    draft = make_proposal(cycle, users["sichuan"], title="尚在起草的建议书")
+    draft.sources.add(suggestion)
+    others = [make_proposal(cycle, users["sichuan"], title=f"另一项{i}") for i in range(2)]
+    submitted = make_proposal(cycle, users["sichuan"], title="已经提交的建议书")
+    submitted.sources.add(suggestion)
+    proposals_submit(proposals=[submitted, *others], by=users["sichuan"])
+    page = client_for(users["innovator"]).get(f"/suggestions/{suggestion.pk}/").content.decode()
+    assert "已经提交的建议书" in page
+    assert "尚在起草的建议书" not in page
+    coordinator_page = (
+        client_for(users["sichuan"]).get(f"/suggestions/{suggestion.pk}/").content.decode()
+    )
+    assert "尚在起草的建议书" in coordinator_page
+
+
+def test_returned_proposal_cannot_be_resubmitted_once_the_cycle_is_closed(users, cycle):
+    from proposals.errors import ProposalError
+    from proposals.services.proposals import proposals_submit
+
+    returned = make_proposal(cycle, users["sichuan"], state="returned")
+    cycle.is_open = False
+    cycle.save()
+    with pytest.raises(ProposalError, match="closed|结束|关闭"):
+        proposals_submit(proposals=[returned], by=users["sichuan"])
+    returned.refresh_from_db()
+    assert returned.state == "returned"

@@ -201,6 +201,8 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
     if len(cycles) != 1:
         raise ProposalError(_("Submit proposals of one cycle at a time."))
     cycle, locality_id = locked[0].cycle, locked[0].locality_id
+    if not cycle.is_open:
+        raise ProposalError(_("This cycle is closed."))
     drafts = [p for p in locked if p.state == Proposal.State.DRAFT]
     if drafts:
         _check_window(cycle, locality_id)

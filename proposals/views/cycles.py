@@ -21,7 +21,8 @@ from regions.models import Division
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
     cycles = Cycle.objects.all()
-    return render(request, "proposals/cycle_list.html", {"cycles": cycles})
+    context = {"cycles": cycles, "can_manage": permissions.can_manage_cycles(request.user)}
+    return render(request, "proposals/cycle_list.html", context)
 
 
 @login_required

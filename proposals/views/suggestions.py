@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import parse_qsl
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from jobs.services import job_enqueue
 from proposals import selectors
 from proposals.errors import ProposalError
 from proposals.forms import ReasonForm, SuggestionForm
-from proposals.models import Suggestion
+from proposals.models import Proposal, Suggestion
 from proposals.selectors import current_cycle, suggestion_get_for_user
 from proposals.services.suggestions import suggestion_decline, suggestion_submit
 from proposals.views.common import paginate, querystring_without_page, require
@@ -73,6 +74,14 @@ def suggestion_create(request: HttpRequest) -> HttpResponse:
     return render(request, "proposals/suggestion_form.html", {"form": form, "cycle": cycle})
 
 
+def _proposals_from(user: Any, suggestion: Suggestion) -> Any:
+    """What became of a suggestion; a locality's drafts stay private to its coordinator."""
+    qs = suggestion.proposals.filter(locality_id=suggestion.locality_id)
+    if permissions.can_handle_suggestion(user, suggestion):
+        return qs
+    return qs.exclude(state=Proposal.State.DRAFT)
+
+
 @login_required
 def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     suggestion = suggestion_get_for_user(request.user, pk)
@@ -98,7 +107,7 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_handle": permissions.can_handle_suggestion(request.user, suggestion)
             and suggestion.state == Suggestion.State.SUBMITTED,
-            "proposals": suggestion.proposals.filter(locality_id=suggestion.locality_id),
+            "proposals": _proposals_from(request.user, suggestion),
             "entries": entries_for(suggestion),
         },
     )

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts import permissions
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Which main menu entries the user may open: a link is shown only where a page answers."""
+    user = getattr(request, "user", None)
+    return {
+        "nav_suggestions": permissions.is_province_coordinator(user)
+        or permissions.can_submit_suggestion(user),
+        "nav_proposals": permissions.can_list_proposals(user),
+    }
