@@ -45,30 +45,20 @@ def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: Any) -> No
             raise ProposalError(_("A source suggestion must come from this locality and cycle."))
         proposal.sources.add(suggestion)
         if suggestion.state == Suggestion.State.SUBMITTED:
-            suggestion.state = Suggestion.State.ADOPTED
-            suggestion.save(update_fields=["state"])
-            record(
-                "suggestion.adopted",
-                obj=suggestion,
-                by=by,
-                changes={"state": [Suggestion.State.SUBMITTED, Suggestion.State.ADOPTED]},
-                note=proposal.title,
-            )
+            _move(suggestion, Suggestion.State.ADOPTED, "suggestion.adopted", by, proposal.title)
 
 
 def _release(suggestions: Iterable[Suggestion], by: Any, note: str) -> None:
     """A suggestion no proposal uses any more is pending again: it can be used or declined."""
     for suggestion in suggestions:
         if suggestion.state == Suggestion.State.ADOPTED and not suggestion.proposals.exists():
-            suggestion.state = Suggestion.State.SUBMITTED
-            suggestion.save(update_fields=["state"])
-            record(
-                "suggestion.released",
-                obj=suggestion,
-                by=by,
-                changes={"state": [Suggestion.State.ADOPTED, Suggestion.State.SUBMITTED]},
-                note=note,
-            )
+            _move(suggestion, Suggestion.State.SUBMITTED, "suggestion.released", by, note)
+
+
+def _move(suggestion: Suggestion, state: str, action: str, by: Any, note: str) -> None:
+    before, suggestion.state = suggestion.state, state
+    suggestion.save(update_fields=["state"])
+    record(action, obj=suggestion, by=by, changes={"state": [before, state]}, note=note)
 
 
 @transaction.atomic
