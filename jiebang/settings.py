@@ -24,6 +24,9 @@ INSTALLED_APPS = [
     "accounts",
     "jobs",
     "proposals",
+    "merging",
+    "review",
+    "lists",
     "demo",
 ]
 

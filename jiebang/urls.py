@@ -11,5 +11,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
+    path("merging/", include("merging.urls")),
+    path("review/", include("review.urls")),
+    path("lists/", include("lists.urls")),
     path("", include("proposals.urls")),
 ]

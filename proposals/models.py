@@ -151,6 +151,7 @@ class Proposal(models.Model):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
         RETURNED = "returned", _("returned for revision")
+        MERGED = "merged", _("merged into a candidate measure")
 
     # What a locality writes, in the order of the 建议书 outline.
     CONTENT_FIELDS = [
@@ -200,6 +201,14 @@ class Proposal(models.Model):
         _("state"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
     )
     return_reason = models.TextField(_("reason for return"), blank=True)
+    merged_into = models.ForeignKey(
+        "merging.CandidateMeasure",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sources",
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -218,6 +227,12 @@ class Proposal(models.Model):
             models.CheckConstraint(
                 condition=~Q(needs_national_authority=True) | ~Q(ministries=""),
                 name="national_authority_names_ministries",
+            ),
+            # A merged proposal always says what it became, and only a merged one does.
+            models.CheckConstraint(
+                condition=Q(state="merged", merged_into__isnull=False)
+                | (~Q(state="merged") & Q(merged_into__isnull=True)),
+                name="merged_proposal_points_at_candidate",
             ),
             models.CheckConstraint(
                 condition=~Q(state="returned") | ~Q(return_reason=""),
