@@ -110,3 +110,114 @@ def can_import_proposals(user: Any) -> bool:
 
 def can_list_proposals(user: Any) -> bool:
     return is_national(user) or is_province_coordinator(user)
+
+
+# Merging ------------------------------------------------------------------------------------
+# Merging similar proposals (合并同类项) is the national coordinator's alone: running the
+# suggestions, accepting, splitting, joining and ignoring groups, merging a hand-picked set,
+# promoting single proposals, undoing a merge, and the candidate list and its export. A
+# province only reads the candidates its own proposals went into.
+
+
+def can_merge(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_list_candidates(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_view_candidate(user: Any, candidate: Any) -> bool:
+    if is_national(user):
+        return True
+    locality = province_of(user)
+    return locality is not None and candidate.sources.filter(locality=locality).exists()
+
+
+# Expert review ------------------------------------------------------------------------------
+# Expert review (专家论证, 不见面评审): the national coordinator keeps the expert pool, assigns
+# reviewers (and overrides the solver, with a reason), and reads the results. An expert sees
+# and writes only the reviews assigned to them, and a submitted review is locked. Localities
+# see no review scores at all, not even the aggregate of their own candidates: they follow
+# what their proposal became through merging and the published list.
+
+
+def is_expert(user: Any) -> bool:
+    return _active(user) and user.role == Role.EXPERT
+
+
+def can_manage_expert_pool(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_assign_reviewers(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_view_review_results(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_list_own_reviews(user: Any) -> bool:
+    return is_expert(user)
+
+
+def can_view_assignment(user: Any, assignment: Any) -> bool:
+    """The coordinator, and the expert it is assigned to; nobody else learns it exists."""
+    return is_national(user) or (is_expert(user) and assignment.expert_id == user.pk)
+
+
+def can_write_review(user: Any, assignment: Any, review: Any) -> bool:
+    """The assigned expert, until the review (None: not started yet) is submitted."""
+    own = is_expert(user) and assignment.expert_id == user.pk
+    return own and (review is None or review.state == review.State.DRAFT)
+
+
+def can_change_assignment(user: Any, review: Any) -> bool:
+    """Remove or replace a reviewer: the coordinator, unless the review is already submitted."""
+    return is_national(user) and (review is None or review.state == review.State.DRAFT)
+
+
+# Annual lists -------------------------------------------------------------------------------
+# The annual list (年度全面改革创新举措清单) is drafted, sent to the ministries concerned for
+# opinions (征求意见) and published by the national coordinator alone. A published version is
+# public: anyone, logged in or not, reads it, downloads it and compares it with the other
+# published versions. Drafts, versions out for opinions and the consultations stay with the
+# coordinator. A published version never changes; a revision is a new version, drafted from
+# the latest published one, and only one version of a list is open at a time.
+
+
+def can_manage_lists(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_view_list_version(user: Any, version: Any) -> bool:
+    return version.state == version.State.PUBLISHED or can_manage_lists(user)
+
+
+def can_edit_list_version(user: Any, version: Any) -> bool:
+    """Choose, order and edit the measures and the details of a version not yet published."""
+    return can_manage_lists(user) and version.state != version.State.PUBLISHED
+
+
+def can_send_list_for_opinions(user: Any, version: Any) -> bool:
+    return can_manage_lists(user) and version.state == version.State.DRAFT
+
+
+def can_record_consultation(user: Any, version: Any) -> bool:
+    return can_manage_lists(user) and version.state == version.State.CONSULTING
+
+
+def can_publish_list_version(user: Any, version: Any) -> bool:
+    # A version is published only after the ministries concerned were asked.
+    return can_manage_lists(user) and version.state == version.State.CONSULTING
+
+
+def can_discard_list_version(user: Any, version: Any) -> bool:
+    # Once out for opinions, a version and its consultations are part of the record.
+    return can_manage_lists(user) and version.state == version.State.DRAFT
+
+
+def can_revise_list(user: Any, latest: Any) -> bool:
+    """Start a revision: `latest` is the list's newest version, which must be published."""
+    return can_manage_lists(user) and latest.state == latest.State.PUBLISHED

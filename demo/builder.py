@@ -13,6 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from demo.lists_demo import build_lists_demo
+from demo.merging_demo import build_merging_demo
+from demo.review_demo import build_review_demo
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
 from proposals.reference import load_fields
 from proposals.services import proposals as proposal_services
@@ -170,6 +173,9 @@ def build_demo() -> bool:
     users = _users()
     cycles = _cycles(users["national"])
     _proposals(users, cycles)
+    build_merging_demo()
+    build_review_demo()
+    build_lists_demo()
     suggestion_submit(
         by=users["innovator"],
         cycle=cycles[2027],

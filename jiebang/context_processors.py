@@ -12,4 +12,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_suggestions": permissions.is_province_coordinator(user)
         or permissions.can_submit_suggestion(user),
         "nav_proposals": permissions.can_list_proposals(user),
+        "nav_lists": permissions.can_manage_lists(user),
+        "nav_merging": permissions.can_merge(user),
+        "nav_review": permissions.can_assign_reviewers(user),
+        "nav_my_reviews": permissions.can_list_own_reviews(user),
     }

@@ -1,0 +1,221 @@
+"""Drafting a version of the annual list: creating the list, choosing, ordering and editing
+its measures. Nothing here touches a published version: that is refused here and, for the
+measures, by the database as well (migration 0003)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import diff, record, snapshot
+from lists.errors import ListError
+from lists.models import AnnualList, ListItem, ListVersion
+from lists.selectors import grouped_order
+from merging.models import CandidateMeasure
+from proposals.models import Cycle
+
+VERSION_FIELDS = ["issuing_authority", "preamble", "change_note"]
+ITEM_FIELDS = ["position", "title", "content", "field", "ministries"]
+ITEM_TEXT_FIELDS = ["title", "content", "field", "ministries"]
+
+
+def lock_open_version(version: ListVersion, by: Any) -> ListVersion:
+    """The version, locked for the change, or an error if the user may not change lists or
+    the version is published. Every write to a version and its measures starts here."""
+    if not permissions.can_manage_lists(by):
+        raise PermissionError
+    locked = (
+        ListVersion.objects.select_for_update(of=("self",))
+        .select_related("annual_list__cycle")
+        .get(pk=version.pk)
+    )
+    if locked.state == ListVersion.State.PUBLISHED:
+        raise ListError(
+            _("A published version never changes. Start a revision to change the list.")
+        )
+    return locked
+
+
+def created_changes(obj: Any, fields: list[str]) -> dict[str, list[Any]]:
+    """The trail of a creation: the values given, without the empty ones."""
+    changes = diff({}, snapshot(obj, fields))
+    return {name: pair for name, pair in changes.items() if pair[1] not in ("", None)}
+
+
+def _required(value: str, message: str) -> str:
+    if not value.strip():
+        raise ListError(message)
+    return value.strip()
+
+
+@transaction.atomic
+def list_create(
+    *, cycle: Cycle, by: Any, title: str, issuing_authority: str = "", preamble: str = ""
+) -> ListVersion:
+    """Start the cycle's annual list: its first version, an empty draft."""
+    if not permissions.can_manage_lists(by):
+        raise PermissionError
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if AnnualList.objects.filter(cycle=cycle).exists():
+        raise ListError(_("The %(year)s cycle already has its list.") % {"year": cycle.year})
+    title = _required(title, _("Give the list a title."))
+    annual_list = AnnualList.objects.create(cycle=cycle, title=title, created_by=by)
+    version = ListVersion.objects.create(
+        annual_list=annual_list,
+        number=1,
+        issuing_authority=issuing_authority.strip(),
+        preamble=preamble.strip(),
+    )
+    record("list.created", obj=annual_list, by=by, changes={"title": [None, title]})
+    return version
+
+
+@transaction.atomic
+def version_update(*, version: ListVersion, by: Any, data: Mapping[str, Any]) -> ListVersion:
+    """The details of an open version; the list's title only until a version is published."""
+    version = lock_open_version(version, by)
+    annual_list = version.annual_list
+    title = data.get("title")
+    if title is not None and title.strip() != annual_list.title:
+        if annual_list.versions.filter(state=ListVersion.State.PUBLISHED).exists():
+            raise ListError(_("The title of a list is fixed once a version is published."))
+        before = annual_list.title
+        annual_list.title = _required(title, _("Give the list a title."))
+        annual_list.save(update_fields=["title"])
+        record(
+            "list.renamed", obj=annual_list, by=by, changes={"title": [before, annual_list.title]}
+        )
+    before_fields = snapshot(version, VERSION_FIELDS)
+    for name in VERSION_FIELDS:
+        if name in data:
+            setattr(version, name, (data[name] or "").strip())
+    if version.number > 1:
+        _required(version.change_note, _("Say what this revision changes."))
+    version.save(update_fields=VERSION_FIELDS)
+    changes = diff(before_fields, snapshot(version, VERSION_FIELDS))
+    if changes:
+        record("list.updated", obj=version, by=by, changes=changes)
+    return version
+
+
+def renumber(version: ListVersion) -> dict[int, tuple[int, int]]:
+    """Number the measures 1..n in grouped order; {item pk: (old, new)} for those that moved."""
+    items = grouped_order(version.items.all())
+    moved: dict[int, tuple[int, int]] = {}
+    for number, item in enumerate(items, start=1):
+        if item.position != number:
+            moved[item.pk] = (item.position, number)
+            item.position = number
+    ListItem.objects.bulk_update([i for i in items if i.pk in moved], ["position"])
+    return moved
+
+
+@transaction.atomic
+def items_add(
+    *, version: ListVersion, by: Any, candidates: Sequence[CandidateMeasure]
+) -> list[ListItem]:
+    """Put candidates on the list, after the measures already there, in the order given."""
+    version = lock_open_version(version, by)
+    if not candidates:
+        raise ListError(_("Choose at least one candidate measure."))
+    present = set(version.items.values_list("candidate_id", flat=True))
+    last = max(version.items.values_list("position", flat=True), default=0)
+    added = []
+    for offset, candidate in enumerate(candidates, start=1):
+        if candidate.cycle_id != version.annual_list.cycle_id:
+            raise ListError(_("A measure on the list must be a candidate of the list's cycle."))
+        if candidate.pk in present:
+            raise ListError(
+                _("“%(title)s” is already on this version.") % {"title": candidate.title}
+            )
+        present.add(candidate.pk)
+        added.append(
+            ListItem.objects.create(
+                version=version,
+                position=last + offset,
+                candidate=candidate,
+                title=candidate.title,
+                content=candidate.content,
+                field_id=candidate.field_id,
+                ministries=candidate.ministries,
+            )
+        )
+    renumber(version)
+    for item in added:
+        item.refresh_from_db(fields=["position"])
+        record("list.item_added", obj=item, by=by, changes=created_changes(item, ITEM_FIELDS))
+    return added
+
+
+@transaction.atomic
+def item_update(*, item: ListItem, by: Any, data: Mapping[str, Any]) -> ListItem:
+    """Edit a measure's wording before publication; the candidate itself is left as it is."""
+    lock_open_version(item.version, by)
+    item = ListItem.objects.select_related("field").get(pk=item.pk)
+    before = snapshot(item, ITEM_TEXT_FIELDS)
+    for name in ITEM_TEXT_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(item, name, value.strip() if isinstance(value, str) else value)
+    _required(item.title, _("A measure needs a title."))
+    _required(item.content, _("A measure needs its reform content."))
+    item.save()
+    changes = diff(before, snapshot(item, ITEM_TEXT_FIELDS))
+    if changes:
+        record("list.item_updated", obj=item, by=by, changes=changes)
+    if "field" in changes:
+        renumber(item.version)
+        item.refresh_from_db(fields=["position"])
+    return item
+
+
+@transaction.atomic
+def item_remove(*, item: ListItem, by: Any) -> None:
+    version = lock_open_version(item.version, by)
+    record(
+        "list.item_removed",
+        obj=version,
+        by=by,
+        note=f"{item.position}. {item.title}",
+    )
+    item.delete()
+    renumber(version)
+
+
+@transaction.atomic
+def items_reorder(*, version: ListVersion, by: Any, numbers: Mapping[int, int]) -> int:
+    """Reorder by the numbers typed ({item pk: number}); measures stay grouped by field, the
+    groups in the order of their first measure. Returns how many measures moved."""
+    version = lock_open_version(version, by)
+    items = list(version.items.all())
+    if set(numbers) - {item.pk for item in items}:
+        raise ListError(_("The order names a measure that is not on this version."))
+    previous = {item.pk: item.position for item in items}
+    for item in items:
+        item.position = numbers.get(item.pk, item.position)
+
+    def place(item: ListItem) -> tuple[int, int, int]:
+        # A measure given the number another one has goes before it when moved up and after
+        # it when moved down, as "put it at number n" means; otherwise the old order holds.
+        old = previous[item.pk]
+        direction = 0 if item.position < old else 2 if item.position > old else 1
+        return (item.position, direction, old)
+
+    ordered = sorted(items, key=place)
+    for number, item in enumerate(ordered, start=1):
+        item.position = number
+    ListItem.objects.bulk_update(items, ["position"])
+    renumber(version)
+    moved = 0
+    for item in version.items.all():
+        if item.position != previous[item.pk]:
+            moved += 1
+            record(
+                "list.item_moved",
+                obj=item,
+                by=by,
+                changes={"position": [previous[item.pk], item.position]},
+            )
+    return moved

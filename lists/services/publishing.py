@@ -1,0 +1,218 @@
+"""From draft to published: asking the ministries concerned for opinions (征求意见),
+publishing, revising a published list as a new version, and discarding a draft."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import diff, record, snapshot
+from lists.errors import ListError
+from lists.models import AnnualList, Consultation, ListItem, ListVersion
+from lists.services.drafting import created_changes, lock_open_version
+
+State = ListVersion.State
+CONSULTATION_FIELDS = ["ministry", "asked_at", "answer", "answered_at", "change_made"]
+PUBLISH_FIELDS = ["state", "issuing_authority", "doc_number", "issued_on"]
+
+
+def _lock_consulting(version: ListVersion, by: Any) -> ListVersion:
+    version = lock_open_version(version, by)
+    if version.state != State.CONSULTING:
+        raise ListError(_("Send the draft for opinions first."))
+    return version
+
+
+@transaction.atomic
+def version_send_for_opinions(*, version: ListVersion, by: Any) -> ListVersion:
+    version = lock_open_version(version, by)
+    if version.state != State.DRAFT:
+        raise ListError(_("This version is already out for opinions."))
+    if not version.items.exists():
+        raise ListError(_("Put at least one measure on the list first."))
+    version.state = State.CONSULTING
+    version.save(update_fields=["state"])
+    record(
+        "list.sent_for_opinions",
+        obj=version,
+        by=by,
+        changes={"state": [State.DRAFT, State.CONSULTING]},
+    )
+    return version
+
+
+def _check_consultation(consultation: Consultation) -> None:
+    if not consultation.ministry.strip():
+        raise ListError(_("Name the ministry that was asked."))
+    answered = bool(consultation.answer.strip())
+    if answered != (consultation.answered_at is not None):
+        raise ListError(_("Give both the answer and the date it came, or neither."))
+    if consultation.answered_at and consultation.answered_at < consultation.asked_at:
+        raise ListError(_("An answer cannot come before the question was asked."))
+    if consultation.change_made.strip() and not answered:
+        raise ListError(_("Record the answer that led to the change."))
+
+
+@transaction.atomic
+def consultation_record(
+    *,
+    version: ListVersion,
+    by: Any,
+    ministry: str,
+    asked_at: datetime.date,
+    answer: str = "",
+    answered_at: datetime.date | None = None,
+    change_made: str = "",
+) -> Consultation:
+    """Who was asked and when; the answer and what it changed may come now or later."""
+    version = _lock_consulting(version, by)
+    consultation = Consultation(
+        version=version,
+        ministry=ministry.strip(),
+        asked_at=asked_at,
+        answer=answer.strip(),
+        answered_at=answered_at,
+        change_made=change_made.strip(),
+        recorded_by=by,
+    )
+    _check_consultation(consultation)
+    consultation.save()
+    record(
+        "list.consultation_recorded",
+        obj=consultation,
+        by=by,
+        changes=created_changes(consultation, CONSULTATION_FIELDS),
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_update(
+    *, consultation: Consultation, by: Any, data: dict[str, Any]
+) -> Consultation:
+    _lock_consulting(consultation.version, by)
+    consultation = Consultation.objects.get(pk=consultation.pk)
+    before = snapshot(consultation, CONSULTATION_FIELDS)
+    for name in CONSULTATION_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(consultation, name, value.strip() if isinstance(value, str) else value)
+    _check_consultation(consultation)
+    consultation.save()
+    changes = diff(before, snapshot(consultation, CONSULTATION_FIELDS))
+    if changes:
+        record("list.consultation_updated", obj=consultation, by=by, changes=changes)
+    return consultation
+
+
+@transaction.atomic
+def version_publish(
+    *,
+    version: ListVersion,
+    by: Any,
+    issuing_authority: str,
+    doc_number: str,
+    issued_on: datetime.date,
+) -> ListVersion:
+    """Publish: from now on the version is public and never changes."""
+    version = _lock_consulting(version, by)
+    if not version.items.exists():
+        raise ListError(_("Put at least one measure on the list first."))
+    if not issuing_authority.strip():
+        raise ListError(_("Name the issuing authority (发文机关)."))
+    if not doc_number.strip():
+        raise ListError(_("Give the document number (发文字号)."))
+    if issued_on is None:
+        raise ListError(_("Give the date of issue (成文日期)."))
+    if version.number > 1 and not version.change_note.strip():
+        raise ListError(_("Say what this revision changes."))
+    taken = ListVersion.objects.filter(state=State.PUBLISHED, doc_number=doc_number.strip())
+    if taken.exists():
+        raise ListError(
+            _("The document number %(number)s is already used by a published list.")
+            % {"number": doc_number.strip()}
+        )
+    before = snapshot(version, PUBLISH_FIELDS)
+    version.issuing_authority = issuing_authority.strip()
+    version.doc_number = doc_number.strip()
+    version.issued_on = issued_on
+    version.state = State.PUBLISHED
+    version.published_at, version.published_by = timezone.now(), by
+    version.save()
+    record(
+        "list.published",
+        obj=version,
+        by=by,
+        changes=diff(before, snapshot(version, PUBLISH_FIELDS)),
+    )
+    return version
+
+
+@transaction.atomic
+def list_revise(*, annual_list: AnnualList, by: Any, change_note: str) -> ListVersion:
+    """A new version, drafted from the latest published one, which stays as it is."""
+    if not permissions.can_manage_lists(by):
+        raise PermissionError
+    annual_list = AnnualList.objects.select_for_update().get(pk=annual_list.pk)
+    latest = annual_list.versions.order_by("-number").first()
+    if latest is None or latest.state != State.PUBLISHED:
+        raise ListError(
+            _("Version %(number)s is still open: publish or discard it before revising.")
+            % {"number": latest.number if latest else 1}
+        )
+    if not change_note.strip():
+        raise ListError(_("Say what this revision changes."))
+    version = ListVersion.objects.create(
+        annual_list=annual_list,
+        number=latest.number + 1,
+        issuing_authority=latest.issuing_authority,
+        preamble=latest.preamble,
+        change_note=change_note.strip(),
+    )
+    ListItem.objects.bulk_create(
+        ListItem(
+            version=version,
+            position=item.position,
+            candidate_id=item.candidate_id,
+            title=item.title,
+            content=item.content,
+            field_id=item.field_id,
+            ministries=item.ministries,
+        )
+        for item in latest.items.all()
+    )
+    record(
+        "list.revised",
+        obj=version,
+        by=by,
+        # "version" from the number it was drafted from to its own
+        changes={
+            "number": [latest.number, version.number],
+            "change_note": [None, version.change_note],
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def version_discard(*, version: ListVersion, by: Any) -> AnnualList | None:
+    """Throw a draft away; the list goes too when it was its only version. Returns the list
+    if it remains."""
+    version = lock_open_version(version, by)
+    if version.state != State.DRAFT:
+        raise ListError(_("Only a draft that was not sent for opinions can be discarded."))
+    annual_list = version.annual_list
+    record(
+        "list.version_discarded",
+        obj=annual_list,
+        by=by,
+        note=f"v{version.number} {version.change_note}".strip(),
+    )
+    version.delete()
+    if not annual_list.versions.exists():
+        annual_list.delete()
+        return None
+    return annual_list

@@ -1,0 +1,355 @@
+"""Merging pages: one view per verb; the rules live in merging.services."""
+
+from urllib.parse import parse_qsl
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from audit.selectors import entries_for
+from jobs.services import job_enqueue
+from merging import excel, selectors, services
+from merging.errors import MergeError
+from merging.forms import (
+    CandidateFilterForm,
+    CandidateForm,
+    GroupFilterForm,
+    JoinForm,
+    ReasonForm,
+    RemainingFilterForm,
+    SplitForm,
+)
+from merging.models import CandidateMeasure, SuggestedGroup
+from proposals.excel import XLSX
+from proposals.models import Cycle, Proposal
+from proposals.views.common import paginate, querystring_without_page, require
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+# Cycles and suggested groups -----------------------------------------------------------------
+
+
+@login_required
+@require(permissions.can_merge)
+def merging_index(request: HttpRequest) -> HttpResponse:
+    cycles = selectors.cycles_for_merging()
+    return render(request, "merging/index.html", {"cycles": cycles})
+
+
+@login_required
+@require(permissions.can_merge)
+def group_index(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=pk)
+    filters = GroupFilterForm(request.GET or None)
+    page = paginate(request, selectors.group_list(cycle, filters.params()))
+    context = {
+        "cycle": cycle,
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+        "remaining": selectors.remaining_proposals(cycle).count(),
+        "entries": entries_for(cycle).filter(action="merge.suggested")[:5],
+    }
+    return render(request, "merging/group_list.html", context)
+
+
+@login_required
+@require_POST
+@require(permissions.can_merge)
+def suggestions_run(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=pk)
+    groups = services.suggestions_run(cycle=cycle, by=request.user)
+    messages.success(
+        request,
+        _("%(n)s group(s) of similar proposals suggested. Nothing is merged until you accept.")
+        % {"n": len(groups)},
+    )
+    return redirect("merging:group_list", cycle.pk)
+
+
+@login_required
+@require(permissions.can_merge)
+def group_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The groups of one cycle: a few hundred rows at most, small enough to send at once."""
+    cycle = get_object_or_404(Cycle, pk=pk)
+    groups = selectors.group_list(cycle, GroupFilterForm(request.GET or None).params())
+    response = HttpResponse(excel.groups_bytes(groups), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="groups-{cycle.year}.xlsx"'
+    return response
+
+
+def _closed(request: HttpRequest, group: SuggestedGroup) -> HttpResponse | None:
+    """A group already accepted or ignored is not worked on any more."""
+    if group.state == SuggestedGroup.State.OPEN:
+        return None
+    messages.error(request, _("This group was already accepted or ignored."))
+    return redirect("merging:group_list", group.cycle_id)
+
+
+def _render_candidate_form(
+    request: HttpRequest, form: CandidateForm, context: dict[str, object]
+) -> HttpResponse:
+    return render(request, "merging/candidate_form.html", {"form": form, **context})
+
+
+@login_required
+def group_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(request.user, pk)
+    if (closed := _closed(request, group)) is not None:
+        return closed
+    members = list(group.proposals.all())
+    if request.method == "POST":
+        form = CandidateForm(request.POST)
+        if form.is_valid():
+            try:
+                candidate = services.group_accept(
+                    group=group, by=request.user, data=form.cleaned_data
+                )
+            except MergeError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Group accepted: the candidate measure is saved."))
+                return redirect("merging:candidate_detail", candidate.pk)
+    else:
+        form = CandidateForm(initial=selectors.candidate_draft(members))
+    context = {"group": group, "cycle": group.cycle, "members": members}
+    return _render_candidate_form(request, form, context)
+
+
+@login_required
+def group_split(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(request.user, pk)
+    if (closed := _closed(request, group)) is not None:
+        return closed
+    form = SplitForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_split(group=group, by=request.user, move=form.cleaned_data["move"])
+        except MergeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Group split."))
+            return redirect("merging:group_list", group.cycle_id)
+    return render(request, "merging/group_split.html", {"group": group, "form": form})
+
+
+@login_required
+def group_join(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(request.user, pk)
+    if (closed := _closed(request, group)) is not None:
+        return closed
+    form = JoinForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_join(group=group, other=form.cleaned_data["other"], by=request.user)
+        except MergeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Groups joined."))
+            return redirect("merging:group_list", group.cycle_id)
+    return render(request, "merging/group_join.html", {"group": group, "form": form})
+
+
+@login_required
+@require_POST
+def group_ignore(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(request.user, pk)
+    try:
+        services.group_ignore(group=group, by=request.user)
+    except MergeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Group ignored: it will not be suggested again."))
+    return redirect("merging:group_list", group.cycle_id)
+
+
+@login_required
+@require_POST
+def group_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(request.user, pk)
+    try:
+        services.group_restore(group=group, by=request.user)
+    except MergeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Group brought back among the suggestions."))
+    return redirect(reverse("merging:group_list", args=[group.cycle_id]) + "?state=ignored")
+
+
+# Proposals outside any group -----------------------------------------------------------------
+
+
+@login_required
+@require(permissions.can_merge)
+def remaining_index(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=pk)
+    filters = RemainingFilterForm(request.GET or None)
+    page = paginate(request, selectors.remaining_proposals(cycle, filters.params()))
+    context = {
+        "cycle": cycle,
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+    }
+    return render(request, "merging/remaining_list.html", context)
+
+
+@login_required
+@require(permissions.can_merge)
+def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge proposals chosen by hand: the chosen ones come as `proposal` ids, GET or POST."""
+    cycle = get_object_or_404(Cycle, pk=pk)
+    data = request.POST if request.method == "POST" else request.GET
+    ids = _ids(data.getlist("proposal"))
+    chosen = selectors.mergeable_proposals(cycle, ids)
+    if not chosen or len(chosen) != len(set(ids)):
+        messages.error(request, _("Choose proposals of this cycle that are waiting to be merged."))
+        return redirect("merging:remaining_list", cycle.pk)
+    if request.method == "POST":
+        form = CandidateForm(request.POST)
+        if form.is_valid():
+            try:
+                candidate = services.proposals_merge(
+                    cycle=cycle, proposals=chosen, by=request.user, data=form.cleaned_data
+                )
+            except MergeError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Merged: the candidate measure is saved."))
+                return redirect("merging:candidate_detail", candidate.pk)
+    else:
+        form = CandidateForm(initial=selectors.candidate_draft(chosen))
+    return _render_candidate_form(request, form, {"cycle": cycle, "members": chosen})
+
+
+@login_required
+@require(permissions.can_merge)
+def proposals_promote(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then make each remaining proposal a candidate of its own. Only the proposals
+    shown on the confirmation page are promoted, never one that arrived since."""
+    cycle = get_object_or_404(Cycle, pk=pk)
+    remaining = list(selectors.remaining_proposals(cycle))
+    if request.method == "POST":
+        confirmed = set(_ids(request.POST.getlist("proposal")))
+        chosen = [p for p in remaining if p.pk in confirmed]
+        try:
+            done = services.proposals_promote(cycle=cycle, proposals=chosen, by=request.user)
+        except MergeError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(n)s candidate measure(s) created.") % {"n": len(done)})
+            return redirect(reverse("merging:candidate_list") + f"?cycle={cycle.pk}")
+    grouped = Proposal.objects.filter(
+        cycle=cycle,
+        state=Proposal.State.SUBMITTED,
+        suggested_groups__in=selectors.open_group_ids(cycle),
+    ).distinct()
+    context = {"cycle": cycle, "remaining": remaining, "grouped": grouped.count()}
+    return render(request, "merging/promote_confirm.html", context)
+
+
+# Candidates ----------------------------------------------------------------------------------
+
+
+@login_required
+@require(permissions.can_list_candidates)
+def candidate_index(request: HttpRequest) -> HttpResponse:
+    filters = CandidateFilterForm(request.GET or None)
+    page = paginate(request, selectors.candidate_list(request.user, filters.params()))
+    context = {
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "merging/candidate_list.html", context)
+
+
+@login_required
+@require_POST
+@require(permissions.can_list_candidates)
+def candidate_export(request: HttpRequest) -> HttpResponse:
+    query = dict(parse_qsl(request.POST.get("query", "")))
+    filters = CandidateFilterForm(query).params()
+    job = job_enqueue(
+        kind="merging.candidates_export", by=request.user, params={"filters": filters}
+    )
+    return redirect("jobs:job_detail", job.pk)
+
+
+def _locked_reason(candidate: CandidateMeasure) -> str:
+    if candidate.assignments.exists():
+        return _("Experts are already assigned to review this candidate; it cannot be unmerged.")
+    if candidate.list_items.exists():
+        return _("This candidate is on an annual list; it cannot be unmerged.")
+    return ""
+
+
+@login_required
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = selectors.candidate_get_for_user(request.user, pk)
+    can_merge = permissions.can_merge(request.user)
+    context = {
+        "candidate": candidate,
+        "sources": selectors.candidate_sources_for(request.user, candidate),
+        "can_merge": can_merge,
+        "locked": _locked_reason(candidate) if can_merge else "",
+        # The trail names every source: only the centre reads it.
+        "entries": entries_for(candidate) if can_merge else None,
+    }
+    return render(request, "merging/candidate_detail.html", context)
+
+
+@login_required
+def candidate_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = selectors.candidate_get_for_user(request.user, pk)
+    if not permissions.can_merge(request.user):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merge_undo(
+                candidate=candidate, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except MergeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Merge undone: the proposals are submitted again."))
+            return redirect("merging:remaining_list", candidate.cycle_id)
+    context = {
+        "candidate": candidate,
+        "form": form,
+        "sources": selectors.candidate_sources_for(request.user, candidate),
+        "locked": _locked_reason(candidate),
+    }
+    return render(request, "merging/candidate_undo.html", context)
+
+
+# The drafting warning ------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@require(permissions.can_create_proposal)
+def similar_fragment(request: HttpRequest) -> HttpResponse:
+    """The drafting warning for what is typed in the proposal form, refreshed as one types."""
+    exclude = _ids([request.POST.get("proposal", "")])
+    cycle = Cycle.objects.filter(pk__in=_ids([request.POST.get("cycle", "")])).first()
+    warning = selectors.drafting_warning(
+        request.user,
+        title=request.POST.get("title", ""),
+        content=request.POST.get("content", ""),
+        cycle=cycle,
+        exclude=exclude[0] if exclude else None,
+    )
+    return render(request, "merging/includes/drafting_warning_body.html", {"warning": warning})

@@ -1,0 +1,1 @@
+"""Expert review writes: the expert pool, reviewer assignment and overrides, reviews."""

@@ -1,0 +1,210 @@
+"""The coordinator's side: cycles under review, the assignment solver's preview and saving,
+a candidate's reviews, and overrides."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.selectors import entries_for
+from proposals.views.common import paginate, querystring_without_page, require
+from review import aggregation, excel
+from review.errors import ReviewError
+from review.forms import ApplyPlanForm, CandidateFilterForm, OverrideForm, ReasonForm, ReviewersForm
+from review.labels import criterion_label, disagreement_reasons, disagreement_rule
+from review.models import Assignment
+from review.selectors import (
+    assignment_get_for_user,
+    candidate_assignments,
+    candidate_get_for_review,
+    candidate_overview,
+    candidate_sources,
+    candidate_summary,
+    cycle_get_for_review,
+    review_cycles,
+    review_of,
+)
+from review.services import assignments as services
+
+
+@login_required
+@require(permissions.can_assign_reviewers)
+def review_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "review/index.html", {"cycles": review_cycles()})
+
+
+@login_required
+@require(permissions.can_assign_reviewers)
+def cycle_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_review(request.user, pk)
+    filters = CandidateFilterForm(request.GET or None)
+    page = paginate(request, candidate_overview(cycle, filters.params()))
+    context = {
+        "cycle": cycle,
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+        "entries": entries_for(cycle).filter(action__startswith="review.")[:20],
+    }
+    return render(request, "review/cycle_overview.html", context)
+
+
+@login_required
+@require(permissions.can_assign_reviewers)
+def cycle_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_review(request.user, pk)
+    candidates = candidate_overview(cycle, CandidateFilterForm(request.GET or None).params())
+    name = f"review-{cycle.year}-assignments.xlsx"
+    return excel.download(excel.assignments_bytes(candidates), name)
+
+
+@login_required
+@require(permissions.can_assign_reviewers)
+def assignment_solve(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET with `reviewers`: the preview. POST: save exactly what the preview showed."""
+    cycle = cycle_get_for_review(request.user, pk)
+    if request.method == "POST":
+        form = ApplyPlanForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.assignments_apply(
+                    cycle=cycle,
+                    by=request.user,
+                    reviewers=data["reviewers"],
+                    fingerprint=data["fingerprint"],
+                    accept_partial=data["accept_partial"],
+                )
+            except ReviewError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("%(n)s assignment(s) saved.") % {"n": len(created)})
+                return redirect("review:cycle_overview", cycle.pk)
+        reviewers_form = ReviewersForm({"reviewers": request.POST.get("reviewers", "")})
+    else:
+        reviewers_form = ReviewersForm(request.GET if "reviewers" in request.GET else None)
+    context: dict[str, object] = {"cycle": cycle, "form": reviewers_form}
+    if reviewers_form.is_valid():
+        reviewers = reviewers_form.cleaned_data["reviewers"]
+        try:
+            plan = services.assignment_plan(cycle=cycle, by=request.user, reviewers=reviewers)
+        except ReviewError as exc:
+            reviewers_form.add_error(None, exc.message)
+        else:
+            context["plan"] = plan
+            context["apply_form"] = ApplyPlanForm(
+                initial={"reviewers": reviewers, "fingerprint": plan.fingerprint}
+            )
+    return render(request, "review/assign.html", context)
+
+
+@login_required
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = candidate_get_for_review(request.user, pk)
+    assignments = list(candidate_assignments(candidate))
+    rows = [
+        {
+            "assignment": a,
+            "review": review_of(a),
+            "can_change": permissions.can_change_assignment(request.user, review_of(a)),
+        }
+        for a in assignments
+    ]
+    summary = candidate_summary(candidate)
+    context = {
+        "candidate": candidate,
+        "sources": candidate_sources(candidate),
+        "rows": rows,
+        "summary": summary,
+        "stat_rows": _stat_rows(summary),
+        "entries": entries_for(candidate),
+        "reasons": disagreement_reasons(summary),
+        "rule": disagreement_rule(),
+    }
+    return render(request, "review/candidate_detail.html", context)
+
+
+def _stat_rows(summary: aggregation.Summary) -> list[tuple[str, aggregation.Stats]]:
+    names = [*aggregation.CRITERIA, aggregation.OVERALL]
+    return [(criterion_label(name), summary.criteria[name]) for name in names]
+
+
+@login_required
+def reviewer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = candidate_get_for_review(request.user, pk)
+    if not permissions.can_assign_reviewers(request.user):
+        raise PermissionDenied
+    form = OverrideForm(request.POST or None, choices=services.override_choices(candidate))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_add(
+                candidate=candidate,
+                expert=form.cleaned_data["expert"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ReviewError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Reviewer added."))
+            return redirect("review:candidate_detail", candidate.pk)
+    context = {"candidate": candidate, "form": form, "mode": "add"}
+    return render(request, "review/override_form.html", context)
+
+
+def _changeable(request: HttpRequest, pk: int) -> Assignment:
+    assignment = assignment_get_for_user(request.user, pk)
+    if not permissions.can_assign_reviewers(request.user):
+        raise PermissionDenied  # the expert sees their assignment but may not change it
+    return assignment
+
+
+@login_required
+def reviewer_replace(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _changeable(request, pk)
+    candidate = assignment.candidate
+    form = OverrideForm(request.POST or None, choices=services.override_choices(candidate))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_replace(
+                assignment=assignment,
+                expert=form.cleaned_data["expert"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ReviewError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Reviewer replaced."))
+            return redirect("review:candidate_detail", candidate.pk)
+    context = {"candidate": candidate, "assignment": assignment, "form": form, "mode": "replace"}
+    return render(request, "review/override_form.html", context)
+
+
+@login_required
+def reviewer_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks for a reason and a confirmation first: a draft review goes with the assignment."""
+    assignment = _changeable(request, pk)
+    candidate = assignment.candidate
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_remove(
+                assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ReviewError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Reviewer removed."))
+            return redirect("review:candidate_detail", candidate.pk)
+    context = {
+        "candidate": candidate,
+        "assignment": assignment,
+        "review": review_of(assignment),
+        "form": form,
+    }
+    return render(request, "review/reviewer_remove.html", context)

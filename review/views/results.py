@@ -1,0 +1,41 @@
+"""Aggregated results: the ranked table of a cycle's candidates, on screen and in Excel."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts import permissions
+from proposals.views.common import querystring_without_page, require
+from review import excel
+from review.forms import RankingFilterForm
+from review.labels import disagreement_reasons, disagreement_rule
+from review.selectors import cycle_get_for_review, ranking_filtered
+
+
+@login_required
+@require(permissions.can_view_review_results)
+def ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_review(request.user, pk)
+    filters = RankingFilterForm(request.GET or None)
+    rows = ranking_filtered(cycle, filters.params())
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "cycle": cycle,
+        "filters": filters,
+        "page": page,
+        "items": [(row, disagreement_reasons(row.summary)) for row in page.object_list],
+        "rule": disagreement_rule(),
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "review/ranking.html", context)
+
+
+@login_required
+@require(permissions.can_view_review_results)
+def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = cycle_get_for_review(request.user, pk)
+    rows = ranking_filtered(cycle, RankingFilterForm(request.GET or None).params())
+    return excel.download(excel.ranking_bytes(rows), f"review-{cycle.year}-ranking.xlsx")

@@ -1,0 +1,119 @@
+"""The expert's side: "My reviews", and the online review of one candidate."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from proposals.views.common import paginate, querystring_without_page, require
+from review import excel
+from review.errors import ReviewError
+from review.forms import MyReviewFilterForm, ReviewForm
+from review.models import Assignment, Review
+from review.selectors import (
+    assignment_get_for_user,
+    candidate_sources,
+    my_assignments,
+    review_of,
+)
+from review.services import reviews as services
+
+
+@login_required
+@require(permissions.can_list_own_reviews)
+def my_reviews(request: HttpRequest) -> HttpResponse:
+    filters = MyReviewFilterForm(request.GET or None)
+    page = paginate(request, my_assignments(request.user, filters.params()))
+    context = {
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "review/my_reviews.html", context)
+
+
+@login_required
+@require(permissions.can_list_own_reviews)
+def my_reviews_export(request: HttpRequest) -> HttpResponse:
+    assignments = my_assignments(request.user, MyReviewFilterForm(request.GET or None).params())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return excel.download(excel.my_reviews_bytes(assignments), f"my-reviews-{stamp}.xlsx")
+
+
+def _initial(review: Review | None) -> dict[str, object]:
+    if review is None:
+        return {}
+    names = [*Review.CRITERIA, "comments", "recommendation"]
+    return {name: getattr(review, name) for name in names}
+
+
+def _page(
+    request: HttpRequest, assignment: Assignment, form: ReviewForm | None, status: int = 200
+) -> HttpResponse:
+    review = review_of(assignment)
+    context = {
+        "assignment": assignment,
+        "candidate": assignment.candidate,
+        "sources": candidate_sources(assignment.candidate),
+        "review": review,
+        "form": form,
+        "is_own": assignment.expert_id == request.user.pk,
+    }
+    return render(request, "review/review_form.html", context, status=status)
+
+
+@login_required
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate and the review form. The coordinator may read it; only the expert writes."""
+    assignment = assignment_get_for_user(request.user, pk)
+    review = review_of(assignment)
+    can_write = permissions.can_write_review(request.user, assignment, review)
+    if request.method != "POST":
+        form = ReviewForm(initial=_initial(review)) if can_write else None
+        return _page(request, assignment, form)
+    if not can_write:
+        raise PermissionDenied
+    submitting = request.POST.get("action") == "submit"
+    form = ReviewForm(request.POST, submitting=submitting)
+    if form.is_valid():
+        try:
+            services.review_save(assignment=assignment, by=request.user, data=form.cleaned_data)
+        except ReviewError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if submitting:
+                return redirect("review:review_submit", assignment.pk)
+            messages.success(request, _("Draft saved. You can come back to it until you submit."))
+            return redirect("review:review_edit", assignment.pk)
+    return _page(request, assignment, form)
+
+
+@login_required
+def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm before submitting: a submitted review is locked."""
+    assignment = assignment_get_for_user(request.user, pk)
+    review = review_of(assignment)
+    if not permissions.can_write_review(request.user, assignment, review):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            services.review_submit(assignment=assignment, by=request.user)
+        except ReviewError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Review submitted. Thank you."))
+            return redirect("review:my_reviews")
+    context = {
+        "assignment": assignment,
+        "candidate": assignment.candidate,
+        "review": review,
+        "missing": services.missing_parts(review) if review else [_("everything")],
+        "error": error,
+    }
+    return render(request, "review/review_submit.html", context)

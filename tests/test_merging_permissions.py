@@ -1,0 +1,325 @@
+"""Every role against every merging action, as one explicit table.
+
+Each (role, action) cell is tested at the permission function and over HTTP, as in
+test_permissions_matrix.py: an allowed cell succeeds (200, or 302 with its write done), a
+refused one fails without writing: 404 when the user may not know the object exists (groups
+are the centre's working material; a candidate is known to the provinces it came from), 403
+when they see it but may not act, a redirect to login when anonymous.
+
+The candidate holds a Sichuan proposal only: Sichuan reads it, Guangdong does not know it
+exists.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from openpyxl import load_workbook
+
+from accounts import permissions as perm
+from audit.models import AuditEntry
+from jobs.models import Job
+from merging import services
+from merging.models import CandidateMeasure, SuggestedGroup
+from proposals.models import Proposal
+from tests.conftest import client_for
+from tests.test_merging_flows import (
+    COURT,
+    STAFF,
+    TAX,
+    TECH,
+    TECH_AGAIN,
+    VISA,
+    candidate_data,
+    form_data,
+    group_of,
+    submitted,
+)
+
+MERGING = {
+    "index",
+    "groups",
+    "suggest",
+    "export_groups",
+    "accept_form",
+    "accept",
+    "split",
+    "join",
+    "ignore",
+    "restore",
+    "remaining",
+    "merge_form",
+    "merge",
+    "promote_confirm",
+    "promote",
+    "candidates",
+    "export_candidates",
+    "view_candidate",
+    "undo_form",
+    "undo",
+}
+ALLOWED: dict[str, set[str]] = {
+    "national": MERGING,
+    # Sichuan has a source in the candidate: it reads it. Both provinces draft, so both get
+    # the drafting warning.
+    "sichuan": {"view_candidate", "similar"},
+    "guangdong": {"similar"},
+    "region": set(),
+    "city": set(),
+    "implementer": set(),
+    "expert": set(),
+    "evaluator": set(),
+    "innovator": set(),
+    "other_innovator": set(),
+    "public": set(),
+    "anonymous": set(),
+}
+ROLES = list(ALLOWED)
+
+
+@pytest.fixture
+def world(users, cycle) -> SimpleNamespace:
+    national, sichuan, guangdong = users["national"], users["sichuan"], users["guangdong"]
+    tech = [submitted(cycle, sichuan, TECH), submitted(cycle, guangdong, TECH_AGAIN)]
+    tech.append(submitted(cycle, guangdong, TECH, contact_name="李四"))
+    visa = [submitted(cycle, sichuan, VISA), submitted(cycle, guangdong, VISA)]
+    court = [submitted(cycle, sichuan, COURT), submitted(cycle, guangdong, COURT)]
+    loose = [submitted(cycle, sichuan, TAX), submitted(cycle, guangdong, STAFF)]
+    source = submitted(cycle, sichuan, TAX, contact_name="王五")
+    candidate = services.proposals_merge(
+        cycle=cycle, proposals=[source], by=national, data=candidate_data(title="联合办税举措")
+    )
+    return SimpleNamespace(
+        users={**users, "anonymous": AnonymousUser()},
+        cycle=cycle,
+        group=group_of(cycle, tech),
+        tech=tech,
+        other_group=group_of(cycle, visa),
+        ignored=group_of(cycle, court, state=SuggestedGroup.State.IGNORED),
+        loose=loose,
+        candidate=candidate,
+    )
+
+
+def _group_state(w: SimpleNamespace, name: str = "group") -> str | None:
+    group = SuggestedGroup.objects.filter(pk=getattr(w, name).pk).first()
+    return group.state if group else None
+
+
+def _loose_merged(w: SimpleNamespace) -> bool:
+    return all(Proposal.objects.get(pk=p.pk).state == Proposal.State.MERGED for p in w.loose)
+
+
+def _exported(w: SimpleNamespace) -> bool:
+    return Job.objects.filter(kind="merging.candidates_export").exists()
+
+
+@dataclass(frozen=True)
+class Act:
+    right: Callable[[Any, SimpleNamespace], bool]
+    method: str
+    url: Callable[[SimpleNamespace], str]
+    data: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
+    done: Callable[[SimpleNamespace], bool] | None = None
+    shows: Callable[[SimpleNamespace], str] | None = None
+    seen_via: str | None = None
+    status: int | None = None  # what an allowed request answers, when not 200 / 302
+
+
+def merge_right(user: Any, w: SimpleNamespace) -> bool:
+    return perm.can_merge(user)
+
+
+def cycle_url(path: str) -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/merging/cycles/{w.cycle.pk}/{path}"
+
+
+def group_url(path: str, name: str = "group") -> Callable[[SimpleNamespace], str]:
+    return lambda w: f"/merging/groups/{getattr(w, name).pk}/{path}"
+
+
+ACTIONS: dict[str, Act] = {
+    "index": Act(merge_right, "get", lambda w: "/merging/", shows=lambda w: w.cycle.title),
+    "groups": Act(merge_right, "get", cycle_url(""), shows=lambda w: w.tech[0].title),
+    "suggest": Act(
+        merge_right,
+        "post",
+        cycle_url("suggest/"),
+        done=lambda w: AuditEntry.objects.filter(action="merge.suggested").exists(),
+    ),
+    "export_groups": Act(merge_right, "get", cycle_url("groups/export/")),
+    "accept_form": Act(
+        merge_right,
+        "get",
+        group_url("accept/"),
+        shows=lambda w: w.tech[1].title,
+        seen_via="groups_seen",
+    ),
+    "accept": Act(
+        merge_right,
+        "post",
+        group_url("accept/"),
+        data=lambda w: form_data(),
+        done=lambda w: _group_state(w) == "accepted",
+        seen_via="groups_seen",
+    ),
+    "split": Act(
+        merge_right,
+        "post",
+        group_url("split/"),
+        data=lambda w: {"move": [w.tech[2].pk]},
+        done=lambda w: SuggestedGroup.objects.get(pk=w.group.pk).proposals.count() == 2,
+        seen_via="groups_seen",
+    ),
+    "join": Act(
+        merge_right,
+        "post",
+        group_url("join/"),
+        data=lambda w: {"other": w.other_group.pk},
+        done=lambda w: _group_state(w, "other_group") is None,
+        seen_via="groups_seen",
+    ),
+    "ignore": Act(
+        merge_right,
+        "post",
+        group_url("ignore/"),
+        done=lambda w: _group_state(w) == "ignored",
+        seen_via="groups_seen",
+    ),
+    "restore": Act(
+        merge_right,
+        "post",
+        group_url("restore/", "ignored"),
+        done=lambda w: _group_state(w, "ignored") == "open",
+        seen_via="groups_seen",
+    ),
+    "remaining": Act(merge_right, "get", cycle_url("remaining/"), shows=lambda w: w.loose[0].title),
+    "merge_form": Act(
+        merge_right,
+        "get",
+        cycle_url("merge/"),
+        data=lambda w: {"proposal": [p.pk for p in w.loose]},
+        shows=lambda w: w.loose[1].title,
+    ),
+    "merge": Act(
+        merge_right,
+        "post",
+        cycle_url("merge/"),
+        data=lambda w: {**form_data(), "proposal": [p.pk for p in w.loose]},
+        done=_loose_merged,
+    ),
+    "promote_confirm": Act(
+        merge_right, "get", cycle_url("promote/"), shows=lambda w: w.loose[1].title
+    ),
+    "promote": Act(
+        merge_right,
+        "post",
+        cycle_url("promote/"),
+        data=lambda w: {"proposal": [p.pk for p in w.loose]},
+        done=_loose_merged,
+    ),
+    "candidates": Act(
+        lambda u, w: perm.can_list_candidates(u),
+        "get",
+        lambda w: "/merging/candidates/",
+        shows=lambda w: w.candidate.title,
+    ),
+    "export_candidates": Act(
+        lambda u, w: perm.can_list_candidates(u),
+        "post",
+        lambda w: "/merging/candidates/export/",
+        data=lambda w: {"query": ""},
+        done=_exported,
+    ),
+    "view_candidate": Act(
+        lambda u, w: perm.can_view_candidate(u, w.candidate),
+        "get",
+        lambda w: f"/merging/candidates/{w.candidate.pk}/",
+        shows=lambda w: w.candidate.title,
+        seen_via="view_candidate",
+    ),
+    "undo_form": Act(
+        merge_right,
+        "get",
+        lambda w: f"/merging/candidates/{w.candidate.pk}/undo/",
+        shows=lambda w: w.candidate.title,
+        seen_via="view_candidate",
+    ),
+    "undo": Act(
+        merge_right,
+        "post",
+        lambda w: f"/merging/candidates/{w.candidate.pk}/undo/",
+        data=lambda w: {"reason": "合并有误"},
+        done=lambda w: not CandidateMeasure.objects.filter(pk=w.candidate.pk).exists(),
+        seen_via="view_candidate",
+    ),
+    "similar": Act(
+        lambda u, w: perm.can_create_proposal(u),
+        "post",
+        lambda w: "/merging/similar/",
+        data=lambda w: {"title": TECH[0], "content": TECH[1], "cycle": w.cycle.pk},
+        status=200,  # a fragment of the page, read back by merging/drafting.js
+    ),
+}
+
+CELLS = [pytest.param(role, action, id=f"{role}-{action}") for role in ROLES for action in ACTIONS]
+
+
+def test_table_covers_every_role_and_names_only_known_actions(users):
+    assert set(ALLOWED) == {*users, "anonymous"}
+    for allowed in ALLOWED.values():
+        assert allowed <= set(ACTIONS)
+
+
+@pytest.mark.parametrize(("role", "action"), CELLS)
+def test_permission_function(world, role, action):
+    user = world.users[role]
+    assert bool(ACTIONS[action].right(user, world)) is (action in ALLOWED[role])
+
+
+def refusal_status(role: str, act: Act) -> int:
+    if act.seen_via is None:
+        return 403
+    return 403 if act.seen_via in ALLOWED[role] else 404
+
+
+@pytest.mark.parametrize(("role", "action"), CELLS)
+def test_http(world, role, action):
+    act = ACTIONS[action]
+    client = Client() if role == "anonymous" else client_for(world.users[role])
+    response = getattr(client, act.method)(act.url(world), act.data(world))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+    elif action in ALLOWED[role]:
+        expected = act.status or (200 if act.method == "get" else 302)
+        assert response.status_code == expected
+        if act.shows:
+            assert act.shows(world) in response.content.decode()
+    else:
+        assert response.status_code == refusal_status(role, act)
+    if act.done is not None:
+        assert act.done(world) is (action in ALLOWED[role])
+
+
+def test_the_group_export_reads_back(world):
+    response = client_for(world.users["national"]).get(
+        f"/merging/cycles/{world.cycle.pk}/groups/export/"
+    )
+    sheet = load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    members = sorted(world.tech, key=lambda p: (p.locality.code, p.pk))
+    tech = [(row[0], row[4], row[5], row[6]) for row in rows if row[0] == world.group.pk]
+    assert tech == [(world.group.pk, p.pk, p.title, p.locality.name) for p in members]
+    assert {row[0] for row in rows} == {world.group.pk, world.other_group.pk}  # open ones only
+
+
+def test_only_the_centre_gets_the_merging_menu(users):
+    for name, user in users.items():
+        html = client_for(user).get("/").content.decode()
+        assert ('href="/merging/"' in html) is (name == "national"), name
