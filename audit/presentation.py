@@ -32,6 +32,11 @@ EXTRA_FIELDS = {
 }
 
 
+def register_actions(labels: dict[str, Any]) -> None:
+    """Each app names its own actions; the history shows them through this one table."""
+    ACTION_LABELS.update(labels)
+
+
 def action_label(action: str) -> str:
     label = ACTION_LABELS.get(action)
     if label is not None:

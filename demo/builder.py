@@ -90,8 +90,10 @@ def _titles() -> list[tuple[str, str]]:
 def _texts(title: str) -> dict[str, object]:
     mark = "（演示数据）"
     return {
-        "problem": f"{mark}围绕“{title}”，本地在实践中遇到制度性障碍，需要通过改革破解。",
-        "content": f"{mark}在本地区探索“{title}”，明确牵头部门、配套政策和推进步骤。",
+        # Only the title carries meaning: a shared template sentence would make every demo
+        # proposal look alike to the similarity analysis.
+        "problem": f"{mark}{title}",
+        "content": f"{mark}{title}",
         "implementing_bodies": f"{mark}省发展改革委、省科技厅会同有关部门和市（州）政府",
         "expected_results": f"{mark}形成可复制推广的制度经验。",
         "targets": f"{mark}一年内出台配套办法1项；覆盖企业不少于100家。",

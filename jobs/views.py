@@ -1,14 +1,21 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
+from jobs.registry import BACK_URLS, TITLES
 from jobs.selectors import job_get_for_user
 
 
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_get_for_user(request.user, pk)
-    return render(request, "jobs/job_detail.html", {"job": job})
+    context = {
+        "job": job,
+        "title": TITLES.get(job.kind) or job.kind,
+        "back_url": reverse(BACK_URLS.get(job.kind, "home")),
+    }
+    return render(request, "jobs/job_detail.html", context)
 
 
 @login_required

@@ -24,7 +24,6 @@ class ListsConfig(AppConfig):
     verbose_name = _("Annual lists")
 
     def ready(self) -> None:
-        # The audit app keeps one table of labels; each app adds its own actions to it.
-        from audit.presentation import ACTION_LABELS as labels
+        from audit.presentation import register_actions
 
-        labels.update(ACTION_LABELS)
+        register_actions(ACTION_LABELS)

@@ -7,9 +7,8 @@ class MergingConfig(AppConfig):
     verbose_name = _("Merging similar proposals")
 
     def ready(self) -> None:
-        from audit import presentation
+        from audit.presentation import register_actions
         from merging import jobs  # noqa: F401  (registers the job kinds)
         from merging.presentation import ACTION_LABELS
 
-        # The history pages name merging actions in the user's language.
-        presentation.ACTION_LABELS.update(ACTION_LABELS)
+        register_actions(ACTION_LABELS)

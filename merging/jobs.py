@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import permissions
 from jobs.models import Job
@@ -11,7 +12,11 @@ from merging import excel
 from merging.selectors import candidate_list
 
 
-@job_kind("merging.candidates_export")
+@job_kind(
+    "merging.candidates_export",
+    title=_lazy("Exporting candidate measures"),
+    back="merging:candidate_list",
+)
 def run_candidates_export(job: Job) -> None:
     if not permissions.can_list_candidates(job.created_by):
         raise JobFailed(_("You may not export candidate measures."))

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import permissions
 from jobs.models import Job
@@ -44,7 +45,7 @@ def _form_problems(form: ProposalForm) -> list[str]:
     return problems
 
 
-@job_kind("proposals.import")
+@job_kind("proposals.import", title=_lazy("Importing proposals"), back="proposals:proposal_list")
 def run_import(job: Job) -> None:
     user, cycle = job.created_by, Cycle.objects.get(pk=job.params["cycle_id"])
     if not permissions.can_import_proposals(user):
@@ -102,7 +103,7 @@ def _create_all(
     job.message = _("%(n)s proposal(s) imported as drafts.") % {"n": len(rows)}
 
 
-@job_kind("proposals.export")
+@job_kind("proposals.export", title=_lazy("Exporting proposals"), back="proposals:proposal_list")
 def run_export(job: Job) -> None:
     if not permissions.can_list_proposals(job.created_by):
         raise JobFailed(_("You may not export proposals."))
@@ -121,7 +122,9 @@ def run_export(job: Job) -> None:
     job.message = _("%(n)s proposal(s) exported.") % {"n": total}
 
 
-@job_kind("suggestions.export")
+@job_kind(
+    "suggestions.export", title=_lazy("Exporting suggestions"), back="proposals:suggestion_list"
+)
 def run_suggestion_export(job: Job) -> None:
     qs = suggestion_list(job.created_by, job.params.get("filters", {}))
     total = qs.count()

@@ -28,6 +28,10 @@ from zhtext.similarity import (
 K = TypeVar("K", bound=Hashable)
 MIN_SHARED = 2
 MAX_POSTING = 300
+# A term in more than this share of a collection is that collection's boilerplate (a shared
+# template sentence, a "demo" marker): it is left out before scoring. Needs enough texts.
+COMMON_SHARE = 0.5
+COMMON_MIN_DOCS = 6
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,15 @@ def _signature(
     return terms[:limit]
 
 
+def _without_common(feats: dict[K, Features], df: Counter[str]) -> dict[K, Features]:
+    if len(feats) < COMMON_MIN_DOCS:
+        return feats
+    common = {term for term, n in df.items() if n > COMMON_SHARE * len(feats)}
+    if not common:
+        return feats
+    return {k: Features(f.words - common, f.grams - common) for k, f in feats.items()}
+
+
 def candidate_pairs(
     docs: Mapping[K, str] | Mapping[K, Features],
     threshold: float = THRESHOLD,
@@ -65,6 +78,7 @@ def candidate_pairs(
     df: Counter[str] = Counter()
     for feat in feats.values():
         df.update(feat.words | feat.grams)
+    feats = _without_common(feats, df)
     order = {key: i for i, key in enumerate(feats)}
     postings: dict[str, list[K]] = defaultdict(list)
     signatures = {

@@ -107,9 +107,9 @@ def test_submit_return_resubmit(site: Site, artifacts: Path) -> None:
     expect(row.locator(".badge")).to_have_class("badge returned")
     site.follow(row.get_by_role("link", name=title))
     expect_state(site, "returned")
-    expect(page.locator("main .notice")).to_contain_text(reason)
+    expect(page.locator("main .notice.return-reason")).to_contain_text(reason)
     site.follow(page.locator(f"main a[href='{detail}edit/']"))
-    expect(page.locator("main .notice")).to_contain_text(reason)
+    expect(page.locator("main .notice.return-reason")).to_contain_text(reason)
     page.fill("#id_targets", revised_targets)
     site.follow(page.locator("main form button.primary"))
     assert site.path() == detail
