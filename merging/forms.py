@@ -4,21 +4,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jiebang.forms import FilterForm, national_authority_filter
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals.models import Cycle, Proposal, ReformField
 from regions.models import Division
-
-
-def _params(form: forms.Form) -> dict[str, str]:
-    """The valid filters as plain strings, for a selector or an export job."""
-    # An invalid filter is dropped on its own; the valid ones still apply.
-    form.is_valid()
-    out: dict[str, str] = {}
-    for name, value in getattr(form, "cleaned_data", {}).items():
-        if value in (None, ""):
-            continue
-        out[name] = str(value.pk) if hasattr(value, "pk") else str(value)
-    return out
 
 
 def _provinces() -> QuerySet[Division]:
@@ -92,11 +81,7 @@ class JoinForm(forms.Form):
         )
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class GroupFilterForm(forms.Form):
+class GroupFilterForm(FilterForm):
     q = forms.CharField(label=_("Search"), required=False)
     state = forms.ChoiceField(
         label=_("State"),
@@ -112,22 +97,16 @@ class GroupFilterForm(forms.Form):
     )
     locality = forms.ModelChoiceField(label=_("Locality"), queryset=_provinces(), required=False)
 
-    def params(self) -> dict[str, str]:
-        return _params(self)
 
-
-class RemainingFilterForm(forms.Form):
+class RemainingFilterForm(FilterForm):
     q = forms.CharField(label=_("Search"), required=False)
     field = forms.ModelChoiceField(
         label=_("Reform field"), queryset=ReformField.objects.all(), required=False
     )
     locality = forms.ModelChoiceField(label=_("Locality"), queryset=_provinces(), required=False)
 
-    def params(self) -> dict[str, str]:
-        return _params(self)
 
-
-class CandidateFilterForm(forms.Form):
+class CandidateFilterForm(FilterForm):
     q = forms.CharField(label=_("Search"), required=False)
     cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=Cycle.objects.all(), required=False)
     field = forms.ModelChoiceField(
@@ -145,11 +124,7 @@ class CandidateFilterForm(forms.Form):
         ],
         required=False,
     )
-    national = forms.ChoiceField(
-        label=_("National authority"),
-        choices=[("", "---------"), ("yes", _("needed")), ("no", _("not needed"))],
-        required=False,
-    )
+    national = national_authority_filter()
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
@@ -161,6 +136,3 @@ class CandidateFilterForm(forms.Form):
         ],
         required=False,
     )
-
-    def params(self) -> dict[str, str]:
-        return _params(self)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from jiebang.forms import ReasonForm
 from jobs.services import job_enqueue
 from merging import excel, selectors, services
 from merging.errors import MergeError
@@ -21,7 +22,6 @@ from merging.forms import (
     CandidateForm,
     GroupFilterForm,
     JoinForm,
-    ReasonForm,
     RemainingFilterForm,
     SplitForm,
 )

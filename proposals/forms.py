@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiebang.forms import FilterForm, national_authority_filter
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
 from regions.models import Division
 
@@ -38,10 +39,6 @@ class SuggestionForm(forms.ModelForm):
         model = Suggestion
         fields = ["title", "content"]
         widgets = {"content": forms.Textarea(attrs={"rows": 8})}
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class ProposalForm(forms.ModelForm):
@@ -93,7 +90,7 @@ class ProposalForm(forms.ModelForm):
         return data
 
 
-class ProposalFilterForm(forms.Form):
+class ProposalFilterForm(FilterForm):
     q = forms.CharField(label=_("Search"), required=False)
     cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=Cycle.objects.all(), required=False)
     locality = forms.ModelChoiceField(
@@ -107,11 +104,7 @@ class ProposalFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("State"), choices=[("", "---------"), *Proposal.State.choices], required=False
     )
-    national = forms.ChoiceField(
-        label=_("National authority"),
-        choices=[("", "---------"), ("yes", _("needed")), ("no", _("not needed"))],
-        required=False,
-    )
+    national = national_authority_filter()
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
@@ -124,17 +117,6 @@ class ProposalFilterForm(forms.Form):
         ],
         required=False,
     )
-
-    def params(self) -> dict[str, str]:
-        """The valid filters as plain strings, for the selector and for the export job."""
-        # An invalid filter is dropped on its own; the valid ones still apply.
-        self.is_valid()
-        out: dict[str, str] = {}
-        for name, value in getattr(self, "cleaned_data", {}).items():
-            if value in (None, ""):
-                continue
-            out[name] = str(value.pk) if hasattr(value, "pk") else str(value)
-        return out
 
 
 class UploadForm(forms.Form):

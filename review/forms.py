@@ -4,24 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from jiebang.forms import FilterForm
 from proposals.models import Cycle, ReformField
 from regions.models import Division, Organisation
 from review.models import ExpertProfile, Review
 from review.services.assignments import DEFAULT_REVIEWERS, MAX_REVIEWERS
-
-
-class FilterForm(forms.Form):
-    """A GET form whose valid values become plain strings for the selectors."""
-
-    def params(self) -> dict[str, str]:
-        # An invalid filter is dropped on its own; the valid ones still apply.
-        self.is_valid()
-        out: dict[str, str] = {}
-        for name, value in getattr(self, "cleaned_data", {}).items():
-            if value in (None, ""):
-                continue
-            out[name] = str(value.pk) if hasattr(value, "pk") else str(value)
-        return out
 
 
 def _provinces() -> Any:

@@ -9,8 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from jiebang.forms import ReasonForm
 from proposals.errors import ProposalError
-from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, UploadForm
+from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
 from proposals.models import Suggestion
 from proposals.selectors import (
     current_cycle,

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from jiebang.forms import ReasonForm
 from jobs.services import job_enqueue
 from proposals import selectors
 from proposals.errors import ProposalError
-from proposals.forms import ReasonForm, SuggestionForm
+from proposals.forms import SuggestionForm
 from proposals.models import Proposal, Suggestion
 from proposals.selectors import current_cycle, suggestion_get_for_user
 from proposals.services.suggestions import suggestion_decline, suggestion_submit
