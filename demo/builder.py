@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from demo.claims_demo import build_claims_demo
 from demo.lists_demo import build_lists_demo
 from demo.merging_demo import build_merging_demo
 from demo.review_demo import build_review_demo
@@ -184,6 +185,7 @@ def build_demo() -> bool:
         title="高校科研仪器设备开放共享的收费与激励机制（演示）",
         content="（演示数据）建议明确高校大型仪器对外开放的收费标准和收益分配，提升使用率。",
     )
+    build_claims_demo()
     assert RegionGroup.objects.count() == 31
     assert Suggestion.objects.count() == 1
     return True

@@ -16,4 +16,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_merging": permissions.can_merge(user),
         "nav_review": permissions.can_assign_reviewers(user),
         "nav_my_reviews": permissions.can_list_own_reviews(user),
+        "nav_claims": permissions.can_list_programmes(user),
     }

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "merging",
     "review",
     "lists",
+    "claims",
     "demo",
 ]
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("merging/", include("merging.urls")),
     path("review/", include("review.urls")),
     path("lists/", include("lists.urls")),
+    path("claims/", include("claims.urls")),
     path("", include("proposals.urls")),
 ]

@@ -1,0 +1,88 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import Programme
+from lists.models import ListVersion
+from proposals.forms import DateInput
+from regions.models import Division, RegionGroup
+
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "kind",
+            "title",
+            "description",
+            "list_version",
+            "min_claims",
+            "max_claimants",
+            "opens_at",
+            "closes_at",
+        ]
+        widgets = {"description": TEXTAREA, "opens_at": DateInput, "closes_at": DateInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version = self.fields["list_version"]
+        assert isinstance(version, forms.ModelChoiceField)
+        version.queryset = ListVersion.objects.filter(
+            state=ListVersion.State.PUBLISHED
+        ).select_related("annual_list")
+        version.help_text = _("Its measures become the items. Leave empty to enter items.")
+
+
+class ItemForm(forms.Form):
+    category = forms.CharField(label=_("Category"), max_length=100)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=TEXTAREA, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Workbook (.xlsx)"),
+        help_text=_("First row: 类别, 事项, 说明 (category, title, description)."),
+    )
+
+
+class ClaimantsForm(forms.Form):
+    divisions = forms.ModelMultipleChoiceField(
+        label=_("Provinces"),
+        queryset=Division.objects.filter(level=Division.Level.PROVINCE),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    region_groups = forms.ModelMultipleChoiceField(
+        label=_("Experiment regions and demonstration zones"),
+        queryset=RegionGroup.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class OpenForm(forms.Form):
+    opens_at = forms.DateField(label=_("Claims open on"), widget=DateInput)
+    closes_at = forms.DateField(label=_("Claims close on"), widget=DateInput)
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for closing below the minimum"),
+        widget=TEXTAREA,
+        required=False,
+        help_text=_("Needed only when a claimant has fewer claims than the minimum."),
+    )
+
+
+class IssueForm(forms.Form):
+    issuing_authority = forms.CharField(label=_("Issuing authority (发文机关)"), max_length=100)
+    doc_code = forms.CharField(
+        label=_("Document code (发文机关代字)"),
+        max_length=30,
+        help_text=_("Notices are numbered CODE〔YEAR〕1号, 2号, … in the order of the claimants."),
+    )
+    issued_on = forms.DateField(label=_("Date of issue (成文日期)"), widget=DateInput)

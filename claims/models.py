@@ -1,0 +1,192 @@
+"""Programmes of claiming (悬榜揭榜): the annual list of 发改高技〔2021〕484号 and the policy
+pilots of the demonstration zones (国家自创区政策试点"揭榜挂帅") are one concept: items,
+eligible claimants, a claim window and rules."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from lists.models import ListItem, ListVersion
+from regions.models import Division, RegionGroup
+
+
+class Programme(models.Model):
+    class Kind(models.TextChoices):
+        ANNUAL_LIST = "annual_list", _("annual reform list")
+        ZONE_PILOT = "zone_pilot", _("demonstration zone policy pilot")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        OPEN = "open", _("open for claims")
+        CLOSED = "closed", _("closed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    list_version = models.ForeignKey(
+        ListVersion,
+        verbose_name=_("published list version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="programmes",
+    )
+    min_claims = models.PositiveSmallIntegerField(
+        _("minimum claims per claimant"), default=3, help_text=_("0: no minimum.")
+    )
+    max_claimants = models.PositiveSmallIntegerField(
+        _("maximum claimants per item"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    opens_at = models.DateField(_("claims open on"), null=True, blank=True)
+    closes_at = models.DateField(_("claims close on"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    close_note = models.TextField(_("reason for closing below the minimum"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_claimants__isnull=True) | Q(max_claimants__gte=1),
+                name="programme_max_claimants_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gte=models.F("opens_at")),
+                name="programme_window_in_order",
+            ),
+            # An open programme has its window.
+            models.CheckConstraint(
+                condition=~Q(state="open") | Q(opens_at__isnull=False, closes_at__isnull=False),
+                name="programme_open_has_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgrammeItem(models.Model):
+    """A measure or pilot item that can be claimed, grouped under a category."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("number"))
+    category = models.CharField(_("category"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    claim_count: int  # annotated by the selectors
+    list_item = models.ForeignKey(
+        ListItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["programme", "position"]
+        verbose_name = _("programme item")
+        verbose_name_plural = _("programme items")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "position"], name="item_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Claimant(models.Model):
+    """A party eligible to claim: a province-level division, or a region group (experiment
+    region or demonstration zone) — exactly one of the two."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="claimants")
+    division = models.ForeignKey(
+        Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claim_count: int  # annotated by the selectors
+    region_group = models.ForeignKey(
+        RegionGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["programme", "region_group_id", "division__code"]
+        verbose_name = _("claimant")
+        verbose_name_plural = _("claimants")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(division__isnull=False, region_group__isnull=True)
+                | Q(division__isnull=True, region_group__isnull=False),
+                name="claimant_is_division_or_group",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "division"],
+                condition=Q(division__isnull=False),
+                name="claimant_division_once",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "region_group"],
+                condition=Q(region_group__isnull=False),
+                name="claimant_group_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        party = self.division or self.region_group
+        return str(party) if party else ""
+
+    @property
+    def short_name(self) -> str:
+        if self.region_group is not None:
+            return self.region_group.short_name
+        return str(self.division)
+
+
+class Claim(models.Model):
+    """A claimant has taken an item (揭榜). Withdrawing deletes it; the trail keeps both."""
+
+    item = models.ForeignKey(ProgrammeItem, on_delete=models.CASCADE, related_name="claims")
+    claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="claims")
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item__position", "claimant_id"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "claimant"], name="claim_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant} · {self.item}"
+
+
+class TaskNotice(models.Model):
+    """揭榜任务通知书: one per claimant with claims, numbered in its programme."""
+
+    claimant = models.OneToOneField(Claimant, on_delete=models.PROTECT, related_name="notice")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="notices")
+    number = models.PositiveSmallIntegerField(_("number"))
+    doc_number = models.CharField(_("document number (发文字号)"), max_length=60)
+    issuing_authority = models.CharField(_("issuing authority (发文机关)"), max_length=100)
+    issued_on = models.DateField(_("date of issue (成文日期)"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        verbose_name = _("task notice")
+        verbose_name_plural = _("task notices")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="notice_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.doc_number

@@ -1,0 +1,172 @@
+"""Reads of programmes, claims and notices shared by pages and files: always scoped.
+
+The national coordinator sees everything. A claimant sees the programmes it is eligible for
+once they are open, its own claims and its own notice; for anybody else a programme does not
+exist (404).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from accounts import permissions
+from audit.models import AuditEntry
+from audit.selectors import entries_for
+from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
+
+State = Programme.State
+
+
+def programmes_visible_to(user: Any) -> QuerySet[Programme]:
+    qs = Programme.objects.select_related("list_version__annual_list")
+    if permissions.can_manage_programmes(user):
+        return qs
+    scope = permissions.claimant_scope(user)
+    if scope is None:
+        return qs.none()
+    lookup = {f"claimants__{name}": value for name, value in scope.items()}
+    return qs.exclude(state=State.DRAFT).filter(**lookup).distinct()
+
+
+def programme_get_for_user(user: Any, pk: int) -> Programme:
+    """The programme, or 404 when the user may not know it exists."""
+    try:
+        return programmes_visible_to(user).get(pk=pk)
+    except Programme.DoesNotExist:
+        raise Http404 from None
+
+
+def own_claimant(user: Any, programme: Programme) -> Claimant | None:
+    """The claimant of `programme` the user speaks for, if any."""
+    scope = permissions.claimant_scope(user)
+    if scope is None:
+        return None
+    found = programme.claimants.select_related("division", "region_group", "programme")
+    return found.filter(**scope).first()
+
+
+def item_get_for_user(user: Any, pk: int) -> tuple[ProgrammeItem, Claimant]:
+    """An item and the claimant the user would claim it for; 404 when the user is not a
+    claimant of its programme (or may not know the programme)."""
+    item = ProgrammeItem.objects.select_related("programme").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    programme = programme_get_for_user(user, item.programme_id)
+    claimant = own_claimant(user, programme)
+    if claimant is None:
+        raise Http404
+    return item, claimant
+
+
+def notice_get_for_user(user: Any, pk: int) -> TaskNotice:
+    notice = (
+        TaskNotice.objects.select_related(
+            "programme", "claimant__division", "claimant__region_group"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None or not permissions.can_view_notice(user, notice):
+        raise Http404
+    return notice
+
+
+def programme_items(programme: Programme) -> list[ProgrammeItem]:
+    """The items in order, each with `claim_count`."""
+    # The model declares `claim_count` for the type checker; the annotation fills it.
+    counted = programme.items.annotate(claim_count=Count("claims"))  # type: ignore[no-redef]
+    return list(counted.order_by("position"))
+
+
+def claimants_of(programme: Programme) -> list[Claimant]:
+    """The claimants, each with `claim_count`, zones and regions first then provinces."""
+    return list(
+        programme.claimants.select_related("division", "region_group")
+        .annotate(claim_count=Count("claims"))  # type: ignore[no-redef]
+        .order_by("region_group_id", "division__code")
+    )
+
+
+def claimed_item_ids(claimant: Claimant) -> set[int]:
+    return set(claimant.claims.values_list("item_id", flat=True))
+
+
+def claimant_items(claimant: Claimant) -> list[ProgrammeItem]:
+    return list(
+        ProgrammeItem.objects.filter(claims__claimant=claimant).order_by("position").distinct()
+    )
+
+
+@dataclass
+class Category:
+    name: str
+    items: list[ProgrammeItem] = field(default_factory=list)
+
+
+def by_category(items: list[ProgrammeItem]) -> list[Category]:
+    """Items grouped by category, categories in the order of their first item."""
+    groups: dict[str, Category] = {}
+    for item in items:
+        groups.setdefault(item.category, Category(item.category)).items.append(item)
+    return list(groups.values())
+
+
+def below_minimum(programme: Programme) -> list[Claimant]:
+    """The claimants with fewer claims than the programme's minimum."""
+    return [c for c in claimants_of(programme) if c.claim_count < programme.min_claims]
+
+
+@dataclass
+class Results:
+    """The aggregated result: rows of items × claimants, and the count buckets."""
+
+    claimants: list[Claimant]
+    rows: list[tuple[ProgrammeItem, list[bool]]]
+    buckets: list[tuple[int, bool, int]]  # (items, "or more", claimants)
+
+
+def results(programme: Programme) -> Results:
+    claimants = claimants_of(programme)
+    items = programme_items(programme)
+    taken = set(Claim.objects.filter(item__programme=programme).values_list("item", "claimant"))
+    rows = [(item, [(item.pk, c.pk) in taken for c in claimants]) for item in items]
+    return Results(claimants, rows, buckets(programme, [c.claim_count for c in claimants]))
+
+
+def buckets(programme: Programme, counts: list[int]) -> list[tuple[int, bool, int]]:
+    """Claimants per number of items claimed: one bucket per count below the minimum (or 3
+    when there is no minimum), then one for "that many or more"; empty buckets are left out.
+    """
+    top = programme.min_claims or 3
+    counter = Counter(min(n, top) for n in counts)
+    ordered = sorted(counter.items(), reverse=True)
+    return [(n, n == top, claimants) for n, claimants in ordered]
+
+
+def programme_history(programme: Programme, limit: int = 100) -> list[AuditEntry]:
+    return list(entries_for(programme).order_by("-at", "-id")[:limit])
+
+
+def programme_index(user: Any) -> list[Programme]:
+    """The programmes a user sees, each with `item_count` and `claimant_count`."""
+    visible = programmes_visible_to(user).values("pk")
+    return list(
+        Programme.objects.filter(pk__in=visible)
+        .select_related("list_version__annual_list")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            claimant_count=Count("claimants", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def notices_of(programme: Programme) -> list[TaskNotice]:
+    return list(
+        programme.notices.select_related("claimant__division", "claimant__region_group").order_by(
+            "number"
+        )
+    )

@@ -1,0 +1,388 @@
+"""Writes of claiming: creating a programme and its items and claimants, opening and closing
+the window, claiming and withdrawing, issuing the task notices. Every write checks its right,
+runs in a transaction and is recorded on the programme's trail."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import record
+from claims.errors import ClaimError
+from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
+from claims.selectors import below_minimum
+from lists.models import ListVersion
+from regions.models import Division, RegionGroup
+
+State = Programme.State
+
+
+def _lock(programme: Programme) -> Programme:
+    return Programme.objects.select_for_update().get(pk=programme.pk)
+
+
+def _check_window(opens_at: datetime.date | None, closes_at: datetime.date | None) -> None:
+    if opens_at and closes_at and closes_at < opens_at:
+        raise ClaimError(_("The window cannot close before it opens."))
+
+
+@transaction.atomic
+def programme_create(
+    *,
+    by: Any,
+    kind: str,
+    title: str,
+    description: str = "",
+    list_version: ListVersion | None = None,
+    min_claims: int = 3,
+    max_claimants: int | None = None,
+    opens_at: datetime.date | None = None,
+    closes_at: datetime.date | None = None,
+) -> Programme:
+    """A draft programme; from a published list version its measures become the items,
+    grouped by reform field."""
+    if not permissions.can_manage_programmes(by):
+        raise PermissionError
+    if not title.strip():
+        raise ClaimError(_("Give the programme a title."))
+    if list_version is not None and list_version.state != ListVersion.State.PUBLISHED:
+        raise ClaimError(_("Only a published list can be claimed from."))
+    _check_window(opens_at, closes_at)
+    programme = Programme.objects.create(
+        kind=kind,
+        title=title.strip(),
+        description=description.strip(),
+        list_version=list_version,
+        min_claims=min_claims,
+        max_claimants=max_claimants,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by=by,
+    )
+    if list_version is not None:
+        ProgrammeItem.objects.bulk_create(
+            ProgrammeItem(
+                programme=programme,
+                position=item.position,
+                category=item.field.name,
+                title=item.title,
+                description=item.content,
+                list_item=item,
+            )
+            for item in list_version.items.select_related("field").order_by("position")
+        )
+    record(
+        "programme.created",
+        obj=programme,
+        by=by,
+        changes={
+            "title": [None, programme.title],
+            "kind": [None, programme.kind],
+            "list_version": [None, str(list_version) if list_version else None],
+            "min_claims": [None, min_claims],
+            "max_claimants": [None, max_claimants],
+        },
+    )
+    return programme
+
+
+def _lock_draft(programme: Programme, by: Any) -> Programme:
+    if not permissions.can_manage_programmes(by):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state != State.DRAFT:
+        raise ClaimError(_("Items can be changed only while the programme is a draft."))
+    return programme
+
+
+def _add_items(programme: Programme, rows: Iterable[tuple[str, str, str]]) -> list[ProgrammeItem]:
+    last = programme.items.aggregate(last=Max("position"))["last"] or 0
+    items = []
+    for offset, (category, title, description) in enumerate(rows, start=1):
+        if not category.strip() or not title.strip():
+            raise ClaimError(_("Every item needs a category and a title."))
+        items.append(
+            ProgrammeItem(
+                programme=programme,
+                position=last + offset,
+                category=category.strip(),
+                title=title.strip(),
+                description=description.strip(),
+            )
+        )
+    return ProgrammeItem.objects.bulk_create(items)
+
+
+@transaction.atomic
+def item_add(
+    *, programme: Programme, by: Any, category: str, title: str, description: str = ""
+) -> ProgrammeItem:
+    programme = _lock_draft(programme, by)
+    (item,) = _add_items(programme, [(category, title, description)])
+    record(
+        "programme.item_added",
+        obj=programme,
+        by=by,
+        changes={"category": [None, item.category], "title": [None, item.title]},
+    )
+    return item
+
+
+@transaction.atomic
+def items_import(
+    *, programme: Programme, by: Any, rows: list[tuple[str, str, str]]
+) -> list[ProgrammeItem]:
+    """Add the rows of a sheet as items, all or none."""
+    programme = _lock_draft(programme, by)
+    if not rows:
+        raise ClaimError(_("The sheet has no items."))
+    items = _add_items(programme, rows)
+    record(
+        "programme.items_imported",
+        obj=programme,
+        by=by,
+        note=_("%(count)s items imported") % {"count": len(items)},
+    )
+    return items
+
+
+@transaction.atomic
+def claimants_set(
+    *,
+    programme: Programme,
+    by: Any,
+    divisions: Iterable[Division],
+    region_groups: Iterable[RegionGroup],
+) -> list[Claimant]:
+    """Make exactly these provinces and region groups eligible. A claimant that has claimed
+    something cannot be dropped."""
+    if not permissions.can_set_claimants(by, programme):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state == State.CLOSED:
+        raise ClaimError(_("The claim window is closed."))
+    divisions, region_groups = list(divisions), list(region_groups)
+    if any(not d.is_province for d in divisions):
+        raise ClaimError(_("Only province-level divisions can claim."))
+    current = list(programme.claimants.select_related("division", "region_group"))
+    keep = {("d", d.pk) for d in divisions} | {("g", g.pk) for g in region_groups}
+
+    def key(c: Claimant) -> tuple[str, int]:
+        return ("d", c.division_id) if c.division_id else ("g", c.region_group_id or 0)
+
+    dropped = [c for c in current if key(c) not in keep]
+    busy = [str(c) for c in dropped if c.claims.exists()]
+    if busy:
+        raise ClaimError(
+            _("%(names)s already claimed items and cannot be dropped.") % {"names": "、".join(busy)}
+        )
+    Claimant.objects.filter(pk__in=[c.pk for c in dropped]).delete()
+    have = {key(c) for c in current}
+    Claimant.objects.bulk_create(
+        [Claimant(programme=programme, division=d) for d in divisions if ("d", d.pk) not in have]
+        + [
+            Claimant(programme=programme, region_group=g)
+            for g in region_groups
+            if ("g", g.pk) not in have
+        ]
+    )
+    before = sorted(str(c) for c in current)
+    after = sorted([str(d) for d in divisions] + [str(g) for g in region_groups])
+    if before != after:
+        record(
+            "programme.claimants_set",
+            obj=programme,
+            by=by,
+            changes={"claimants": ["、".join(before), "、".join(after)]},
+        )
+    return list(programme.claimants.all())
+
+
+@transaction.atomic
+def programme_open(
+    *, programme: Programme, by: Any, opens_at: datetime.date, closes_at: datetime.date
+) -> Programme:
+    if not permissions.can_open_programme(by, programme):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state != State.DRAFT:
+        raise ClaimError(_("The programme is already open or closed."))
+    if opens_at is None or closes_at is None:
+        raise ClaimError(_("Give the dates the window opens and closes."))
+    _check_window(opens_at, closes_at)
+    if not programme.items.exists():
+        raise ClaimError(_("Add at least one item first."))
+    if not programme.claimants.exists():
+        raise ClaimError(_("Name the eligible claimants first."))
+    before = [programme.opens_at, programme.closes_at]
+    programme.opens_at, programme.closes_at = opens_at, closes_at
+    programme.state = State.OPEN
+    programme.save(update_fields=["opens_at", "closes_at", "state"])
+    record(
+        "programme.opened",
+        obj=programme,
+        by=by,
+        changes={
+            "state": [State.DRAFT, State.OPEN],
+            "opens_at": [str(before[0]) if before[0] else None, str(opens_at)],
+            "closes_at": [str(before[1]) if before[1] else None, str(closes_at)],
+        },
+    )
+    return programme
+
+
+def shortfall_message(programme: Programme, short: list[Claimant]) -> str:
+    names = "、".join(f"{c}（{c.claim_count}）" for c in short)
+    return _("%(count)s claimants have fewer than the minimum of %(min)s items: %(names)s.") % {
+        "count": len(short),
+        "min": programme.min_claims,
+        "names": names,
+    }
+
+
+@transaction.atomic
+def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Programme:
+    """Close the window. Claimants below the minimum block the closing unless the coordinator
+    gives a reason, which is kept on the programme and in the trail with their names."""
+    if not permissions.can_close_programme(by, programme):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state != State.OPEN:
+        raise ClaimError(_("The claim window is not open."))
+    short = below_minimum(programme)
+    note = ""
+    if short:
+        message = shortfall_message(programme, short)
+        if not reason.strip():
+            raise ClaimError(message + " " + _("Give a reason to close the window all the same."))
+        note = f"{message} {reason.strip()}"
+        programme.close_note = reason.strip()
+    programme.state = State.CLOSED
+    programme.save(update_fields=["state", "close_note"])
+    record(
+        "programme.closed",
+        obj=programme,
+        by=by,
+        changes={"state": [State.OPEN, State.CLOSED]},
+        note=note,
+    )
+    return programme
+
+
+def _check_can_claim(claimant: Claimant, by: Any) -> Programme:
+    if not permissions.can_claim(by, claimant):
+        raise PermissionError
+    programme = claimant.programme
+    today = timezone.localdate()
+    if programme.state != State.OPEN:
+        raise ClaimError(_("The claim window is not open."))
+    if programme.opens_at and today < programme.opens_at:
+        raise ClaimError(_("Claims open on %(date)s.") % {"date": programme.opens_at.isoformat()})
+    if programme.closes_at and today > programme.closes_at:
+        raise ClaimError(
+            _("Claims closed on %(date)s.") % {"date": programme.closes_at.isoformat()}
+        )
+    return programme
+
+
+@transaction.atomic
+def item_claim(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> Claim:
+    """Claim an item. The item row is locked first, so two claimants racing for its last
+    place are served one after the other and the second finds it taken."""
+    locked = ProgrammeItem.objects.select_for_update().get(pk=item.pk)
+    claimant = Claimant.objects.select_related("programme", "division", "region_group").get(
+        pk=claimant.pk
+    )
+    if locked.programme_id != claimant.programme_id:
+        raise PermissionError
+    programme = _check_can_claim(claimant, by)
+    claims = locked.claims.all()
+    if claims.filter(claimant=claimant).exists():
+        raise ClaimError(_("You have already claimed this item."))
+    if programme.max_claimants is not None and claims.count() >= programme.max_claimants:
+        raise ClaimError(
+            _("“%(item)s” already has its %(max)s claimants.")
+            % {"item": locked.title, "max": programme.max_claimants}
+        )
+    claim = Claim.objects.create(item=locked, claimant=claimant, claimed_by=by)
+    record(
+        "programme.claimed",
+        obj=programme,
+        by=by,
+        changes={"claim": [None, f"{claimant} · {locked.position}．{locked.title}"]},
+    )
+    return claim
+
+
+@transaction.atomic
+def item_withdraw(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> None:
+    locked = ProgrammeItem.objects.select_for_update().get(pk=item.pk)
+    claimant = Claimant.objects.select_related("programme", "division", "region_group").get(
+        pk=claimant.pk
+    )
+    programme = _check_can_claim(claimant, by)
+    deleted, _rows = Claim.objects.filter(item=locked, claimant=claimant).delete()
+    if not deleted:
+        raise ClaimError(_("You have not claimed this item."))
+    record(
+        "programme.withdrawn",
+        obj=programme,
+        by=by,
+        changes={"claim": [f"{claimant} · {locked.position}．{locked.title}", None]},
+    )
+
+
+@transaction.atomic
+def notices_issue(
+    *,
+    programme: Programme,
+    by: Any,
+    issuing_authority: str,
+    doc_code: str,
+    issued_on: datetime.date,
+) -> list[TaskNotice]:
+    """One numbered notice for every claimant with at least one claim, numbered 1, 2, … in
+    the order of the claimants; `doc_code` is the 发文机关代字, e.g. 发改高技."""
+    if not permissions.can_issue_notices(by, programme):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state != State.CLOSED:
+        raise ClaimError(_("Close the claim window first."))
+    if programme.notices.exists():
+        raise ClaimError(_("The task notices of this programme were already issued."))
+    if not issuing_authority.strip() or not doc_code.strip() or issued_on is None:
+        raise ClaimError(_("Give the issuing authority, the document code and the date."))
+    claimants = [
+        c
+        for c in programme.claimants.select_related("division", "region_group").order_by(
+            "region_group_id", "division__code"
+        )
+        if c.claims.exists()
+    ]
+    if not claimants:
+        raise ClaimError(_("Nobody claimed anything: there is no notice to issue."))
+    notices = TaskNotice.objects.bulk_create(
+        TaskNotice(
+            claimant=claimant,
+            programme=programme,
+            number=number,
+            doc_number=f"{doc_code.strip()}〔{issued_on.year}〕{number}号",
+            issuing_authority=issuing_authority.strip(),
+            issued_on=issued_on,
+            issued_by=by,
+        )
+        for number, claimant in enumerate(claimants, start=1)
+    )
+    record(
+        "programme.notices_issued",
+        obj=programme,
+        by=by,
+        note=_("%(count)s notices: %(first)s – %(last)s")
+        % {"count": len(notices), "first": notices[0].doc_number, "last": notices[-1].doc_number},
+    )
+    return notices

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from claims import views
+
+app_name = "claims"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.programme_create, name="create"),
+    path("<int:pk>/", views.programme_page, name="programme"),
+    path("<int:pk>/items/add/", views.item_add, name="item_add"),
+    path("<int:pk>/items/import/", views.items_import, name="items_import"),
+    path("<int:pk>/claimants/", views.claimants, name="claimants"),
+    path("<int:pk>/open/", views.programme_open, name="open"),
+    path("<int:pk>/close/", views.programme_close, name="close"),
+    path("<int:pk>/results/", views.results_page, name="results"),
+    path("<int:pk>/results/xlsx/", views.results_xlsx, name="results_xlsx"),
+    path("<int:pk>/notices/issue/", views.notices_issue, name="notices_issue"),
+    path("items/<int:pk>/claim/", views.item_claim, name="claim"),
+    path("items/<int:pk>/withdraw/", views.item_withdraw, name="withdraw"),
+    path("notices/<int:pk>/docx/", views.notice_docx, name="notice_docx"),
+]

@@ -1,0 +1,274 @@
+"""Pages of claiming; each fetches through a scoped selector and writes through a service."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from claims import documents, excel, selectors, services
+from claims.errors import ClaimError
+from claims.forms import (
+    ClaimantsForm,
+    CloseForm,
+    ImportForm,
+    IssueForm,
+    ItemForm,
+    OpenForm,
+    ProgrammeForm,
+)
+from claims.models import Programme, TaskNotice
+from proposals.excel import XLSX
+
+Check = Callable[[Any, Programme], bool]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def programme_for(request: HttpRequest, pk: int, check: Check) -> Programme:
+    """404 when the user may not know the programme exists, 403 when they may not act."""
+    programme = selectors.programme_get_for_user(request.user, pk)
+    if not check(request.user, programme):
+        raise PermissionDenied
+    return programme
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_list_programmes(request.user):
+        raise PermissionDenied
+    context = {
+        "programmes": selectors.programme_index(request.user),
+        "can_create": permissions.can_manage_programmes(request.user),
+    }
+    return render(request, "claims/index.html", context)
+
+
+@login_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_manage_programmes(request.user):
+        raise PermissionDenied
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(by=request.user, **form.cleaned_data)
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Programme created as a draft."))
+            return redirect("claims:programme", programme.pk)
+    return render(request, "claims/form.html", {"form": form, "heading": _("New programme")})
+
+
+@login_required
+def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    programme = selectors.programme_get_for_user(user, pk)
+    claimant = selectors.own_claimant(user, programme)
+    manage = permissions.can_manage_programmes(user)
+    items = selectors.programme_items(programme)
+    context: dict[str, Any] = {
+        "programme": programme,
+        "categories": selectors.by_category(items),
+        "claimant": claimant,
+        "manage": manage,
+        "can_edit": permissions.can_edit_programme(user, programme),
+        "can_set_claimants": permissions.can_set_claimants(user, programme),
+        "can_open": permissions.can_open_programme(user, programme),
+        "can_close": permissions.can_close_programme(user, programme),
+        "can_issue": permissions.can_issue_notices(user, programme),
+    }
+    if claimant is not None:
+        mine = selectors.claimed_item_ids(claimant)
+        context["mine"] = mine
+        context["mine_count"] = len(mine)
+        context["can_claim"] = permissions.can_claim(user, claimant)
+        context["notice"] = TaskNotice.objects.filter(claimant=claimant).first()
+    if manage:
+        context["claimants"] = selectors.claimants_of(programme)
+        context["notices"] = selectors.notices_of(programme)
+        context["entries"] = selectors.programme_history(programme)
+    return render(request, "claims/programme.html", context)
+
+
+@login_required
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_edit_programme)
+    form = ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_add(programme=programme, by=request.user, **form.cleaned_data)
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Item added."))
+            return redirect("claims:programme", programme.pk)
+    context = {"form": form, "programme": programme, "heading": _("Add an item")}
+    return render(request, "claims/form.html", context)
+
+
+@login_required
+def items_import(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_edit_programme)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = excel.read_items(form.cleaned_data["file"].read())
+            items = services.items_import(programme=programme, by=request.user, rows=rows)
+        except ValueError as exc:
+            form.add_error("file", str(exc))
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("%(count)s items imported.") % {"count": len(items)})
+            return redirect("claims:programme", programme.pk)
+    context = {
+        "form": form,
+        "programme": programme,
+        "heading": _("Import items from Excel"),
+        "multipart": True,
+    }
+    return render(request, "claims/form.html", context)
+
+
+@login_required
+def claimants(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_set_claimants)
+    current = list(programme.claimants.all())
+    initial = {
+        "divisions": [c.division_id for c in current if c.division_id],
+        "region_groups": [c.region_group_id for c in current if c.region_group_id],
+    }
+    form = ClaimantsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claimants_set(programme=programme, by=request.user, **form.cleaned_data)
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Eligible claimants saved."))
+            return redirect("claims:programme", programme.pk)
+    context = {"form": form, "programme": programme, "heading": _("Eligible claimants")}
+    return render(request, "claims/form.html", context)
+
+
+@login_required
+def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_open_programme)
+    initial = {"opens_at": programme.opens_at, "closes_at": programme.closes_at}
+    form = OpenForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_open(programme=programme, by=request.user, **form.cleaned_data)
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Claims are open."))
+            return redirect("claims:programme", programme.pk)
+    context = {"form": form, "programme": programme, "heading": _("Open the claim window")}
+    return render(request, "claims/form.html", context)
+
+
+@login_required
+def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page naming the claimants still below the minimum."""
+    programme = programme_for(request, pk, permissions.can_close_programme)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_close(programme=programme, by=request.user, **form.cleaned_data)
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The claim window is closed."))
+            return redirect("claims:programme", programme.pk)
+    short = selectors.below_minimum(programme)
+    context = {
+        "form": form,
+        "programme": programme,
+        "short": short,
+        "shortfall": services.shortfall_message(programme, short) if short else "",
+    }
+    return render(request, "claims/close.html", context)
+
+
+@login_required
+def results_page(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_view_results)
+    context = {"programme": programme, "results": selectors.results(programme)}
+    return render(request, "claims/results.html", context)
+
+
+@login_required
+def results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_view_results)
+    return _download(excel.results_xlsx(programme), XLSX, f"claims-{programme.pk}.xlsx")
+
+
+@login_required
+def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_issue_notices)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notices_issue(programme=programme, by=request.user, **form.cleaned_data)
+        except ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Task notices issued."))
+            return redirect("claims:programme", programme.pk)
+    claimants = [c for c in selectors.claimants_of(programme) if c.claim_count]
+    context = {"form": form, "programme": programme, "claimants": claimants}
+    return render(request, "claims/issue.html", context)
+
+
+def _claim_target(request: HttpRequest, pk: int) -> tuple[Any, Any]:
+    item, claimant = selectors.item_get_for_user(request.user, pk)
+    if not permissions.can_claim(request.user, claimant):
+        raise PermissionDenied
+    return item, claimant
+
+
+@login_required
+@require_POST
+def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    item, claimant = _claim_target(request, pk)
+    try:
+        services.item_claim(item=item, claimant=claimant, by=request.user)
+    except ClaimError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Claimed: %(item)s") % {"item": item.title})
+    return redirect("claims:programme", item.programme_id)
+
+
+@login_required
+def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page: the place may be taken by another claimant meanwhile."""
+    item, claimant = _claim_target(request, pk)
+    if request.method == "POST":
+        try:
+            services.item_withdraw(item=item, claimant=claimant, by=request.user)
+        except ClaimError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Claim withdrawn: %(item)s") % {"item": item.title})
+        return redirect("claims:programme", item.programme_id)
+    return render(request, "claims/withdraw.html", {"item": item, "claimant": claimant})
+
+
+@login_required
+def notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.notice_get_for_user(request.user, pk)
+    return _download(documents.notice_docx(notice), DOCX, documents.file_name(notice))

@@ -1,0 +1,79 @@
+"""Two claimants racing for an item's last place cannot both win: concurrent requests against
+PostgreSQL, each on its own connection, in threads released together."""
+
+import threading
+
+import pytest
+from django.core.management.color import no_style
+from django.db import connection, connections
+
+from accounts.models import Role
+from claims.models import Claim
+from proposals.models import ReformField
+from proposals.reference import load_fields
+from regions.models import Division, RegionGroup
+from regions.reference import load_divisions, load_groups
+from tests.conftest import client_for, make_user
+from tests.test_claims_fixtures import make_programme
+
+ROUNDS = 5
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL"
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reference_data_back(django_db_blocker):
+    """A transactional test empties every table when it ends; put the reference data (loaded
+    once per session) back, with ids from 1 as the other tests expect."""
+    yield
+    with django_db_blocker.unblock():
+        tables = [
+            m._meta.db_table
+            for m in (Division, RegionGroup, RegionGroup.divisions.through, ReformField)
+        ]
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_by_name_sql(
+                no_style(),
+                [{"table": table, "column": "id"} for table in tables],
+            ):
+                cursor.execute(sql)
+        load_divisions()
+        load_groups()
+        load_fields()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claimants_racing_for_the_last_place():
+    users = {
+        "national": make_user("national", Role.NATIONAL),
+        "sichuan": make_user(
+            "sichuan", Role.LOCALITY, division=Division.objects.get(code="510000")
+        ),
+        "guangdong": make_user(
+            "guangdong", Role.LOCALITY, division=Division.objects.get(code="440000")
+        ),
+        "region": make_user("region", Role.LOCALITY, region_group=RegionGroup.objects.first()),
+    }
+    programme = make_programme(users, items=ROUNDS, max_claimants=1)
+    clients = [client_for(users["sichuan"]), client_for(users["guangdong"])]
+    for item in programme.items.all():
+        barrier = threading.Barrier(len(clients))
+        statuses: list[int] = []
+
+        def claim(c, pk=item.pk, barrier=barrier, statuses=statuses):
+            try:
+                barrier.wait()
+                statuses.append(c.post(f"/claims/items/{pk}/claim/").status_code)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=claim, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [302, 302]
+        assert Claim.objects.filter(item=item).count() == 1
+    assert Claim.objects.count() == ROUNDS
