@@ -1,6 +1,5 @@
-class ClaimError(Exception):
-    """A rule of claiming was broken; the message is shown to the user."""
+from jiebang.errors import DomainError
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ClaimError(DomainError):
+    """A rule of claiming was broken."""

@@ -24,6 +24,7 @@ from claims.forms import (
     ProgrammeForm,
 )
 from claims.models import Programme, TaskNotice
+from jiebang.actions import form_action
 from proposals.excel import XLSX
 
 Check = Callable[[Any, Programme], bool]
@@ -106,14 +107,13 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, permissions.can_edit_programme)
     form = ItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.item_add(programme=programme, by=request.user, **form.cleaned_data)
-        except ClaimError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Item added."))
-            return redirect("claims:programme", programme.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.item_add(programme=programme, by=request.user, **form.cleaned_data),
+        _("Item added."),
+    ):
+        return redirect("claims:programme", programme.pk)
     context = {"form": form, "programme": programme, "heading": _("Add an item")}
     return render(request, "claims/form.html", context)
 
@@ -151,14 +151,13 @@ def claimants(request: HttpRequest, pk: int) -> HttpResponse:
         "region_groups": [c.region_group_id for c in current if c.region_group_id],
     }
     form = ClaimantsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.claimants_set(programme=programme, by=request.user, **form.cleaned_data)
-        except ClaimError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Eligible claimants saved."))
-            return redirect("claims:programme", programme.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.claimants_set(programme=programme, by=request.user, **form.cleaned_data),
+        _("Eligible claimants saved."),
+    ):
+        return redirect("claims:programme", programme.pk)
     context = {"form": form, "programme": programme, "heading": _("Eligible claimants")}
     return render(request, "claims/form.html", context)
 
@@ -168,14 +167,13 @@ def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, permissions.can_open_programme)
     initial = {"opens_at": programme.opens_at, "closes_at": programme.closes_at}
     form = OpenForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.programme_open(programme=programme, by=request.user, **form.cleaned_data)
-        except ClaimError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Claims are open."))
-            return redirect("claims:programme", programme.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.programme_open(programme=programme, by=request.user, **form.cleaned_data),
+        _("Claims are open."),
+    ):
+        return redirect("claims:programme", programme.pk)
     context = {"form": form, "programme": programme, "heading": _("Open the claim window")}
     return render(request, "claims/form.html", context)
 
@@ -185,14 +183,13 @@ def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page naming the claimants still below the minimum."""
     programme = programme_for(request, pk, permissions.can_close_programme)
     form = CloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.programme_close(programme=programme, by=request.user, **form.cleaned_data)
-        except ClaimError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The claim window is closed."))
-            return redirect("claims:programme", programme.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.programme_close(programme=programme, by=request.user, **form.cleaned_data),
+        _("The claim window is closed."),
+    ):
+        return redirect("claims:programme", programme.pk)
     short = selectors.below_minimum(programme)
     context = {
         "form": form,
@@ -220,14 +217,13 @@ def results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, permissions.can_issue_notices)
     form = IssueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.notices_issue(programme=programme, by=request.user, **form.cleaned_data)
-        except ClaimError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Task notices issued."))
-            return redirect("claims:programme", programme.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.notices_issue(programme=programme, by=request.user, **form.cleaned_data),
+        _("Task notices issued."),
+    ):
+        return redirect("claims:programme", programme.pk)
     claimants = [c for c in selectors.claimants_of(programme) if c.claim_count]
     context = {"form": form, "programme": programme, "claimants": claimants}
     return render(request, "claims/issue.html", context)

@@ -1,6 +1,5 @@
-class ListError(Exception):
-    """A rule of the annual list was broken; the message is shown to the user."""
+from jiebang.errors import DomainError
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ListError(DomainError):
+    """A rule of the annual list was broken."""

@@ -1,6 +1,5 @@
-class MergeError(Exception):
-    """A rule of merging was broken; the message is shown to the user."""
+from jiebang.errors import DomainError
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class MergeError(DomainError):
+    """A rule of merging was broken."""

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from jiebang.actions import form_action
 from jiebang.forms import ReasonForm
 from jobs.services import job_enqueue
 from merging import excel, selectors, services
@@ -132,14 +133,13 @@ def group_split(request: HttpRequest, pk: int) -> HttpResponse:
     if (closed := _closed(request, group)) is not None:
         return closed
     form = SplitForm(request.POST or None, group=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_split(group=group, by=request.user, move=form.cleaned_data["move"])
-        except MergeError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Group split."))
-            return redirect("merging:group_list", group.cycle_id)
+    if form_action(
+        request,
+        form,
+        lambda: services.group_split(group=group, by=request.user, move=form.cleaned_data["move"]),
+        _("Group split."),
+    ):
+        return redirect("merging:group_list", group.cycle_id)
     return render(request, "merging/group_split.html", {"group": group, "form": form})
 
 
@@ -149,14 +149,13 @@ def group_join(request: HttpRequest, pk: int) -> HttpResponse:
     if (closed := _closed(request, group)) is not None:
         return closed
     form = JoinForm(request.POST or None, group=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_join(group=group, other=form.cleaned_data["other"], by=request.user)
-        except MergeError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Groups joined."))
-            return redirect("merging:group_list", group.cycle_id)
+    if form_action(
+        request,
+        form,
+        lambda: services.group_join(group=group, other=form.cleaned_data["other"], by=request.user),
+        _("Groups joined."),
+    ):
+        return redirect("merging:group_list", group.cycle_id)
     return render(request, "merging/group_join.html", {"group": group, "form": form})
 
 

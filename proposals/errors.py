@@ -1,6 +1,5 @@
-class ProposalError(Exception):
-    """A rule of the call for proposals was broken; the message is shown to the user."""
+from jiebang.errors import DomainError
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ProposalError(DomainError):
+    """A rule of the call for proposals was broken."""

@@ -1,6 +1,5 @@
-class ReviewError(Exception):
-    """A rule of the expert review was broken; the message is shown to the user."""
+from jiebang.errors import DomainError
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ReviewError(DomainError):
+    """A rule of the expert review was broken."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from jiebang.actions import form_action
 from lists.errors import ListError
 from lists.forms import CandidatesForm, ItemForm, ListCreateForm, OrderForm, VersionForm
 from lists.models import ListVersion
@@ -181,14 +182,13 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_edit_list_version(request.user, item.version):
         raise PermissionDenied
     form = ItemForm(request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.item_update(item=item, by=request.user, data=form.cleaned_data)
-        except ListError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Measure saved."))
-            return redirect("lists:workspace", item.version_id)
+    if form_action(
+        request,
+        form,
+        lambda: services.item_update(item=item, by=request.user, data=form.cleaned_data),
+        _("Measure saved."),
+    ):
+        return redirect("lists:workspace", item.version_id)
     # The form was bound to the item: show the saved values beside the typed ones.
     item.refresh_from_db()
     return render(request, "lists/item_form.html", {"form": form, "item": item})

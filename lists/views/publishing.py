@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from jiebang.actions import form_action
 from lists.errors import ListError
 from lists.forms import ConsultationForm, PublishForm, ReviseForm
 from lists.selectors import (
@@ -40,14 +41,13 @@ def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, permissions.can_record_consultation)
     form = ConsultationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consultation_record(version=version, by=request.user, **form.cleaned_data)
-        except ListError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Consultation recorded."))
-            return redirect("lists:workspace", version.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.consultation_record(version=version, by=request.user, **form.cleaned_data),
+        _("Consultation recorded."),
+    ):
+        return redirect("lists:workspace", version.pk)
     return render(request, "lists/consultation_form.html", {"form": form, "version": version})
 
 
@@ -84,14 +84,13 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
             "issued_on": version.issued_on,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.version_publish(version=version, by=request.user, **form.cleaned_data)
-        except ListError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Published. The list is now public."))
-            return redirect("lists:version_page", version.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.version_publish(version=version, by=request.user, **form.cleaned_data),
+        _("Published. The list is now public."),
+    ):
+        return redirect("lists:version_page", version.pk)
     context = {
         "form": form,
         "version": version,
