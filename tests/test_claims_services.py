@@ -83,7 +83,7 @@ def test_claim_withdraw_and_the_count_as_they_go(users):
     sichuan = users["sichuan"]
     c = claim_n(programme, sichuan, 2)
     response = client_for(sichuan).get(f"/claims/{programme.pk}/")
-    assert "2 / 3" in response.content.decode() or "2" in response.content.decode()
+    assert response.status_code == 200  # the "2 of minimum 3" wording: test_page_shows_n_of_minimum
     assert selectors.claimed_item_ids(c) == set(
         programme.items.order_by("position").values_list("pk", flat=True)[:2]
     )
@@ -160,10 +160,7 @@ def test_buckets_and_results_xlsx(users):
     assert table.buckets == [(3, True, 1), (2, False, 1), (0, False, 1)]
     sheet = load_workbook(io.BytesIO(excel.results_xlsx(programme))).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert (
-        rows[0][3:] == tuple(c.short_name for c in table.claimants) + ("Claimants",)
-        or len(rows[0]) == 3 + len(table.claimants) + 1
-    )
+    assert rows[0][3:] == tuple(c.short_name for c in table.claimants) + ("Claimants",)
     assert len(rows) == 1 + 5 + 1
     assert rows[-1][3:-1] == tuple(c.claim_count for c in table.claimants)
 
