@@ -42,6 +42,15 @@ class Programme(models.Model):
     closes_at = models.DateField(_("claims close on"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     close_note = models.TextField(_("reason for closing below the minimum"), blank=True)
+    # Progress reports of the claimed tasks: one per period, due some days after it ends.
+    report_every_months = models.PositiveSmallIntegerField(
+        _("report every"),
+        choices=[(1, _("month")), (3, _("quarter")), (6, _("half year")), (12, _("year"))],
+        default=3,
+    )
+    report_due_days = models.PositiveSmallIntegerField(
+        _("reports due (days after the period ends)"), default=10
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -378,6 +378,10 @@ def notices_issue(
         )
         for number, claimant in enumerate(claimants, start=1)
     )
+    # Implementation starts with the notices: one task per claim.
+    from tasks.services.core import tasks_open
+
+    tasks_open(programme=programme, by=by)
     record(
         "programme.notices_issued",
         obj=programme,

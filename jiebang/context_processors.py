@@ -17,4 +17,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_review": permissions.can_assign_reviewers(user),
         "nav_my_reviews": permissions.can_list_own_reviews(user),
         "nav_claims": permissions.can_list_programmes(user),
+        "nav_tasks": permissions.can_list_tasks(user),
+        "nav_dispatch": permissions.can_view_dispatch(user),
     }

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "review",
     "lists",
     "claims",
+    "tasks",
+    "notifications",
     "demo",
 ]
 
@@ -106,3 +108,13 @@ PAGE_SIZE = env_int("PAGE_SIZE", 20)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# Reminders go out by e-mail as well as in the app. Without a mail server (the default on a
+# developer's machine) messages are written as files under var/mail.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jiebang@localhost")
+# Remind implementers this many days before a report or milestone falls due.
+REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 7)

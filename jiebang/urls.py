@@ -15,5 +15,6 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("lists/", include("lists.urls")),
     path("claims/", include("claims.urls")),
+    path("tasks/", include("tasks.urls")),
     path("", include("proposals.urls")),
 ]

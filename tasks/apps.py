@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# How this app's audit actions read in the history, in the user's language.
+ACTION_LABELS = {
+    "task.opened": _("task opened"),
+    "task.updated": _("task changed"),
+    "task.implementer_added": _("implementer named"),
+    "task.implementer_removed": _("implementer removed"),
+    "task.plan_saved": _("plan changed"),
+    "task.plan_submitted": _("plan submitted"),
+    "task.plan_approved": _("plan approved"),
+    "task.plan_returned": _("plan returned"),
+    "task.report_saved": _("progress report saved"),
+    "task.report_submitted": _("progress report submitted"),
+    "task.bulk_updated": _("updated from a sheet"),
+    "task.help_requested": _("help requested"),
+    "task.help_escalated": _("help request passed to the national coordinator"),
+    "task.help_answered": _("help request answered"),
+    "task.inspected": _("inspection recorded"),
+    "task.followed_up": _("rectification followed up"),
+    "task.inspection_closed": _("rectification closed"),
+    "task.tolerance_filed": _("fault-tolerance filing"),
+    "task.tolerance_decided": _("fault-tolerance decision"),
+}
+
+
+class TasksConfig(AppConfig):
+    name = "tasks"
+    verbose_name = _("Implementation")
+
+    def ready(self) -> None:
+        from audit.presentation import register_actions
+
+        register_actions(ACTION_LABELS)

@@ -1,0 +1,5 @@
+from jiebang.errors import DomainError
+
+
+class TaskError(DomainError):
+    """A rule of implementation the user can fix (shown on the form or page)."""

@@ -1,0 +1,42 @@
+"""Writes every part of implementation shares: opening the tasks of a programme once its
+notices are issued, and recomputing a task's progress after its figures change."""
+
+from typing import Any
+
+from django.db import transaction
+
+from audit.services import record
+from claims.models import Claim, Programme
+from tasks import progress
+from tasks.models import Task
+
+
+@transaction.atomic
+def tasks_open(*, programme: Programme, by: Any) -> list[Task]:
+    """One task per claim of the programme (called when its task notices are issued)."""
+    claims = (
+        Claim.objects.filter(item__programme=programme, task__isnull=True)
+        .select_related("item", "claimant")
+        .order_by("claimant_id", "item__position")
+    )
+    tasks = Task.objects.bulk_create(
+        Task(
+            claim=claim,
+            programme=programme,
+            claimant=claim.claimant,
+            title=claim.item.title,
+        )
+        for claim in claims
+    )
+    for task in tasks:
+        record("task.opened", obj=task, by=by, changes={"title": [None, task.title]})
+    return tasks
+
+
+def refresh_progress(task: Task) -> Task:
+    """Recompute and store the task's progress from its milestones and targets."""
+    value = progress.task_progress(task.milestones.all(), task.targets.all())
+    if value != task.progress:
+        task.progress = value
+        task.save(update_fields=["progress"])
+    return task
