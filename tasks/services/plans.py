@@ -1,0 +1,262 @@
+"""Writes of a task's set-up and plan: the locality names implementers and the responsible
+person; an implementer (or the locality) files the plan — milestones, targets, timetable,
+roadmap — and the locality approves it or returns it with a reason."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import record
+from regions.models import Organisation
+from tasks.errors import TaskError
+from tasks.models import Implementer, Milestone, Target, Task
+from tasks.services.core import refresh_progress
+
+PlanState = Task.PlanState
+
+
+def _lock(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("claimant").get(pk=task.pk)
+
+
+@transaction.atomic
+def task_update(
+    *,
+    task: Task,
+    by: Any,
+    responsible_person: str,
+    responsible_post: str = "",
+    responsible_phone: str = "",
+    landmark: bool = False,
+    weight: Decimal = Decimal(1),
+) -> Task:
+    task = _lock(task)
+    if not permissions.can_manage_task(by, task):
+        raise PermissionError
+    if weight is None or weight <= 0:
+        raise TaskError(_("The weight must be greater than zero."))
+    new = {
+        "responsible_person": responsible_person.strip(),
+        "responsible_post": responsible_post.strip(),
+        "responsible_phone": responsible_phone.strip(),
+        "landmark": landmark,
+        "weight": Decimal(weight),
+    }
+    changes = {}
+    for name, value in new.items():
+        before = getattr(task, name)
+        if before != value:
+            changes[name] = [str(before), str(value)]
+            setattr(task, name, value)
+    if changes:
+        task.save(update_fields=list(changes))
+        record("task.updated", obj=task, by=by, changes=changes)
+    return task
+
+
+@transaction.atomic
+def implementer_add(
+    *,
+    task: Task,
+    by: Any,
+    organisation: Organisation,
+    lead: bool = False,
+    responsibility: str = "",
+) -> Implementer:
+    """Name an implementing body. Only one lead: naming a new lead demotes the old one."""
+    task = _lock(task)
+    if not permissions.can_manage_task(by, task):
+        raise PermissionError
+    if task.implementers.filter(organisation=organisation).exists():
+        raise TaskError(_("%(name)s is already an implementer.") % {"name": organisation})
+    if lead:
+        task.implementers.filter(lead=True).update(lead=False)
+    implementer = Implementer.objects.create(
+        task=task, organisation=organisation, lead=lead, responsibility=responsibility.strip()
+    )
+    record(
+        "task.implementer_added",
+        obj=task,
+        by=by,
+        changes={"implementer": [None, organisation.name]},
+        note=responsibility.strip(),
+    )
+    return implementer
+
+
+@transaction.atomic
+def implementer_remove(*, implementer: Implementer, by: Any) -> None:
+    task = implementer.task
+    task = _lock(task)
+    if not permissions.can_manage_task(by, task):
+        raise PermissionError
+    name = implementer.organisation.name
+    implementer.delete()
+    record("task.implementer_removed", obj=task, by=by, changes={"implementer": [name, None]})
+
+
+@dataclass
+class MilestoneRow:
+    title: str
+    due_on: datetime.date
+    deliverable: str = ""
+    weight: Decimal = Decimal(1)
+
+
+@dataclass
+class TargetRow:
+    indicator: str
+    unit: str
+    baseline: Decimal
+    target_value: Decimal
+    due_on: datetime.date
+    weight: Decimal = Decimal(1)
+
+
+def _check_rows(milestones: list[MilestoneRow], targets: list[TargetRow]) -> None:
+    for number, m in enumerate(milestones, start=1):
+        if not m.title.strip() or m.due_on is None:
+            raise TaskError(_("Milestone %(n)s needs a title and a due date.") % {"n": number})
+        if m.weight is None or m.weight <= 0:
+            raise TaskError(_("Milestone %(n)s: the weight must be above zero.") % {"n": number})
+    for number, t in enumerate(targets, start=1):
+        if not t.indicator.strip() or not t.unit.strip() or t.due_on is None:
+            raise TaskError(
+                _("Target %(n)s needs an indicator, a unit and a due date.") % {"n": number}
+            )
+        if t.baseline is None or t.target_value is None:
+            raise TaskError(_("Target %(n)s needs a baseline and a target value.") % {"n": number})
+        if t.target_value == t.baseline:
+            raise TaskError(
+                _("Target %(n)s: the target value must differ from the baseline.") % {"n": number}
+            )
+        if t.weight is None or t.weight <= 0:
+            raise TaskError(_("Target %(n)s: the weight must be above zero.") % {"n": number})
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    task: Task,
+    by: Any,
+    timetable: str,
+    roadmap: str,
+    milestones: list[MilestoneRow],
+    targets: list[TargetRow],
+) -> Task:
+    """Replace the plan's milestones and targets by these rows (the plan is not yet
+    approved, so nothing has been reported against them)."""
+    task = _lock(task)
+    if not permissions.can_edit_plan(by, task):
+        raise PermissionError
+    if task.plan_state not in (PlanState.DRAFT, PlanState.RETURNED):
+        raise TaskError(_("The plan can be changed only before it is submitted."))
+    _check_rows(milestones, targets)
+    before = {"milestones": task.milestones.count(), "targets": task.targets.count()}
+    task.milestones.all().delete()
+    task.targets.all().delete()
+    Milestone.objects.bulk_create(
+        Milestone(
+            task=task,
+            position=n,
+            title=m.title.strip(),
+            due_on=m.due_on,
+            deliverable=m.deliverable.strip(),
+            weight=m.weight,
+        )
+        for n, m in enumerate(milestones, start=1)
+    )
+    Target.objects.bulk_create(
+        Target(
+            task=task,
+            position=n,
+            indicator=t.indicator.strip(),
+            unit=t.unit.strip(),
+            baseline=t.baseline,
+            target_value=t.target_value,
+            due_on=t.due_on,
+            weight=t.weight,
+        )
+        for n, t in enumerate(targets, start=1)
+    )
+    task.timetable, task.roadmap = timetable.strip(), roadmap.strip()
+    task.save(update_fields=["timetable", "roadmap"])
+    refresh_progress(task)
+    record(
+        "task.plan_saved",
+        obj=task,
+        by=by,
+        changes={
+            "milestones": [before["milestones"], len(milestones)],
+            "targets": [before["targets"], len(targets)],
+        },
+    )
+    return task
+
+
+@transaction.atomic
+def plan_submit(*, task: Task, by: Any) -> Task:
+    task = _lock(task)
+    if not permissions.can_edit_plan(by, task):
+        raise PermissionError
+    if not task.milestones.exists():
+        raise TaskError(_("A plan needs at least one milestone."))
+    if not task.targets.exists():
+        raise TaskError(_("A plan needs at least one quantifiable target."))
+    if not task.implementers.exists() or not task.responsible_person:
+        raise TaskError(
+            _("The locality must name the implementers and the responsible person first.")
+        )
+    before = task.plan_state
+    task.plan_state, task.plan_submitted_at = PlanState.SUBMITTED, timezone.now()
+    task.save(update_fields=["plan_state", "plan_submitted_at"])
+    record(
+        "task.plan_submitted", obj=task, by=by, changes={"plan_state": [before, task.plan_state]}
+    )
+    return task
+
+
+@transaction.atomic
+def plan_approve(*, task: Task, by: Any) -> Task:
+    task = _lock(task)
+    if not permissions.can_decide_plan(by, task):
+        raise PermissionError
+    if task.plan_state != PlanState.SUBMITTED:
+        raise TaskError(_("Only a submitted plan can be approved."))
+    task.plan_state, task.plan_approved_at = PlanState.APPROVED, timezone.now()
+    task.plan_return_reason = ""
+    task.save(update_fields=["plan_state", "plan_approved_at", "plan_return_reason"])
+    record(
+        "task.plan_approved",
+        obj=task,
+        by=by,
+        changes={"plan_state": [PlanState.SUBMITTED, PlanState.APPROVED]},
+    )
+    return task
+
+
+@transaction.atomic
+def plan_return(*, task: Task, by: Any, reason: str) -> Task:
+    if not reason.strip():
+        raise TaskError(_("Say why the plan is returned."))
+    task = _lock(task)
+    if not permissions.can_decide_plan(by, task):
+        raise PermissionError
+    if task.plan_state != PlanState.SUBMITTED:
+        raise TaskError(_("Only a submitted plan can be returned."))
+    task.plan_state, task.plan_return_reason = PlanState.RETURNED, reason.strip()
+    task.save(update_fields=["plan_state", "plan_return_reason"])
+    record(
+        "task.plan_returned",
+        obj=task,
+        by=by,
+        changes={"plan_state": [PlanState.SUBMITTED, PlanState.RETURNED]},
+        note=reason.strip(),
+    )
+    return task
