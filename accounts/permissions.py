@@ -419,3 +419,19 @@ def can_file_tolerance(user: Any, task: Any) -> bool:
 
 def can_decide_tolerance(user: Any, filing: Any) -> bool:
     return filing.state == filing.State.PENDING and runs_task(user, filing.task)
+
+
+def can_move_closing_date(user: Any, programme: Any) -> bool:
+    """While claims are open, the closing date is the one thing the coordinator may move."""
+    return is_national(user) and programme.state == programme.State.OPEN
+
+
+def can_list_tolerance_filings(user: Any) -> bool:
+    """The localities decide filings; the national coordinator reads them all."""
+    return is_national(user) or claimant_scope(user) is not None
+
+
+def can_view_task_lists(user: Any) -> bool:
+    """The three lists per claimant and the progress overview: coordinators (a locality its
+    own claimants); implementers have the task index instead."""
+    return is_national(user) or claimant_scope(user) is not None

@@ -12,6 +12,10 @@ ACTION_LABELS = {
     "programme.claimed": _("item claimed"),
     "programme.withdrawn": _("claim withdrawn"),
     "programme.notices_issued": _("task notices issued"),
+    "programme.updated": _("programme changed"),
+    "programme.closing_moved": _("closing date moved"),
+    "programme.item_removed": _("item removed from the programme"),
+    "programme.notice_corrected": _("task notice corrected"),
 }
 
 

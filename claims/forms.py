@@ -86,3 +86,37 @@ class IssueForm(forms.Form):
         help_text=_("Notices are numbered CODE〔YEAR〕1号, 2号, … in the order of the claimants."),
     )
     issued_on = forms.DateField(label=_("Date of issue (成文日期)"), widget=DateInput)
+
+
+class ProgrammeEditForm(forms.ModelForm):
+    """The terms of a draft programme (no instance: the service compares with the locked
+    row, and the page keeps showing what is stored until the change is saved)."""
+
+    class Meta:
+        model = Programme
+        fields = [
+            "title",
+            "description",
+            "min_claims",
+            "max_claimants",
+            "opens_at",
+            "closes_at",
+            "report_every_months",
+            "report_due_days",
+        ]
+        widgets = {"description": TEXTAREA, "opens_at": DateInput, "closes_at": DateInput}
+
+
+class ClosingForm(forms.Form):
+    closes_at = forms.DateField(
+        label=_("Claims close on"),
+        widget=DateInput,
+        help_text=_("Not before today, nor before the window opened."),
+    )
+
+
+class NoticeCorrectionForm(forms.Form):
+    issuing_authority = forms.CharField(label=_("Issuing authority (发文机关)"), max_length=100)
+    doc_number = forms.CharField(label=_("Document number (发文字号)"), max_length=60)
+    issued_on = forms.DateField(label=_("Date of issue (成文日期)"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason for the correction"), widget=TEXTAREA)

@@ -390,3 +390,190 @@ def notices_issue(
         % {"count": len(notices), "first": notices[0].doc_number, "last": notices[-1].doc_number},
     )
     return notices
+
+
+# Corrections ----------------------------------------------------------------------------------
+# A draft programme is the coordinator's to reshape; once open, claimants rely on its terms, so
+# only the closing date may move (never into the past); an issued notice is corrected only with
+# a reason, and the trail keeps what it said before.
+
+PROGRAMME_FIELDS = [
+    "title",
+    "description",
+    "min_claims",
+    "max_claimants",
+    "opens_at",
+    "closes_at",
+    "report_every_months",
+    "report_due_days",
+]
+REPORT_PERIODS = (1, 3, 6, 12)
+MAX_REPORT_DUE_DAYS = 90
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+@transaction.atomic
+def programme_update(
+    *,
+    programme: Programme,
+    by: Any,
+    title: str,
+    description: str = "",
+    min_claims: int = 3,
+    max_claimants: int | None = None,
+    opens_at: datetime.date | None = None,
+    closes_at: datetime.date | None = None,
+    report_every_months: int = 3,
+    report_due_days: int = 10,
+) -> Programme:
+    """Change the terms of a draft programme."""
+    if not permissions.can_manage_programmes(by):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state != State.DRAFT:
+        raise ClaimError(
+            _("Only a draft can be changed; while claims are open, only the closing date moves.")
+        )
+    if not permissions.can_edit_programme(by, programme):
+        raise PermissionError
+    if not title.strip():
+        raise ClaimError(_("Give the programme a title."))
+    if min_claims is None or min_claims < 0:
+        raise ClaimError(_("The minimum of claims cannot be negative."))
+    if max_claimants is not None and max_claimants < 1:
+        raise ClaimError(_("The maximum of claimants per item is at least 1, or empty."))
+    if report_every_months not in REPORT_PERIODS:
+        raise ClaimError(_("Reports are due every month, quarter, half year or year."))
+    if report_due_days is None or not 0 <= report_due_days <= MAX_REPORT_DUE_DAYS:
+        raise ClaimError(
+            _("Reports are due between 0 and %(max)s days after the period ends.")
+            % {"max": MAX_REPORT_DUE_DAYS}
+        )
+    _check_window(opens_at, closes_at)
+    new = {
+        "title": title.strip(),
+        "description": description.strip(),
+        "min_claims": min_claims,
+        "max_claimants": max_claimants,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "report_every_months": report_every_months,
+        "report_due_days": report_due_days,
+    }
+    changes = {}
+    for name, value in new.items():
+        before = getattr(programme, name)
+        if before != value:
+            changes[name] = [_shown(before), _shown(value)]
+            setattr(programme, name, value)
+    if changes:
+        programme.save(update_fields=list(changes))
+        record("programme.updated", obj=programme, by=by, changes=changes)
+    return programme
+
+
+@transaction.atomic
+def programme_move_closing(*, programme: Programme, by: Any, closes_at: datetime.date) -> Programme:
+    """Move the closing date of an open window: not into the past, not before it opened."""
+    if not permissions.can_manage_programmes(by):
+        raise PermissionError
+    programme = _lock(programme)
+    if programme.state != State.OPEN:
+        raise ClaimError(_("The closing date can be moved only while claims are open."))
+    if not permissions.can_move_closing_date(by, programme):
+        raise PermissionError
+    if closes_at is None:
+        raise ClaimError(_("Give the new closing date."))
+    if closes_at < timezone.localdate():
+        raise ClaimError(_("The window cannot close before today."))
+    if programme.opens_at and closes_at < programme.opens_at:
+        raise ClaimError(_("The window cannot close before it opens."))
+    before = programme.closes_at
+    if closes_at == before:
+        raise ClaimError(_("That is already the closing date."))
+    programme.closes_at = closes_at
+    programme.save(update_fields=["closes_at"])
+    record(
+        "programme.closing_moved",
+        obj=programme,
+        by=by,
+        changes={"closes_at": [_shown(before), closes_at.isoformat()]},
+    )
+    return programme
+
+
+@transaction.atomic
+def item_remove(*, item: ProgrammeItem, by: Any) -> None:
+    """Remove an item from a draft. The other items keep their numbers: an item drawn from a
+    published list keeps the number it has there, so a gap is the honest record."""
+    programme = _lock_draft(item.programme, by)
+    if not permissions.can_edit_programme(by, programme):
+        raise PermissionError
+    locked = ProgrammeItem.objects.select_for_update().filter(pk=item.pk, programme=programme)
+    found = locked.first()
+    if found is None:
+        raise ClaimError(_("The item was already removed."))
+    if found.claims.exists():
+        raise ClaimError(_("A claimed item cannot be removed."))
+    found.delete()
+    record(
+        "programme.item_removed",
+        obj=programme,
+        by=by,
+        changes={"item": [f"{found.position}．{found.title}", None]},
+    )
+
+
+@transaction.atomic
+def notice_correct(
+    *,
+    notice: TaskNotice,
+    by: Any,
+    issuing_authority: str,
+    doc_number: str,
+    issued_on: datetime.date,
+    reason: str,
+) -> TaskNotice:
+    """Correct the issuing authority, document number or date of an issued notice. The
+    reason is required and the trail of the programme keeps before and after; the .docx is
+    drawn from the notice, so it shows the correction at once."""
+    if not permissions.can_correct_notice(by, notice):
+        raise PermissionError
+    reason = reason.strip()
+    if not reason:
+        raise ClaimError(_("Give the reason for the correction."))
+    issuing_authority, doc_number = issuing_authority.strip(), doc_number.strip()
+    if not issuing_authority or not doc_number or issued_on is None:
+        raise ClaimError(_("Give the issuing authority, the document number and the date."))
+    notice = (
+        TaskNotice.objects.select_for_update()
+        .select_related("programme", "claimant__division", "claimant__region_group")
+        .get(pk=notice.pk)
+    )
+    taken = TaskNotice.objects.filter(programme=notice.programme, doc_number=doc_number)
+    if taken.exclude(pk=notice.pk).exists():
+        raise ClaimError(
+            _("Another notice of this programme has the number %(number)s.")
+            % {"number": doc_number}
+        )
+    new = {"issuing_authority": issuing_authority, "doc_number": doc_number, "issued_on": issued_on}
+    changes = {}
+    for name, value in new.items():
+        before = getattr(notice, name)
+        if before != value:
+            changes[name] = [_shown(before), _shown(value)]
+            setattr(notice, name, value)
+    if not changes:
+        raise ClaimError(_("Nothing was changed: there is nothing to correct."))
+    notice.save(update_fields=list(changes))
+    record(
+        "programme.notice_corrected",
+        obj=notice.programme,
+        by=by,
+        changes=changes,
+        note=f"{notice.claimant}: {reason}",
+    )
+    return notice

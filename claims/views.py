@@ -6,8 +6,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,13 +18,16 @@ from claims.errors import ClaimError
 from claims.forms import (
     ClaimantsForm,
     CloseForm,
+    ClosingForm,
     ImportForm,
     IssueForm,
     ItemForm,
+    NoticeCorrectionForm,
     OpenForm,
+    ProgrammeEditForm,
     ProgrammeForm,
 )
-from claims.models import Programme, TaskNotice
+from claims.models import Programme, ProgrammeItem, TaskNotice
 from jiebang.actions import form_action
 from proposals.excel import XLSX
 
@@ -85,6 +89,8 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
         "claimant": claimant,
         "manage": manage,
         "can_edit": permissions.can_edit_programme(user, programme),
+        "can_move_closing": permissions.can_move_closing_date(user, programme),
+        "can_correct": permissions.is_national(user),
         "can_set_claimants": permissions.can_set_claimants(user, programme),
         "can_open": permissions.can_open_programme(user, programme),
         "can_close": permissions.can_close_programme(user, programme),
@@ -268,3 +274,84 @@ def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(request.user, pk)
     return _download(documents.notice_docx(notice), DOCX, documents.file_name(notice))
+
+
+@login_required
+def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_edit_programme)
+    initial = model_to_dict(programme, fields=services.PROGRAMME_FIELDS)
+    form = ProgrammeEditForm(request.POST or None, initial=initial)
+    if form_action(
+        request,
+        form,
+        lambda: services.programme_update(
+            programme=programme, by=request.user, **form.cleaned_data
+        ),
+        _("Programme saved."),
+    ):
+        return redirect("claims:programme", programme.pk)
+    context = {"form": form, "programme": programme, "heading": _("Edit the programme")}
+    return render(request, "claims/form.html", context)
+
+
+@login_required
+def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = programme_for(request, pk, permissions.can_move_closing_date)
+    form = ClosingForm(request.POST or None, initial={"closes_at": programme.closes_at})
+    if form_action(
+        request,
+        form,
+        lambda: services.programme_move_closing(
+            programme=programme, by=request.user, closes_at=form.cleaned_data["closes_at"]
+        ),
+        _("The closing date is moved."),
+    ):
+        return redirect("claims:programme", programme.pk)
+    context = {
+        "form": form,
+        "programme": programme,
+        "heading": _("Move the closing date"),
+        "intro": _("Claims opened on %(opens)s and close on %(closes)s.")
+        % {"opens": programme.opens_at, "closes": programme.closes_at},
+    }
+    return render(request, "claims/form.html", context)
+
+
+@login_required
+def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page (GET asks, POST removes)."""
+    item = get_object_or_404(ProgrammeItem.objects.select_related("programme"), pk=pk)
+    programme = programme_for(request, item.programme_id, permissions.can_edit_programme)
+    if request.method == "POST":
+        try:
+            services.item_remove(item=item, by=request.user)
+        except ClaimError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Item removed: %(item)s") % {"item": item.title})
+        return redirect("claims:programme", programme.pk)
+    return render(request, "claims/item_remove.html", {"item": item, "programme": programme})
+
+
+@login_required
+def notice_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.notice_get_for_user(request.user, pk)
+    if not permissions.can_correct_notice(request.user, notice):
+        raise PermissionDenied
+    initial = model_to_dict(notice, fields=["issuing_authority", "doc_number", "issued_on"])
+    form = NoticeCorrectionForm(request.POST or None, initial=initial)
+    if form_action(
+        request,
+        form,
+        lambda: services.notice_correct(notice=notice, by=request.user, **form.cleaned_data),
+        _("The task notice is corrected."),
+    ):
+        return redirect("claims:programme", notice.programme_id)
+    context = {
+        "form": form,
+        "programme": notice.programme,
+        "heading": _("Correct task notice %(number)s") % {"number": notice.doc_number},
+        "intro": _("Addressed to %(claimant)s. The reason is kept in the programme's history.")
+        % {"claimant": notice.claimant},
+    }
+    return render(request, "claims/form.html", context)

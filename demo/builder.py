@@ -17,6 +17,7 @@ from demo.claims_demo import build_claims_demo
 from demo.lists_demo import build_lists_demo
 from demo.merging_demo import build_merging_demo
 from demo.review_demo import build_review_demo
+from demo.tasks_demo import build_tasks_demo
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
 from proposals.reference import load_fields
 from proposals.services import proposals as proposal_services
@@ -186,6 +187,7 @@ def build_demo() -> bool:
         content="（演示数据）建议明确高校大型仪器对外开放的收费标准和收益分配，提升使用率。",
     )
     build_claims_demo()
+    build_tasks_demo()
     assert RegionGroup.objects.count() == 31
     assert Suggestion.objects.count() == 1
     return True

@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from accounts import permissions
+from notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -18,5 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_my_reviews": permissions.can_list_own_reviews(user),
         "nav_claims": permissions.can_list_programmes(user),
         "nav_tasks": permissions.can_list_tasks(user),
+        "nav_help": permissions.can_view_dispatch(user),
         "nav_dispatch": permissions.can_view_dispatch(user),
+        # One COUNT, and only on pages that show the header.
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Job(models.Model):
-    """Long work (imports, large exports) done outside the request, with visible progress."""
+    """Long work (imports, large exports, reminders) done outside the request, with visible
+    progress."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -23,8 +24,13 @@ class Job(models.Model):
     input_file = models.FileField(upload_to="jobs/in/", blank=True)
     result_file = models.FileField(upload_to="jobs/out/", blank=True)
     result_name = models.CharField(max_length=200, blank=True)
+    # Empty for the system's own periodic jobs (reminders), which nobody started.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

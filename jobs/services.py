@@ -3,8 +3,14 @@
 Jobs are queued on commit and carry IDs, never model objects. A worker
 (`manage.py run_jobs`) picks them up; with JOBS_RUN_INLINE (tests) they run as soon as the
 surrounding transaction commits.
+
+Everything the worker knows lives in the Job table, so a worker that is killed and started
+again picks up where it was: periodic kinds are due by the time their last job was queued,
+and a job left "running" is queued again (`jobs_requeue_abandoned`). That last step assumes
+one worker per database: a second worker starting would requeue the first one's running job.
 """
 
+import datetime
 import logging
 from typing import Any
 
@@ -14,9 +20,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from jobs.models import Job
-from jobs.registry import RUNNERS
+from jobs.registry import PERIODIC, RUNNERS
 
 log = logging.getLogger(__name__)
+# A job that was running each time its worker died is probably what killed it.
+MAX_ATTEMPTS = 3
 
 
 class JobFailed(Exception):
@@ -64,6 +72,45 @@ def _claim(job_id: int) -> Job | None:
             state=Job.State.RUNNING
         )
     return Job.objects.get(pk=job_id) if claimed else None
+
+
+def jobs_requeue_abandoned() -> list[int]:
+    """Queue again the jobs a killed worker left running (call when the worker starts).
+
+    Runners must therefore bear being run twice: imports and exports start over, reminders
+    skip what was already sent. A job that was running at each of MAX_ATTEMPTS deaths fails.
+    """
+    requeued = []
+    for job in Job.objects.filter(state=Job.State.RUNNING).order_by("id"):
+        attempts = int(job.params.get("attempts", 1)) + 1
+        job.params = {**job.params, "attempts": attempts}
+        if attempts > MAX_ATTEMPTS:
+            with translation.override(job.params.get("language", settings.LANGUAGE_CODE)):
+                job.message = translation.gettext(
+                    "The job was interrupted too many times and was stopped."
+                )
+            job.state, job.finished_at = Job.State.FAILED, timezone.now()
+        else:
+            job.state, job.progress = Job.State.QUEUED, 0
+            requeued.append(job.pk)
+        job.save(update_fields=["params", "state", "progress", "message", "finished_at"])
+    if requeued:
+        log.warning("requeued jobs left running by a stopped worker: %s", requeued)
+    return requeued
+
+
+def periodic_enqueue(now: datetime.datetime | None = None) -> list[Job]:
+    """Queue each periodic kind whose interval has passed since its last job was queued and
+    that has no job waiting or running."""
+    now = now or timezone.now()
+    queued = []
+    for kind, every in PERIODIC.items():
+        jobs = Job.objects.filter(kind=kind)
+        busy = jobs.filter(state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists()
+        if busy or jobs.filter(created_at__gt=now - every).exists():
+            continue
+        queued.append(job_enqueue(kind=kind, by=None))
+    return queued
 
 
 def job_run(*, job_id: int) -> None:

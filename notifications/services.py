@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from notifications.models import Notification
 
@@ -29,3 +30,20 @@ def notify(
 
         transaction.on_commit(send)
     return notes
+
+
+def notification_mark_read(*, notification: Notification, by: Any) -> Notification:
+    """Reading is the recipient's alone. Not audited: it records nobody's decision, only
+    what the recipient has seen."""
+    if notification.user_id != by.pk:
+        raise PermissionError
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, by: Any) -> int:
+    return Notification.objects.filter(user_id=by.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -7,6 +7,8 @@ ACTION_LABELS = {
     "task.updated": _("task changed"),
     "task.implementer_added": _("implementer named"),
     "task.implementer_removed": _("implementer removed"),
+    "task.implementer_changed": _("implementer changed"),
+    "task.organisation_created": _("organisation registered"),
     "task.plan_saved": _("plan changed"),
     "task.plan_submitted": _("plan submitted"),
     "task.plan_approved": _("plan approved"),
@@ -22,6 +24,7 @@ ACTION_LABELS = {
     "task.inspection_closed": _("rectification closed"),
     "task.tolerance_filed": _("fault-tolerance filing"),
     "task.tolerance_decided": _("fault-tolerance decision"),
+    "task.reminded": _("reminder sent"),
 }
 
 
@@ -33,3 +36,4 @@ class TasksConfig(AppConfig):
         from audit.presentation import register_actions
 
         register_actions(ACTION_LABELS)
+        from tasks import jobs  # noqa: F401  (registers the reminder job kind)

@@ -384,7 +384,8 @@ class ToleranceFiling(models.Model):
 
 class Reminder(models.Model):
     """A reminder already sent, so that a restarted runner never sends one twice. `key`
-    names what it is about: `report:<year>:<period>` or `milestone:<id>`."""
+    names what it is about: `report-due:<year>:<period>`, `report-overdue:…`,
+    `milestone-due:<id>` or `milestone-overdue:<id>`."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reminders")
     key = models.CharField(max_length=60)

@@ -5,16 +5,23 @@ implementer only the tasks its organisation implements. For anybody else a task 
 exist (404).
 """
 
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import permissions
+from audit.models import AuditEntry
+from audit.selectors import entries_for
 from claims.models import Claimant, Programme
+from regions.models import Division, Organisation
 from tasks import progress
-from tasks.models import Task
+from tasks.models import Implementer, Milestone, Target, Task
 
 
 def tasks_visible_to(user: Any) -> QuerySet[Task]:
@@ -82,3 +89,219 @@ def search(qs: QuerySet[Task], text: str) -> QuerySet[Task]:
         | Q(responsible_person__icontains=text)
         | Q(implementers__organisation__name__icontains=text)
     ).distinct()
+
+
+# Pages of part A: the task index, the task page, the three lists and the progress overview.
+
+
+def task_list(user: Any, params: dict[str, str]) -> QuerySet[Task]:
+    """The user's tasks narrowed by the index filters, each with `lead_name` (the lead
+    implementer's organisation), in list order."""
+    qs = tasks_visible_to(user)
+    if params.get("programme"):
+        qs = qs.filter(programme_id=params["programme"])
+    if params.get("claimant"):
+        qs = qs.filter(claimant_id=params["claimant"])
+    if params.get("plan_state"):
+        qs = qs.filter(plan_state=params["plan_state"])
+    if params.get("landmark") == "True":
+        qs = qs.filter(landmark=True)
+    qs = search(qs, params.get("q", ""))
+    lead = Implementer.objects.filter(task=OuterRef("pk"), lead=True).values("organisation__name")
+    return qs.annotate(lead_name=Subquery(lead[:1])).order_by(
+        "programme_id",
+        "claimant__region_group_id",
+        "claimant__division__code",
+        "claim__item__position",
+    )
+
+
+def task_implementers(task: Task) -> list[Implementer]:
+    return list(task.implementers.select_related("organisation__division"))
+
+
+def task_history(task: Task, limit: int = 100) -> list[AuditEntry]:
+    return list(entries_for(task).order_by("-at", "-id")[:limit])
+
+
+def implementer_get(task: Task, pk: int) -> Implementer:
+    """An implementer of this (already scoped) task, or 404."""
+    found = task.implementers.select_related("organisation").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def organisations_for(claimant: Claimant) -> QuerySet[Organisation]:
+    """The organisations a claimant may name as implementers: those in its province, or for
+    a region group in (or under) the divisions of its members. Evaluators never implement."""
+    qs = Organisation.objects.select_related("division").exclude(kind=Organisation.Kind.EVALUATOR)
+    if claimant.division_id is not None:
+        return qs.filter(division__province_id=claimant.division_id)
+    members = Division.objects.filter(groups=claimant.region_group_id).values("pk")
+    return qs.filter(
+        Q(division__in=members)
+        | Q(division__parent__in=members)
+        | Q(division__province__in=members)
+    )
+
+
+def divisions_for_new_organisation(claimant: Claimant) -> QuerySet[Division]:
+    """Where a claimant may register a new organisation: its own division, or one of its
+    group's member divisions."""
+    if claimant.division_id is not None:
+        return Division.objects.filter(pk=claimant.division_id)
+    return Division.objects.filter(groups=claimant.region_group_id).order_by("code")
+
+
+def plan_rows(task: Task) -> tuple[list[Milestone], list[Target]]:
+    return list(task.milestones.all()), list(task.targets.all())
+
+
+# The three lists per claimant (清单) and the progress overview.
+
+
+def can_see_claimant(user: Any, claimant: Claimant) -> bool:
+    return permissions.is_national(user) or permissions.speaks_for_claimant(user, claimant)
+
+
+def claimant_get_for_user(user: Any, pk: int) -> Claimant:
+    """A claimant with tasks the user may list, or 404."""
+    claimant = (
+        Claimant.objects.select_related("division", "region_group", "programme")
+        .filter(pk=pk, tasks__isnull=False)
+        .first()
+    )
+    if claimant is None or not can_see_claimant(user, claimant):
+        raise Http404
+    return claimant
+
+
+def programme_get_for_lists(user: Any, pk: int) -> Programme:
+    """A programme with tasks the user may see (national: any; locality: one it claimed in)."""
+    programme = programmes_with_tasks(user).filter(pk=pk).first()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def claimant_tasks(claimant: Claimant, *, text: str = "", landmark: bool = False) -> QuerySet[Task]:
+    """The claimant's tasks in item order with their plans and implementers prefetched, so a
+    page or a sheet costs the same few queries however many rows it has."""
+    qs = Task.objects.filter(claimant=claimant).select_related("claim__item")
+    if landmark:
+        qs = qs.filter(landmark=True)
+    qs = search(qs, text)
+    return qs.prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("position")),
+        Prefetch("targets", queryset=Target.objects.order_by("position")),
+        Prefetch(
+            "implementers",
+            queryset=Implementer.objects.select_related("organisation").order_by(
+                "-lead", "organisation__name"
+            ),
+        ),
+    ).order_by("claim__item__position")
+
+
+@dataclass
+class ClaimantRow:
+    claimant: Claimant
+    tasks: int
+    progress: Decimal
+
+
+@dataclass
+class Overview:
+    """A programme's progress as the user may see it: the programme figure (national only),
+    one row per claimant and the tasks (paginated by the view)."""
+
+    programme: Programme
+    programme_progress: Decimal | None
+    claimants: list[ClaimantRow]
+    tasks: QuerySet[Task]
+
+
+def progress_overview(user: Any, programme: Programme, text: str = "") -> Overview:
+    tasks = tasks_visible_to(user).filter(programme=programme)
+    figures = claimant_progress(tasks)
+    counts = dict(
+        tasks.order_by()
+        .values_list("claimant_id")
+        .annotate(n=Count("pk"))
+        .values_list("claimant_id", "n")
+    )
+    rows = [
+        ClaimantRow(c, counts.get(c.pk, 0), figures.get(c.pk, progress.ZERO))
+        for c in claimants_visible_to(user, programme)
+    ]
+    national = permissions.is_national(user)
+    return Overview(
+        programme=programme,
+        programme_progress=programme_progress(programme) if national else None,
+        claimants=rows,
+        tasks=search(tasks, text).order_by(
+            "claimant__region_group_id", "claimant__division__code", "claim__item__position"
+        ),
+    )
+
+
+def is_overdue(due_on: datetime.date, done: bool, today: datetime.date | None = None) -> bool:
+    return not done and due_on < (today or timezone.localdate())
+
+
+def milestone_status(milestone: Milestone) -> str:
+    """The status as lists show it: with its date once done."""
+    if milestone.done_on:
+        return f"{milestone.get_status_display()} {milestone.done_on.isoformat()}"
+    return str(milestone.get_status_display())
+
+
+def target_share(target: Target) -> Decimal:
+    """The share (0–100) of the distance from baseline to target covered, as tasks.progress
+    counts it."""
+    return progress.percent(
+        progress.target_share(target.baseline, target.target_value, target.actual)
+    )
+
+
+@dataclass
+class MilestoneLine:
+    milestone: Milestone
+    overdue: bool
+    status: str
+
+
+@dataclass
+class TargetLine:
+    target: Target
+    share: Decimal
+
+
+@dataclass
+class PlanLine:
+    """A task with its plan as every list shows it."""
+
+    task: Task
+    lead: str
+    milestones: list[MilestoneLine]
+    targets: list[TargetLine]
+
+
+def plan_lines(tasks: Iterable[Task], today: datetime.date | None = None) -> Iterator[PlanLine]:
+    """One line per task, from the milestones, targets and implementers already fetched
+    (see claimant_tasks)."""
+    today = today or timezone.localdate()
+    for task in tasks:
+        lead = next((i.organisation.name for i in task.implementers.all() if i.lead), "")
+        yield PlanLine(
+            task=task,
+            lead=lead,
+            milestones=[
+                MilestoneLine(
+                    m, is_overdue(m.due_on, m.status == "done", today), milestone_status(m)
+                )
+                for m in task.milestones.all()
+            ],
+            targets=[TargetLine(t, target_share(t)) for t in task.targets.all()],
+        )

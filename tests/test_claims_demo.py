@@ -28,4 +28,5 @@ def test_demo_programmes(db):
     assert annual.state == "open" and annual.list_version is not None
     assert annual.items.count() == annual.list_version.items.count()
     assert Claim.objects.filter(item__programme=annual).count() == 5
+    assert not Claim.objects.filter(item__programme=annual, claimant__division__code="510000")
     assert build_claims_demo() is False

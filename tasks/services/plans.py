@@ -8,12 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.models import Role, User
 from audit.services import record
-from regions.models import Organisation
+from notifications.services import notify
+from regions.models import Division, Organisation
+from tasks import selectors
 from tasks.errors import TaskError
 from tasks.models import Implementer, Milestone, Target, Task
 from tasks.services.core import refresh_progress
@@ -73,6 +77,19 @@ def implementer_add(
     task = _lock(task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
+    return _add(task, by, organisation, lead, responsibility)
+
+
+def _add(
+    task: Task, by: Any, organisation: Organisation, lead: bool, responsibility: str
+) -> Implementer:
+    # A locality names bodies of its own area only; the form offers no others, this holds
+    # against a forged post.
+    if not selectors.organisations_for(task.claimant).filter(pk=organisation.pk).exists():
+        raise TaskError(
+            _("%(name)s is not in the area of %(claimant)s.")
+            % {"name": organisation, "claimant": task.claimant}
+        )
     if task.implementers.filter(organisation=organisation).exists():
         raise TaskError(_("%(name)s is already an implementer.") % {"name": organisation})
     if lead:
@@ -84,18 +101,102 @@ def implementer_add(
         "task.implementer_added",
         obj=task,
         by=by,
-        changes={"implementer": [None, organisation.name]},
+        changes={"implementer": [None, organisation.name], "lead": [None, lead]},
         note=responsibility.strip(),
+    )
+    return implementer
+
+
+# Bodies that carry out reforms; evaluators judge them and never implement.
+IMPLEMENTING_KINDS = [
+    Organisation.Kind.GOVERNMENT,
+    Organisation.Kind.ENTERPRISE,
+    Organisation.Kind.UNIVERSITY,
+    Organisation.Kind.INSTITUTE,
+    Organisation.Kind.INNOVATION_BASE,
+]
+
+
+@transaction.atomic
+def implementer_add_new(
+    *,
+    task: Task,
+    by: Any,
+    name: str,
+    kind: str,
+    division: Division | None = None,
+    lead: bool = False,
+    responsibility: str = "",
+) -> Implementer:
+    """Register an organisation not yet known (in the locality's division, or one of its
+    group's member divisions) and name it as implementer. An organisation of that name
+    already registered there is reused rather than duplicated."""
+    task = _lock(task)
+    if not permissions.can_manage_task(by, task):
+        raise PermissionError
+    name = name.strip()
+    if not name:
+        raise TaskError(_("Give the name of the new organisation."))
+    if kind not in IMPLEMENTING_KINDS:
+        raise TaskError(_("Choose the kind of the new organisation."))
+    allowed = selectors.divisions_for_new_organisation(task.claimant)
+    if division is None and task.claimant.division_id is not None:
+        division = task.claimant.division
+    if division is None or not allowed.filter(pk=division.pk).exists():
+        raise TaskError(_("Choose where the new organisation is, within your area."))
+    organisation = Organisation.objects.filter(name=name, division=division).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(name=name, kind=kind, division=division)
+        record(
+            "task.organisation_created",
+            obj=task,
+            by=by,
+            changes={"organisation": [None, name], "division": [None, division.name]},
+        )
+    return _add(task, by, organisation, lead, responsibility)
+
+
+@transaction.atomic
+def implementer_update(
+    *, implementer: Implementer, by: Any, lead: bool, responsibility: str
+) -> Implementer:
+    task = _lock(implementer.task)
+    if not permissions.can_manage_task(by, task):
+        raise PermissionError
+    implementer = Implementer.objects.select_for_update().get(pk=implementer.pk)
+    responsibility = responsibility.strip()
+    changes: dict[str, list[Any]] = {}
+    if implementer.lead != lead:
+        changes["lead"] = [implementer.lead, lead]
+    if implementer.responsibility != responsibility:
+        changes["responsibility"] = [implementer.responsibility, responsibility]
+    if not changes:
+        return implementer
+    if lead:
+        task.implementers.filter(lead=True).exclude(pk=implementer.pk).update(lead=False)
+    implementer.lead, implementer.responsibility = lead, responsibility
+    implementer.save(update_fields=list(changes))
+    record(
+        "task.implementer_changed",
+        obj=task,
+        by=by,
+        changes=changes,
+        note=implementer.organisation.name,
     )
     return implementer
 
 
 @transaction.atomic
 def implementer_remove(*, implementer: Implementer, by: Any) -> None:
-    task = implementer.task
-    task = _lock(task)
+    task = _lock(implementer.task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
+    # A filed plan is somebody's commitment: it keeps at least one body answering for it.
+    filed = task.plan_state in (PlanState.SUBMITTED, PlanState.APPROVED)
+    if filed and task.implementers.count() <= 1:
+        raise TaskError(
+            _("The plan is filed: name another implementer before removing the last one.")
+        )
     name = implementer.organisation.name
     implementer.delete()
     record("task.implementer_removed", obj=task, by=by, changes={"implementer": [name, None]})
@@ -258,5 +359,14 @@ def plan_return(*, task: Task, by: Any, reason: str) -> Task:
         by=by,
         changes={"plan_state": [PlanState.SUBMITTED, PlanState.RETURNED]},
         note=reason.strip(),
+    )
+    # The implementers must act before anything else can happen to the task.
+    notify(
+        users=User.objects.filter(
+            role=Role.IMPLEMENTER, organisation__in=task.implementers.values("organisation")
+        ),
+        subject=_("Plan returned: %(title)s") % {"title": task.title},
+        body=reason.strip(),
+        url=reverse("tasks:task", args=[task.pk]),
     )
     return task

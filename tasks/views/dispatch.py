@@ -1,18 +1,151 @@
-"""(to be written)"""
+"""The dispatch page (按季调度) and its workbook: per period and claimant, which reports came
+on time, late or not at all, overdue milestones and open help requests."""
 
+import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import permissions
+from claims.models import Claimant, Programme
+from jiebang.forms import FilterForm
+from proposals.excel import XLSX
+from proposals.views.common import paginate, querystring_without_page, require
+from tasks import periods, selectors
+from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
+from tasks.dispatch import dispatch_for as compute
+from tasks.exports.dispatch import dispatch_xlsx
 
 
+def _key(period: periods.Period) -> str:
+    """How a period travels in a link: `2026-2` (tasks.periods.parse reads it back)."""
+    return f"{period[0]}-{period[1]}"
+
+
+class DispatchFilterForm(FilterForm):
+    """Always bound: what the user did not choose takes its default (the newest programme,
+    the last period whose reports are due, the problem tasks)."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.none(), empty_label=None
+    )
+    period = forms.ChoiceField(label=_("Period"))
+    claimant = forms.ModelChoiceField(
+        label=_("Claimant"), queryset=Claimant.objects.none(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            (PROBLEMS, _("tasks needing attention")),
+            (ALL, _("all tasks")),
+            (ReportStatus.ON_TIME, _("report on time")),
+            (ReportStatus.LATE, _("report late")),
+            (ReportStatus.MISSING, _("report missing")),
+            (ReportStatus.NOT_DUE, _("report not yet due")),
+            (ReportStatus.NOT_EXPECTED, _("no report expected")),
+            (OVERDUE, _("with overdue milestones")),
+            (HELP, _("with open help requests")),
+        ],
+    )
+    q = forms.CharField(label=_("Search"), required=False)
+
+    def __init__(self, data: QueryDict, *, user: Any, today: datetime.date) -> None:
+        programmes = selectors.programmes_with_tasks(user)
+        wanted = data.get("programme", "")
+        chosen = programmes.filter(pk=wanted).first() if wanted.isdigit() else None
+        self.chosen = chosen or programmes.first()
+        self.today = today
+        merged = data.copy()
+        asked = merged.get("period", "")
+        if self.chosen is not None:
+            self.schedule = Schedule.of(self.chosen)
+            merged["programme"] = str(self.chosen.pk)
+            default = self.schedule.last_due(today)
+            if periods.parse(asked) is None:
+                merged["period"] = asked = _key(default)
+        super().__init__(merged)
+        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        if self.chosen is None:
+            return
+        self.fields["period"].choices = self._period_choices(asked)  # type: ignore[attr-defined]
+        if permissions.is_national(user):
+            claimants = selectors.claimants_visible_to(user, self.chosen)
+            self.fields["claimant"].queryset = claimants  # type: ignore[attr-defined]
+        else:
+            # A locality sees its own claimant only: there is nothing to choose.
+            del self.fields["claimant"]
+
+    def _period_choices(self, asked: str) -> list[tuple[str, str]]:
+        assert self.chosen is not None
+        first = timezone.localdate(self.chosen.created_at)
+        found = self.schedule.choices(first, self.today)
+        # An older (or later) period asked for by its link stays choosable.
+        period = periods.parse(asked)
+        if period is not None and self.schedule.valid(period) and period not in found:
+            found.append(period)
+            found.sort(reverse=True)
+        return [(_key(p), self.schedule.label(p)) for p in found]
+
+    @property
+    def chosen_period(self) -> periods.Period:
+        chosen = periods.parse(self.params().get("period", ""))
+        return chosen or self.schedule.last_due(self.today)
+
+
+def _compute(request: HttpRequest) -> tuple[DispatchFilterForm, Dispatch | None, dict[str, str]]:
+    today = timezone.localdate()
+    form = DispatchFilterForm(request.GET, user=request.user, today=today)
+    params = form.params()
+    if form.chosen is None:
+        return form, None, params
+    claimant = form.cleaned_data.get("claimant") if "claimant" in form.fields else None
+    result = compute(request.user, form.chosen, form.chosen_period, today=today, claimant=claimant)
+    return form, result, params
+
+
+@login_required
+@require(permissions.can_view_dispatch)
 def dispatch_page(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    form, result, params = _compute(request)
+    context: dict[str, Any] = {"filters": form, "dispatch": result}
+    if result is not None:
+        lines = result.select(params.get("status", PROBLEMS), params.get("q", ""))
+        context["page"] = paginate(request, lines)
+        context["querystring"] = context["export_query"] = querystring_without_page(request)
+        context["showing_problems"] = params.get("status", PROBLEMS) == PROBLEMS
+    return render(request, "tasks/dispatch/index.html", context)
 
 
-urlpatterns: list[URLPattern] = [path("dispatch/", dispatch_page, name="dispatch")]
+@login_required
+@require(permissions.can_view_dispatch)
+def dispatch_export(request: HttpRequest) -> HttpResponse:
+    _form, result, params = _compute(request)
+    if result is None:
+        content = dispatch_xlsx(None, [])
+        name = "dispatch.xlsx"
+    else:
+        lines = result.select(params.get("status", PROBLEMS), params.get("q", ""))
+        content = dispatch_xlsx(result, lines)
+        year, number = result.period
+        name = f"dispatch-{result.programme.pk}-{year}-{number}.xlsx"
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("dispatch/", dispatch_page, name="dispatch"),
+    path("dispatch/xlsx/", dispatch_export, name="dispatch_xlsx"),
+]
 
 
 def task_context(user: Any, task: Any) -> dict[str, Any]:
-    """What this part adds to the task page."""
+    """What this part adds to the task page: nothing, the task's own reports say it all."""
     return {}

@@ -1,12 +1,160 @@
-"""(to be written)"""
+"""The plan of a task: filed by an implementer (or the locality), approved or returned with
+a reason by the locality; and the plan section of the task page."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.urls import URLPattern
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-urlpatterns: list[URLPattern] = []
+from accounts import permissions
+from jiebang.actions import form_action
+from jiebang.forms import ReasonForm
+from tasks import selectors
+from tasks.errors import TaskError
+from tasks.forms.plans import MilestoneFormSet, PlanForm, TargetFormSet, kept_rows
+from tasks.models import Task
+from tasks.services import plans as services
+
+
+def task_for(request: HttpRequest, pk: int, check: Callable[[Any, Task], bool]) -> Task:
+    """404 outside the user's scope, 403 when the user sees the task but may not act."""
+    task = selectors.task_get_for_user(request.user, pk)
+    if not check(request.user, task):
+        raise PermissionDenied
+    return task
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Timetable, roadmap, milestones and targets on one page, filled from the current plan."""
+    task = task_for(request, pk, permissions.can_edit_plan)
+    milestones, targets = selectors.plan_rows(task)
+    data = request.POST if request.method == "POST" else None
+    form = PlanForm(data, initial={"timetable": task.timetable, "roadmap": task.roadmap})
+    milestone_set = MilestoneFormSet(
+        data,
+        prefix="milestones",
+        initial=[
+            {"title": m.title, "due_on": m.due_on, "deliverable": m.deliverable, "weight": m.weight}
+            for m in milestones
+        ],
+    )
+    target_set = TargetFormSet(
+        data,
+        prefix="targets",
+        initial=[
+            {
+                "indicator": t.indicator,
+                "unit": t.unit,
+                "baseline": t.baseline,
+                "target_value": t.target_value,
+                "due_on": t.due_on,
+                "weight": t.weight,
+            }
+            for t in targets
+        ],
+    )
+    if data is not None:
+        valid = [f.is_valid() for f in (form, milestone_set, target_set)]
+        if all(valid):
+            try:
+                services.plan_save(
+                    task=task,
+                    by=request.user,
+                    timetable=form.cleaned_data["timetable"],
+                    roadmap=form.cleaned_data["roadmap"],
+                    milestones=kept_rows(milestone_set),
+                    targets=kept_rows(target_set),
+                )
+            except TaskError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Plan saved. Submit it when it is complete."))
+                return redirect("tasks:task", task.pk)
+        else:
+            form.add_error(None, _("Some rows need correcting; see the messages beside them."))
+    context = {
+        "task": task,
+        "form": form,
+        "milestone_set": milestone_set,
+        "target_set": target_set,
+    }
+    return render(request, "tasks/plans/plan.html", context)
+
+
+@login_required
+@require_POST
+def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request, pk, permissions.can_edit_plan)
+    try:
+        services.plan_submit(task=task, by=request.user)
+    except TaskError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Plan submitted to the locality for approval."))
+    return redirect("tasks:task", task.pk)
+
+
+@login_required
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page: once approved, the plan is what reports are measured against."""
+    task = task_for(request, pk, permissions.can_decide_plan)
+    if request.method == "POST":
+        try:
+            services.plan_approve(task=task, by=request.user)
+        except TaskError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Plan approved."))
+        return redirect("tasks:task", task.pk)
+    return render(request, "tasks/plans/approve.html", {"task": task})
+
+
+@login_required
+def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request, pk, permissions.can_decide_plan)
+    form = ReasonForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: services.plan_return(
+            task=task, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("Plan returned to the implementers."),
+    ):
+        return redirect("tasks:task", task.pk)
+    return render(request, "tasks/plans/return.html", {"task": task, "form": form})
+
+
+urlpatterns = [
+    path("<int:pk>/plan/", plan_edit, name="plan_edit"),
+    path("<int:pk>/plan/submit/", plan_submit, name="plan_submit"),
+    path("<int:pk>/plan/approve/", plan_approve, name="plan_approve"),
+    path("<int:pk>/plan/return/", plan_return, name="plan_return"),
+]
+
+
+@dataclass
+class PlanPart:
+    line: selectors.PlanLine
+    can_edit: bool
+    can_decide: bool
 
 
 def task_context(user: Any, task: Any) -> dict[str, Any]:
-    """What this part adds to the task page."""
-    return {}
+    """What this part adds to the task page: `plan`."""
+    return {
+        "plan": PlanPart(
+            line=next(selectors.plan_lines([task])),
+            can_edit=permissions.can_edit_plan(user, task),
+            can_decide=permissions.can_decide_plan(user, task),
+        )
+    }

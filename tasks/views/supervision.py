@@ -1,12 +1,287 @@
-"""(to be written)"""
+"""Pages of supervision (督查) and fault tolerance (容错纠错): the indexes with their exports,
+recording an inspection, following it up and closing it, filing and deciding a filing, and the
+part of the task page that shows them. Objects outside the user's scope are 404 (scoped
+reads); an action the user may not take is 403."""
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.urls import URLPattern
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-urlpatterns: list[URLPattern] = []
+from accounts import permissions
+from jiebang.actions import form_action
+from proposals.excel import XLSX
+from proposals.views.common import paginate, querystring_without_page, require
+from tasks.exports import supervision as exports
+from tasks.forms.supervision import (
+    CloseInspectionForm,
+    DecisionForm,
+    FollowUpForm,
+    InspectionFilterForm,
+    InspectionForm,
+    ToleranceFilterForm,
+    ToleranceForm,
+)
+from tasks.models import FollowUp, Inspection, Task, ToleranceFiling
+from tasks.selectors import task_get_for_user
+from tasks.services import supervision, tolerance
 
 
-def task_context(user: Any, task: Any) -> dict[str, Any]:
-    """What this part adds to the task page."""
-    return {}
+def _download(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+# Inspections --------------------------------------------------------------------------------
+
+
+@login_required
+@require(permissions.can_list_tasks)
+def inspection_index(request: HttpRequest) -> HttpResponse:
+    filters = InspectionFilterForm(request.GET or None, user=request.user)
+    qs = supervision.inspection_index(request.user, filters.params())
+    context = {
+        "filters": filters,
+        "page": paginate(request, qs),
+        "querystring": querystring_without_page(request),
+    }
+    return render(request, "tasks/supervision/inspections.html", context)
+
+
+@login_required
+@require(permissions.can_list_tasks)
+def inspection_index_xlsx(request: HttpRequest) -> HttpResponse:
+    filters = InspectionFilterForm(request.GET or None, user=request.user)
+    qs = supervision.inspection_index(request.user, filters.params())
+    return _download(exports.inspections_xlsx(qs), f"inspections-{_stamp()}.xlsx")
+
+
+@login_required
+def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_get_for_user(request.user, pk)
+    if not permissions.can_inspect(request.user, task):
+        raise PermissionDenied
+    form = InspectionForm(request.POST or None)
+    done: list[Inspection] = []
+    if form_action(
+        request,
+        form,
+        lambda: done.append(
+            supervision.inspection_record(task=task, by=request.user, **form.cleaned_data)
+        ),
+        _("Inspection recorded."),
+    ):
+        return redirect("tasks:inspection", done[0].pk)
+    context = {"form": form, "task": task, "heading": _("Record an inspection")}
+    return render(request, "tasks/supervision/form.html", context)
+
+
+@login_required
+def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The inspection, its follow-ups, and the form to add one (GET shows, POST adds)."""
+    user = request.user
+    inspection = supervision.inspection_get_for_user(user, pk)
+    can_follow_up = permissions.can_follow_up(user, inspection)
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST":
+        if not can_follow_up:
+            raise PermissionDenied
+        if form_action(
+            request,
+            form,
+            lambda: supervision.follow_up_add(
+                inspection=inspection, by=user, note=form.cleaned_data["note"]
+            ),
+            _("Follow-up added."),
+        ):
+            return redirect("tasks:inspection", inspection.pk)
+    context = {
+        "inspection": inspection,
+        "task": inspection.task,
+        "follow_ups": inspection.follow_ups.select_related("by"),
+        "form": form if can_follow_up else None,
+        "can_close": permissions.can_close_inspection(user, inspection),
+    }
+    return render(request, "tasks/supervision/inspection.html", context)
+
+
+@login_required
+def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page with the closing note (GET shows it, POST closes)."""
+    user = request.user
+    inspection = supervision.inspection_get_for_user(user, pk)
+    if inspection.state == Inspection.State.CLOSED and permissions.can_inspect(
+        user, inspection.task
+    ):
+        messages.info(request, _("This inspection is already closed."))
+        return redirect("tasks:inspection", inspection.pk)
+    if not permissions.can_close_inspection(user, inspection):
+        raise PermissionDenied
+    form = CloseInspectionForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: supervision.inspection_close(
+            inspection=inspection, by=user, note=form.cleaned_data["note"]
+        ),
+        _("The rectification is closed."),
+    ):
+        return redirect("tasks:inspection", inspection.pk)
+    context = {"form": form, "inspection": inspection, "task": inspection.task}
+    return render(request, "tasks/supervision/close.html", context)
+
+
+# Fault tolerance ----------------------------------------------------------------------------
+
+
+@login_required
+@require(permissions.can_list_tolerance_filings)
+def tolerance_index(request: HttpRequest) -> HttpResponse:
+    filters = ToleranceFilterForm(request.GET or None, user=request.user)
+    qs = tolerance.filing_index(request.user, filters.params())
+    context = {
+        "filters": filters,
+        "page": paginate(request, qs),
+        "querystring": querystring_without_page(request),
+        # A locality sees only the filings of its own tasks, so it decides every pending one.
+        "can_decide": permissions.claimant_scope(request.user) is not None,
+    }
+    return render(request, "tasks/supervision/tolerance.html", context)
+
+
+@login_required
+@require(permissions.can_list_tolerance_filings)
+def tolerance_index_xlsx(request: HttpRequest) -> HttpResponse:
+    filters = ToleranceFilterForm(request.GET or None, user=request.user)
+    qs = tolerance.filing_index(request.user, filters.params())
+    return _download(exports.filings_xlsx(qs), f"fault-tolerance-{_stamp()}.xlsx")
+
+
+@login_required
+def tolerance_new(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_get_for_user(request.user, pk)
+    if not permissions.can_file_tolerance(request.user, task):
+        raise PermissionDenied
+    form = ToleranceForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: tolerance.tolerance_file(task=task, by=request.user, **form.cleaned_data),
+        _("Filing sent to the locality for a decision."),
+    ):
+        return redirect(reverse("tasks:task", args=[task.pk]) + "#tolerance")
+    context = {"form": form, "task": task, "heading": _("File for fault tolerance")}
+    return render(request, "tasks/supervision/form.html", context)
+
+
+@login_required
+def tolerance_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    filing = tolerance.filing_get_for_user(user, pk)
+    back = reverse("tasks:task", args=[filing.task_id]) + "#tolerance"
+    if filing.state != ToleranceFiling.State.PENDING and permissions.runs_task(user, filing.task):
+        messages.info(request, _("This filing has already been decided."))
+        return redirect(back)
+    if not permissions.can_decide_tolerance(user, filing):
+        raise PermissionDenied
+    form = DecisionForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: tolerance.tolerance_decide(
+            filing=filing,
+            by=user,
+            accepted=form.cleaned_data["decision"] == ToleranceFiling.State.ACCEPTED,
+            reason=form.cleaned_data["reason"],
+        ),
+        _("Decision recorded."),
+    ):
+        return redirect(back)
+    context = {"form": form, "filing": filing, "task": filing.task}
+    return render(request, "tasks/supervision/decide.html", context)
+
+
+urlpatterns = [
+    path("inspections/", inspection_index, name="inspections"),
+    path("inspections/xlsx/", inspection_index_xlsx, name="inspections_xlsx"),
+    path("inspections/<int:pk>/", inspection_page, name="inspection"),
+    path("inspections/<int:pk>/close/", inspection_close, name="inspection_close"),
+    path("<int:pk>/inspections/new/", inspection_new, name="inspection_new"),
+    path("tolerance/", tolerance_index, name="tolerance"),
+    path("tolerance/xlsx/", tolerance_index_xlsx, name="tolerance_xlsx"),
+    path("tolerance/<int:pk>/decide/", tolerance_decide, name="tolerance_decide"),
+    path("<int:pk>/tolerance/new/", tolerance_new, name="tolerance_new"),
+]
+
+
+# The part of the task page ------------------------------------------------------------------
+
+
+@dataclass
+class InspectionRow:
+    inspection: Inspection
+    can_follow_up: bool
+    can_close: bool
+
+
+@dataclass
+class FilingRow:
+    filing: ToleranceFiling
+    can_decide: bool
+
+
+@dataclass
+class SupervisionPart:
+    inspections: list[InspectionRow]
+    filings: list[FilingRow]
+    can_inspect: bool
+    can_file: bool
+    can_list_filings: bool
+
+
+def task_context(user: Any, task: Task) -> dict[str, Any]:
+    """What this part adds to the task page, in a fixed number of queries: the rights are
+    decided once for the task and then per row from its state, as the permission functions
+    decide them (can_follow_up, can_close_inspection, can_decide_tolerance)."""
+    inspect = permissions.can_inspect(user, task)
+    implementer = permissions.is_task_implementer(user, task)
+    runs = permissions.runs_task(user, task)
+    follow_ups = FollowUp.objects.select_related("by").order_by("at", "id")
+    inspections = supervision.with_overdue(
+        task.inspections.select_related("inspector").prefetch_related(
+            Prefetch("follow_ups", queryset=follow_ups)
+        )
+    )
+    open_ = Inspection.State.OPEN
+    rows = [
+        InspectionRow(
+            i, i.state == open_ and (inspect or implementer), i.state == open_ and inspect
+        )
+        for i in inspections
+    ]
+    pending = ToleranceFiling.State.PENDING
+    filings = [
+        FilingRow(f, f.state == pending and runs)
+        for f in task.tolerance_filings.select_related("filed_by", "decided_by")
+    ]
+    part = SupervisionPart(
+        inspections=rows,
+        filings=filings,
+        can_inspect=inspect,
+        can_file=implementer,
+        can_list_filings=permissions.can_list_tolerance_filings(user),
+    )
+    return {"supervision": part}

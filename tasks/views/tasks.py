@@ -1,36 +1,184 @@
-"""The task list and the task page; the page gathers what each part of implementation adds."""
+"""The task index, the task page and the locality's set-up of a task (responsible person,
+implementers); the page gathers what each part of implementation adds."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from accounts import permissions
-from proposals.views.common import require
+from jiebang.actions import form_action
+from proposals.excel import XLSX
+from proposals.views.common import paginate, querystring_without_page, require
 from tasks import selectors
+from tasks.errors import TaskError
+from tasks.exports import lists as exports
+from tasks.forms.lists import TaskFilterForm
+from tasks.forms.plans import ImplementerEditForm, ImplementerForm, TaskSetupForm
+from tasks.models import Task
+from tasks.services import plans as services
 from tasks.views import plans, reports, supervision
+from tasks.views.plans import task_for
+
+
+def download(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
 @require(permissions.can_list_tasks)
 def index(request: HttpRequest) -> HttpResponse:
-    tasks = selectors.tasks_visible_to(request.user)
-    return render(request, "tasks/index.html", {"tasks": tasks})
+    filters = TaskFilterForm(request.GET or None, user=request.user)
+    tasks = selectors.task_list(request.user, filters.params())
+    context = {
+        "filters": filters,
+        "page": paginate(request, tasks),
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+        "can_lists": permissions.can_view_task_lists(request.user),
+    }
+    return render(request, "tasks/index.html", context)
+
+
+@login_required
+@require(permissions.can_list_tasks)
+def index_xlsx(request: HttpRequest) -> HttpResponse:
+    filters = TaskFilterForm(request.GET or None, user=request.user)
+    tasks = selectors.task_list(request.user, filters.params())
+    return download(exports.index_xlsx(tasks.iterator(chunk_size=500)), "tasks.xlsx")
 
 
 @login_required
 def task_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     task = selectors.task_get_for_user(user, pk)
-    context: dict[str, Any] = {"task": task}
+    context: dict[str, Any] = {
+        "task": task,
+        "implementers": selectors.task_implementers(task),
+        "entries": selectors.task_history(task),
+        "can_manage": permissions.can_manage_task(user, task),
+    }
     for part in (plans, reports, supervision):
         context.update(part.task_context(user, task))
     return render(request, "tasks/task.html", context)
 
 
+@login_required
+def task_setup(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request, pk, permissions.can_manage_task)
+    form = TaskSetupForm(request.POST or None, instance=Task.objects.get(pk=task.pk))
+    if form_action(
+        request,
+        form,
+        lambda: services.task_update(
+            task=task,
+            by=request.user,
+            **{name: form.cleaned_data[name] for name in TaskSetupForm.Meta.fields},
+        ),
+        _("Task saved."),
+    ):
+        return redirect("tasks:task", task.pk)
+    return render(
+        request, "tasks/plans/form.html", {"form": form, "task": task, "heading": _("Set up")}
+    )
+
+
+def _add_implementer(request: HttpRequest, task: Task, data: dict[str, Any]) -> None:
+    common = {
+        "task": task,
+        "by": request.user,
+        "lead": data["lead"],
+        "responsibility": data["responsibility"],
+    }
+    if data.get("organisation"):
+        services.implementer_add(organisation=data["organisation"], **common)
+    else:
+        services.implementer_add_new(
+            name=data["new_name"],
+            kind=data["new_kind"],
+            division=data.get("new_division"),
+            **common,
+        )
+
+
+@login_required
+def implementer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request, pk, permissions.can_manage_task)
+    form = ImplementerForm(
+        request.POST or None,
+        organisations=selectors.organisations_for(task.claimant).exclude(
+            pk__in=task.implementers.values("organisation")
+        ),
+        divisions=selectors.divisions_for_new_organisation(task.claimant),
+    )
+    if form_action(
+        request,
+        form,
+        lambda: _add_implementer(request, task, form.cleaned_data),
+        _("Implementer named."),
+    ):
+        return redirect("tasks:task", task.pk)
+    context = {"form": form, "task": task, "heading": _("Name an implementer")}
+    return render(request, "tasks/plans/form.html", context)
+
+
+@login_required
+def implementer_edit(request: HttpRequest, pk: int, implementer_pk: int) -> HttpResponse:
+    task = task_for(request, pk, permissions.can_manage_task)
+    implementer = selectors.implementer_get(task, implementer_pk)
+    initial = {"lead": implementer.lead, "responsibility": implementer.responsibility}
+    form = ImplementerEditForm(request.POST or None, initial=initial)
+    if form_action(
+        request,
+        form,
+        lambda: services.implementer_update(
+            implementer=implementer, by=request.user, **form.cleaned_data
+        ),
+        _("Implementer saved."),
+    ):
+        return redirect("tasks:task", task.pk)
+    heading = _("Implementer: %(name)s") % {"name": implementer.organisation.name}
+    return render(
+        request, "tasks/plans/form.html", {"form": form, "task": task, "heading": heading}
+    )
+
+
+@login_required
+def implementer_remove(request: HttpRequest, pk: int, implementer_pk: int) -> HttpResponse:
+    """A confirmation page; the responsibility list loses the row."""
+    task = task_for(request, pk, permissions.can_manage_task)
+    implementer = selectors.implementer_get(task, implementer_pk)
+    if request.method == "POST":
+        try:
+            services.implementer_remove(implementer=implementer, by=request.user)
+        except TaskError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Implementer removed: %(name)s") % {"name": implementer.organisation}
+            )
+        return redirect("tasks:task", task.pk)
+    return render(
+        request, "tasks/plans/implementer_remove.html", {"task": task, "implementer": implementer}
+    )
+
+
 urlpatterns = [
     path("", index, name="index"),
+    path("xlsx/", index_xlsx, name="index_xlsx"),
     path("<int:pk>/", task_page, name="task"),
+    path("<int:pk>/setup/", task_setup, name="setup"),
+    path("<int:pk>/implementers/add/", implementer_add, name="implementer_add"),
+    path("<int:pk>/implementers/<int:implementer_pk>/", implementer_edit, name="implementer_edit"),
+    path(
+        "<int:pk>/implementers/<int:implementer_pk>/remove/",
+        implementer_remove,
+        name="implementer_remove",
+    ),
 ]

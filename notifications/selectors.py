@@ -1,0 +1,40 @@
+"""Reads of a user's notifications: a user sees their own and nobody else's."""
+
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+
+from notifications.models import Notification
+
+UNREAD, READ = "unread", "read"
+
+
+def notifications_of(user: Any) -> QuerySet[Notification]:
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=user.pk)
+
+
+def notification_list(user: Any, params: dict[str, str]) -> QuerySet[Notification]:
+    """Unread first, then the newest."""
+    qs = notifications_of(user)
+    if params.get("state") == UNREAD:
+        qs = qs.filter(read_at__isnull=True)
+    elif params.get("state") == READ:
+        qs = qs.filter(read_at__isnull=False)
+    text = params.get("q", "").strip()
+    if text:
+        qs = qs.filter(Q(subject__icontains=text) | Q(body__icontains=text))
+    return qs.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def notification_get_for_user(user: Any, pk: int) -> Notification:
+    found = notifications_of(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def unread_count(user: Any) -> int:
+    return notifications_of(user).filter(read_at__isnull=True).count()

@@ -1,0 +1,42 @@
+"""Filters of the task index and the lists."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import permissions
+from claims.models import Claimant, Programme
+from jiebang.forms import FilterForm
+from tasks import selectors
+from tasks.models import Task
+
+
+class ClaimantChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Claimant) -> str:
+        return f"{obj.short_name} · {obj.programme.title}"
+
+
+class TaskFilterForm(FilterForm):
+    q = forms.CharField(label=_("Search"), required=False)
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.none(), required=False
+    )
+    claimant = ClaimantChoice(label=_("Claimant"), queryset=Claimant.objects.none(), required=False)
+    plan_state = forms.ChoiceField(
+        label=_("Plan"), choices=[("", "---------"), *Task.PlanState.choices], required=False
+    )
+    landmark = forms.BooleanField(label=_("Landmark items only"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = selectors.programmes_with_tasks(user)  # type: ignore[attr-defined]
+        if permissions.is_national(user):
+            self.fields["claimant"].queryset = selectors.claimants_visible_to(user)  # type: ignore[attr-defined]
+        else:
+            # A locality has one claimant per programme and an implementer none to pick.
+            del self.fields["claimant"]
+
+
+class SearchForm(FilterForm):
+    q = forms.CharField(label=_("Search"), required=False)

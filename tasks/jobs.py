@@ -1,0 +1,30 @@
+"""The job kinds of implementation: the reminders, which the worker runs on its own."""
+
+import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from jobs.models import Job
+from jobs.registry import job_kind, periodic
+from jobs.services import job_set_progress
+from tasks.services.reminders import reminders_send
+
+# Reminders go out within the hour after something falls due; each is sent once however
+# often the job runs.
+REMINDERS_EVERY = datetime.timedelta(hours=1)
+
+
+@job_kind("tasks.reminders", title=_lazy("Sending reminders"), back="tasks:dispatch")
+def send_reminders(job: Job) -> None:
+    count = reminders_send(on_sent=lambda n, total: job_set_progress(job, n, total))
+    if count == 0:
+        job.message = _("No reminder was due.")
+    else:
+        job.message = ngettext("%(count)s reminder sent.", "%(count)s reminders sent.", count) % {
+            "count": count
+        }
+
+
+periodic("tasks.reminders", every=REMINDERS_EVERY)

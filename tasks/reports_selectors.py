@@ -1,0 +1,306 @@
+"""Reads of progress reports, help requests and the bulk-update sheet: always scoped to the
+user through `tasks.selectors.tasks_visible_to`, so whatever a user may not see is a 404."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.models import Role, User
+from tasks import periods, progress
+from tasks.models import (
+    HelpRequest,
+    Milestone,
+    MilestoneUpdate,
+    ProgressReport,
+    Target,
+    TargetUpdate,
+    Task,
+)
+from tasks.selectors import tasks_visible_to
+
+# Reports ------------------------------------------------------------------------------------
+
+
+def schedule(task: Task) -> tuple[int, int]:
+    """(months per period, days after the period's end the report is due)."""
+    programme = task.programme
+    return programme.report_every_months, programme.report_due_days
+
+
+def periods_open(task: Task, today: datetime.date | None = None) -> list[periods.Period]:
+    """The periods a report may be filed for: from the one in which the plan was approved to
+    the current one."""
+    if task.plan_state != Task.PlanState.APPROVED or task.plan_approved_at is None:
+        return []
+    today = today or timezone.localdate()
+    approved = timezone.localdate(task.plan_approved_at)
+    months, _days = schedule(task)
+    return periods.between(approved, max(approved, today), months)
+
+
+@dataclass
+class PeriodRow:
+    period: periods.Period
+    label: str
+    due_on: datetime.date
+    report: ProgressReport | None
+    overdue: bool
+
+    @property
+    def late(self) -> bool:
+        """Submitted after the due date."""
+        submitted = self.report.submitted_at if self.report else None
+        return submitted is not None and timezone.localdate(submitted) > self.due_on
+
+
+def period_rows(user: Any, task: Task, today: datetime.date | None = None) -> list[PeriodRow]:
+    """Every period from plan approval to now, newest first, with its report where the user
+    may see it (a draft is the implementer's until submitted)."""
+    today = today or timezone.localdate()
+    months, days = schedule(task)
+    reports = {(r.year, r.period): r for r in task.reports.all()}
+    # A submitted report is seen by whoever sees the task; only drafts need the finer check.
+    sees_submitted = permissions.can_view_task(user, task)
+    rows = []
+    for period in reversed(periods_open(task, today)):
+        report = reports.get(period)
+        if report is not None:
+            submitted = report.state == ProgressReport.State.SUBMITTED
+            visible = sees_submitted if submitted else permissions.can_view_report(user, report)
+            report = report if visible else None
+        due = periods.due_on(period, months, days)
+        filed = report is not None and report.state == ProgressReport.State.SUBMITTED
+        rows.append(
+            PeriodRow(period, periods.label(period, months), due, report, not filed and due < today)
+        )
+    return rows
+
+
+def report_get_for_user(user: Any, pk: int) -> ProgressReport:
+    try:
+        report = ProgressReport.objects.select_related("task__programme", "task__claimant").get(
+            pk=pk, task__in=tasks_visible_to(user).values("pk")
+        )
+    except ProgressReport.DoesNotExist:
+        raise Http404 from None
+    if not permissions.can_view_report(user, report):
+        raise Http404
+    return report
+
+
+def previous_submitted(task: Task, period: periods.Period) -> ProgressReport | None:
+    """The latest submitted report of a period before `period`."""
+    year, number = period
+    return (
+        task.reports.filter(state=ProgressReport.State.SUBMITTED)
+        .filter(Q(year__lt=year) | Q(year=year, period__lt=number))
+        .order_by("-year", "-period")
+        .first()
+    )
+
+
+def later_submitted_exists(report: ProgressReport) -> bool:
+    return (
+        report.task.reports.filter(state=ProgressReport.State.SUBMITTED)
+        .filter(Q(year__gt=report.year) | Q(year=report.year, period__gt=report.period))
+        .exists()
+    )
+
+
+@dataclass
+class MilestoneLine:
+    milestone: Milestone
+    update: MilestoneUpdate
+    before: MilestoneUpdate | None
+
+    @property
+    def changed(self) -> bool:
+        if self.before is None:
+            return self.update.status != Milestone._meta.get_field("status").default
+        return (self.update.status, self.update.done_on) != (
+            self.before.status,
+            self.before.done_on,
+        )
+
+
+@dataclass
+class TargetLine:
+    target: Target
+    update: TargetUpdate
+    before: TargetUpdate | None
+
+    @property
+    def previous_actual(self) -> Decimal | None:
+        return self.before.actual if self.before else None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.update.actual is None:
+            return None
+        return self.update.actual - (self.previous_actual or self.target.baseline)
+
+    @property
+    def share(self) -> Decimal:
+        t = self.target
+        return progress.percent(
+            progress.target_share(t.baseline, t.target_value, self.update.actual)
+        )
+
+
+@dataclass
+class Figures:
+    milestones: list[MilestoneLine]
+    targets: list[TargetLine]
+    previous: ProgressReport | None
+    progress: Decimal
+    previous_progress: Decimal | None
+
+
+def _report_progress(
+    milestones: list[Milestone],
+    targets: list[Target],
+    m_updates: dict[int, MilestoneUpdate],
+    t_updates: dict[int, TargetUpdate],
+) -> Decimal:
+    """The task's progress as this report's figures make it (tasks.progress's definition)."""
+    ms = [
+        SimpleNamespace(weight=m.weight, status=m_updates[m.pk].status)
+        for m in milestones
+        if m.pk in m_updates
+    ]
+    ts = [
+        SimpleNamespace(
+            weight=t.weight,
+            baseline=t.baseline,
+            target_value=t.target_value,
+            actual=t_updates[t.pk].actual,
+        )
+        for t in targets
+        if t.pk in t_updates
+    ]
+    return progress.task_progress(ms, ts)
+
+
+def report_figures(report: ProgressReport) -> Figures:
+    """The report's figures beside those of the previous submitted report."""
+    task = report.task
+    milestones = list(task.milestones.all())
+    targets = list(task.targets.all())
+    now_m = {u.milestone_id: u for u in report.milestones.all()}
+    now_t = {u.target_id: u for u in report.targets.all()}
+    previous = previous_submitted(task, (report.year, report.period))
+    before_m: dict[int, MilestoneUpdate] = {}
+    before_t: dict[int, TargetUpdate] = {}
+    if previous is not None:
+        before_m = {u.milestone_id: u for u in previous.milestones.all()}
+        before_t = {u.target_id: u for u in previous.targets.all()}
+    return Figures(
+        milestones=[
+            MilestoneLine(m, now_m[m.pk], before_m.get(m.pk)) for m in milestones if m.pk in now_m
+        ],
+        targets=[TargetLine(t, now_t[t.pk], before_t.get(t.pk)) for t in targets if t.pk in now_t],
+        previous=previous,
+        progress=_report_progress(milestones, targets, now_m, now_t),
+        previous_progress=(
+            _report_progress(milestones, targets, before_m, before_t) if previous else None
+        ),
+    )
+
+
+# Who is told --------------------------------------------------------------------------------
+
+
+def locality_coordinators(task: Task) -> QuerySet[User]:
+    """The users who speak for the claimant of the task."""
+    claimant = task.claimant
+    users = User.objects.filter(is_active=True, role=Role.LOCALITY)
+    if claimant.division_id is not None:
+        return users.filter(division_id=claimant.division_id)
+    return users.filter(region_group_id=claimant.region_group_id)
+
+
+def national_coordinators() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role=Role.NATIONAL)
+
+
+def coordinators_at(task: Task, level: str) -> QuerySet[User]:
+    if level == HelpRequest.Level.NATIONAL:
+        return national_coordinators()
+    return locality_coordinators(task)
+
+
+# Help requests ------------------------------------------------------------------------------
+
+
+def help_visible_to(user: Any) -> QuerySet[HelpRequest]:
+    """The national coordinator sees every request; a locality those of its tasks; an
+    implementer those of the tasks its organisation implements."""
+    qs = HelpRequest.objects.select_related(
+        "task__programme",
+        "task__claimant__division",
+        "task__claimant__region_group",
+        "raised_by",
+        "answered_by",
+    )
+    if permissions.is_national(user):
+        return qs
+    return qs.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
+def help_list(user: Any, params: dict[str, str]) -> QuerySet[HelpRequest]:
+    qs = help_visible_to(user)
+    if params.get("state"):
+        qs = qs.filter(state=params["state"])
+    if params.get("level"):
+        qs = qs.filter(level=params["level"])
+    if params.get("programme"):
+        qs = qs.filter(task__programme_id=params["programme"])
+    text = params.get("q", "").strip()
+    if text:
+        qs = qs.filter(
+            Q(text__icontains=text) | Q(answer__icontains=text) | Q(task__title__icontains=text)
+        )
+    return qs.order_by("-raised_at", "-id")
+
+
+def help_get_for_user(user: Any, pk: int) -> HelpRequest:
+    try:
+        return help_visible_to(user).get(pk=pk)
+    except HelpRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def help_of_task(task: Task) -> QuerySet[HelpRequest]:
+    return task.help_requests.select_related("raised_by", "answered_by").order_by(
+        "-raised_at", "-id"
+    )
+
+
+# Bulk update --------------------------------------------------------------------------------
+
+
+def bulk_tasks(user: Any) -> QuerySet[Task]:
+    """The tasks a coordinator may update from a sheet: visible, with an approved plan."""
+    return tasks_visible_to(user).filter(plan_state=Task.PlanState.APPROVED).order_by("pk")
+
+
+def bulk_items(user: Any) -> tuple[list[Milestone], list[Target]]:
+    ids = bulk_tasks(user).values("pk")
+    milestones = list(
+        Milestone.objects.filter(task__in=ids)
+        .select_related("task__claimant__division", "task__claimant__region_group")
+        .order_by("task_id", "position")
+    )
+    targets = list(
+        Target.objects.filter(task__in=ids)
+        .select_related("task__claimant__division", "task__claimant__region_group")
+        .order_by("task_id", "position")
+    )
+    return milestones, targets

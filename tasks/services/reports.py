@@ -1,0 +1,269 @@
+"""Progress reports (进展报告), filled once and used everywhere (一表多用, 一次填报).
+
+A new report starts from the figures already known — the previous submitted report, else the
+plan's milestones and targets — so the implementer changes only what moved. Submitting writes
+the figures back to the milestones and targets (the report keeps its own copy), recomputes the
+task's progress, tells the locality and, when help is needed, raises a help request.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.services import record
+from notifications.services import notify
+from tasks import periods
+from tasks import reports_selectors as selectors
+from tasks.errors import TaskError
+from tasks.models import (
+    HelpRequest,
+    MilestoneUpdate,
+    ProgressReport,
+    Status,
+    TargetUpdate,
+    Task,
+)
+from tasks.services.core import refresh_progress
+from tasks.services.help import help_request
+
+State = ProgressReport.State
+
+
+def _lock(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("claimant", "programme").get(pk=task.pk)
+
+
+def period_label(task: Task, period: periods.Period) -> str:
+    return periods.label(period, task.programme.report_every_months)
+
+
+def periods_to_start(task: Task, today: datetime.date | None = None) -> list[periods.Period]:
+    """Periods from plan approval to now that have no report yet, newest first."""
+    taken = set(task.reports.values_list("year", "period"))
+    return [p for p in reversed(selectors.periods_open(task, today)) if p not in taken]
+
+
+@transaction.atomic
+def report_start(
+    *,
+    task: Task,
+    by: Any,
+    period: periods.Period | None = None,
+    today: datetime.date | None = None,
+) -> ProgressReport:
+    """Open the draft report of `period` (default: the current one), prefilled."""
+    task = _lock(task)
+    if not permissions.can_report(by, task):
+        raise PermissionError
+    allowed = selectors.periods_open(task, today)
+    if not allowed:
+        raise TaskError(_("Reports start once the plan is approved."))
+    period = period or allowed[-1]
+    if period not in allowed:
+        raise TaskError(_("Choose a period from the approval of the plan to the current one."))
+    if task.reports.filter(year=period[0], period=period[1]).exists():
+        raise TaskError(
+            _("%(period)s already has a report.") % {"period": period_label(task, period)}
+        )
+    previous = selectors.previous_submitted(task, period)
+    try:
+        with transaction.atomic():
+            report = ProgressReport.objects.create(
+                task=task,
+                year=period[0],
+                period=period[1],
+                created_by=by,
+                problems=previous.problems if previous else "",
+            )
+    except IntegrityError:
+        raise TaskError(
+            _("%(period)s already has a report.") % {"period": period_label(task, period)}
+        ) from None
+    _prefill(report, task, previous)
+    record(
+        "task.report_saved",
+        obj=task,
+        by=by,
+        changes={"report": [None, period_label(task, period)]},
+        note=_("started"),
+    )
+    return report
+
+
+def _prefill(report: ProgressReport, task: Task, previous: ProgressReport | None) -> None:
+    before_m: dict[int, MilestoneUpdate] = {}
+    before_t: dict[int, TargetUpdate] = {}
+    if previous is not None:
+        before_m = {u.milestone_id: u for u in previous.milestones.all()}
+        before_t = {u.target_id: u for u in previous.targets.all()}
+    milestone_rows = []
+    for milestone in task.milestones.all():
+        source: Any = before_m.get(milestone.pk, milestone)
+        milestone_rows.append(
+            MilestoneUpdate(
+                report=report, milestone=milestone, status=source.status, done_on=source.done_on
+            )
+        )
+    MilestoneUpdate.objects.bulk_create(milestone_rows)
+    target_rows = []
+    for target in task.targets.all():
+        known = before_t.get(target.pk)
+        actual = known.actual if known is not None else target.actual
+        target_rows.append(TargetUpdate(report=report, target=target, actual=actual))
+    TargetUpdate.objects.bulk_create(target_rows)
+
+
+@dataclass
+class MilestoneFigure:
+    milestone_id: int
+    status: str
+    done_on: datetime.date | None = None
+
+
+def _lock_report(report: ProgressReport) -> ProgressReport:
+    return (
+        ProgressReport.objects.select_for_update()
+        .select_related("task__claimant", "task__programme")
+        .get(pk=report.pk)
+    )
+
+
+def _check_writable(report: ProgressReport, by: Any) -> None:
+    if not permissions.can_report(by, report.task):
+        raise PermissionError
+    if report.state != State.DRAFT:
+        raise TaskError(_("A submitted report can no longer be changed."))
+
+
+@transaction.atomic
+def report_save(
+    *,
+    report: ProgressReport,
+    by: Any,
+    milestones: list[MilestoneFigure],
+    targets: dict[int, Decimal | None],
+    done: str,
+    problems: str,
+    help_needed: str,
+    today: datetime.date | None = None,
+) -> ProgressReport:
+    """Save the draft: statuses with their done dates, actual values, and the text."""
+    report = _lock_report(report)
+    _check_writable(report, by)
+    today = today or timezone.localdate()
+    updates = {u.milestone_id: u for u in report.milestones.select_related("milestone")}
+    for figure in milestones:
+        update = updates.get(figure.milestone_id)
+        if update is None:
+            raise TaskError(_("Unknown milestone."))
+        if figure.status not in Status.values:
+            raise TaskError(_("Unknown status."))
+        number = update.milestone.position
+        if figure.status == Status.DONE:
+            if figure.done_on is None:
+                raise TaskError(
+                    _("Milestone %(n)s is done: give the date it was done.") % {"n": number}
+                )
+            if figure.done_on > today:
+                raise TaskError(
+                    _("Milestone %(n)s: the date it was done cannot be in the future.")
+                    % {"n": number}
+                )
+    changes: dict[str, list[Any]] = {}
+    for figure in milestones:
+        update = updates[figure.milestone_id]
+        done_on = figure.done_on if figure.status == Status.DONE else None
+        if (update.status, update.done_on) != (figure.status, done_on):
+            key = _("milestone %(n)s") % {"n": update.milestone.position}
+            changes[key] = [update.status, figure.status]
+            update.status, update.done_on = figure.status, done_on
+            update.save(update_fields=["status", "done_on"])
+    target_updates = {u.target_id: u for u in report.targets.select_related("target")}
+    for target_id, actual in targets.items():
+        t_update = target_updates.get(target_id)
+        if t_update is None:
+            raise TaskError(_("Unknown target."))
+        if t_update.actual != actual:
+            key = _("target %(n)s") % {"n": t_update.target.position}
+            changes[key] = [_plain(t_update.actual), _plain(actual)]
+            t_update.actual = actual
+            t_update.save(update_fields=["actual"])
+    for name, value in (("done", done), ("problems", problems), ("help_needed", help_needed)):
+        value = value.strip()
+        if getattr(report, name) != value:
+            changes[name] = [getattr(report, name), value]
+            setattr(report, name, value)
+    if changes:
+        report.save(update_fields=["done", "problems", "help_needed"])
+        record(
+            "task.report_saved",
+            obj=report.task,
+            by=by,
+            changes=changes,
+            note=period_label(report.task, (report.year, report.period)),
+        )
+    return report
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@transaction.atomic
+def report_submit(
+    *, report: ProgressReport, by: Any, help_level: str = HelpRequest.Level.LOCALITY
+) -> ProgressReport:
+    report = _lock_report(report)
+    task = _lock(report.task)
+    report.task = task
+    _check_writable(report, by)
+    if not report.done.strip():
+        raise TaskError(_("Say what was done in this period before submitting."))
+    if report.help_needed and help_level not in HelpRequest.Level.values:
+        raise TaskError(_("Choose whom the request for help is addressed to."))
+    label = period_label(task, (report.year, report.period))
+    changes: dict[str, list[Any]] = {"report": [State.DRAFT, State.SUBMITTED]}
+    # A late report of an earlier period must not overwrite the newer figures.
+    if not selectors.later_submitted_exists(report):
+        changes.update(_write_back(report))
+        refresh_progress(task)
+    report.state, report.submitted_at = State.SUBMITTED, timezone.now()
+    report.save(update_fields=["state", "submitted_at"])
+    record("task.report_submitted", obj=task, by=by, changes=changes, note=label)
+    url = reverse("tasks:report", args=[report.pk])
+    notify(
+        users=selectors.locality_coordinators(task),
+        subject=_("Progress report submitted: %(task)s, %(period)s")
+        % {"task": task.title, "period": label},
+        body=report.done,
+        url=url,
+    )
+    if report.help_needed:
+        help_request(task=task, by=by, text=report.help_needed, level=help_level, report=report)
+    return report
+
+
+def _write_back(report: ProgressReport) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for update in report.milestones.select_related("milestone"):
+        milestone = update.milestone
+        if (milestone.status, milestone.done_on) != (update.status, update.done_on):
+            key = _("milestone %(n)s") % {"n": milestone.position}
+            changes[key] = [milestone.status, update.status]
+            milestone.status, milestone.done_on = update.status, update.done_on
+            milestone.save(update_fields=["status", "done_on"])
+    for t_update in report.targets.select_related("target"):
+        target = t_update.target
+        if target.actual != t_update.actual:
+            key = _("target %(n)s") % {"n": target.position}
+            changes[key] = [_plain(target.actual), _plain(t_update.actual)]
+            target.actual = t_update.actual
+            target.save(update_fields=["actual"])
+    return changes

@@ -1,0 +1,230 @@
+"""Supervision (督查): the national coordinator or the locality records an inspection of a task
+— a site visit or a review of its reports — with its findings and the rectification it
+requires; the implementer answers with what it rectified, and the inspecting side closes the
+rectification with a note once satisfied. Anyone on the inspecting side may close, whoever
+recorded the inspection: national and locality supervise the same task together.
+
+The reads of the inspection index live here too, next to the rules they mirror (what is
+"overdue"), scoped through `tasks.selectors.tasks_visible_to`.
+"""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import Role, User
+from audit.services import record
+from notifications.services import notify
+from tasks.errors import TaskError
+from tasks.models import FollowUp, Inspection, Task
+from tasks.selectors import tasks_visible_to
+
+State = Inspection.State
+
+
+def implementer_users(task: Task) -> QuerySet[User]:
+    """The active users of the organisations implementing the task."""
+    return User.objects.filter(
+        role=Role.IMPLEMENTER,
+        is_active=True,
+        organisation_id__in=task.implementers.values("organisation_id"),
+    )
+
+
+def _lock_task(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("claimant").get(pk=task.pk)
+
+
+def _lock(inspection: Inspection) -> Inspection:
+    return (
+        Inspection.objects.select_for_update()
+        .select_related("task__claimant", "inspector")
+        .get(pk=inspection.pk)
+    )
+
+
+def _url(inspection: Inspection) -> str:
+    return reverse("tasks:inspection", args=[inspection.pk])
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    task: Task,
+    by: Any,
+    kind: str,
+    inspected_on: datetime.date,
+    findings: str,
+    rectification: str = "",
+    rectify_by: datetime.date | None = None,
+) -> Inspection:
+    """Record an inspection. With nothing to rectify it is closed at once; otherwise it stays
+    open until the inspecting side closes it, and the implementers are told."""
+    task = _lock_task(task)
+    if not permissions.can_inspect(by, task):
+        raise PermissionError
+    findings, rectification = findings.strip(), rectification.strip()
+    if kind not in Inspection.Kind.values:
+        raise TaskError(_("Choose the kind of inspection."))
+    if inspected_on is None:
+        raise TaskError(_("Give the date of the inspection."))
+    if inspected_on > timezone.localdate():
+        raise TaskError(_("The inspection cannot be dated in the future."))
+    if not findings:
+        raise TaskError(_("Write down the findings."))
+    if rectification and rectify_by is None:
+        raise TaskError(_("Give the date by which the rectification is due."))
+    if rectify_by is not None and not rectification:
+        raise TaskError(_("A rectify-by date needs the rectification it is for."))
+    if rectify_by is not None and rectify_by < inspected_on:
+        raise TaskError(_("The rectification cannot be due before the inspection."))
+    now = timezone.now()
+    inspection = Inspection.objects.create(
+        task=task,
+        kind=kind,
+        inspected_on=inspected_on,
+        findings=findings,
+        rectification=rectification,
+        rectify_by=rectify_by,
+        state=State.OPEN if rectification else State.CLOSED,
+        closed_at=None if rectification else now,
+        inspector=by,
+    )
+    changes: dict[str, list[Any]] = {
+        "inspection": [None, f"{inspection} · {inspection.get_state_display()}"]
+    }
+    if rectify_by is not None:
+        changes["rectify_by"] = [None, rectify_by.isoformat()]
+    record("task.inspected", obj=task, by=by, changes=changes, note=findings)
+    if rectification:
+        notify(
+            users=implementer_users(task),
+            subject=_("Rectification required: %(task)s") % {"task": task.title},
+            body=_("%(rectification)s\nDue by %(date)s.")
+            % {
+                "rectification": rectification,
+                "date": rectify_by.isoformat() if rectify_by else "",
+            },
+            url=_url(inspection),
+            email=True,
+        )
+    return inspection
+
+
+@transaction.atomic
+def follow_up_add(*, inspection: Inspection, by: Any, note: str) -> FollowUp:
+    """The implementer's account of what was rectified, or the inspecting side's check."""
+    inspection = _lock(inspection)
+    task = inspection.task
+    if not (permissions.can_inspect(by, task) or permissions.is_task_implementer(by, task)):
+        raise PermissionError
+    if inspection.state != State.OPEN:
+        raise TaskError(_("This inspection is closed: nothing more to follow up."))
+    if not permissions.can_follow_up(by, inspection):
+        raise PermissionError
+    note = note.strip()
+    if not note:
+        raise TaskError(_("Write the follow-up note."))
+    follow_up = FollowUp.objects.create(inspection=inspection, note=note, by=by)
+    record("task.followed_up", obj=task, by=by, note=f"{inspection}: {note}")
+    if permissions.is_task_implementer(by, task) and inspection.inspector_id != by.pk:
+        # The inspector learns that there is something to check.
+        notify(
+            users=[inspection.inspector],
+            subject=_("Rectification reported: %(task)s") % {"task": task.title},
+            body=note,
+            url=_url(inspection),
+        )
+    return follow_up
+
+
+@transaction.atomic
+def inspection_close(*, inspection: Inspection, by: Any, note: str) -> Inspection:
+    """Close the rectification with a closing follow-up that says why it is done."""
+    note = note.strip()
+    if not note:
+        raise TaskError(_("Say why the rectification can be closed."))
+    inspection = _lock(inspection)
+    task = inspection.task
+    if not permissions.can_inspect(by, task):
+        raise PermissionError
+    if inspection.state != State.OPEN:
+        raise TaskError(_("This inspection is already closed."))
+    if not permissions.can_close_inspection(by, inspection):
+        raise PermissionError
+    FollowUp.objects.create(inspection=inspection, note=note, closes=True, by=by)
+    inspection.state, inspection.closed_at = State.CLOSED, timezone.now()
+    inspection.save(update_fields=["state", "closed_at"])
+    record(
+        "task.inspection_closed",
+        obj=task,
+        by=by,
+        changes={"inspection": [str(State.OPEN.label), str(State.CLOSED.label)]},
+        note=f"{inspection}: {note}",
+    )
+    notify(
+        users=implementer_users(task),
+        subject=_("Rectification closed: %(task)s") % {"task": task.title},
+        body=note,
+        url=_url(inspection),
+        email=True,
+    )
+    return inspection
+
+
+# Reads ----------------------------------------------------------------------------------------
+
+
+def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
+    """The inspections of the tasks the user sees, with what the index and export show."""
+    visible = tasks_visible_to(user).values("pk")
+    return Inspection.objects.filter(task__in=visible).select_related(
+        "task__programme", "task__claimant__division", "task__claimant__region_group", "inspector"
+    )
+
+
+def inspection_get_for_user(user: Any, pk: int) -> Inspection:
+    try:
+        return with_overdue(inspections_visible_to(user)).get(pk=pk)
+    except Inspection.DoesNotExist:
+        raise Http404 from None
+
+
+def overdue_q(today: datetime.date | None = None) -> Q:
+    """Open with its rectify-by date passed."""
+    return Q(state=State.OPEN, rectify_by__lt=today or timezone.localdate())
+
+
+def with_overdue(qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
+    """Each inspection with `overdue`, decided by the database as the filter is."""
+    return qs.annotate(overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+
+
+def inspection_index(user: Any, params: dict[str, str]) -> QuerySet[Inspection]:
+    """The filtered index: `params` as given by the filter form (state, overdue, kind,
+    programme, q)."""
+    qs = inspections_visible_to(user)
+    if params.get("state") in State.values:
+        qs = qs.filter(state=params["state"])
+    if params.get("overdue") == "True":
+        qs = qs.filter(overdue_q())
+    if params.get("kind") in Inspection.Kind.values:
+        qs = qs.filter(kind=params["kind"])
+    if params.get("programme", "").isdigit():
+        qs = qs.filter(task__programme_id=int(params["programme"]))
+    text = params.get("q", "").strip()
+    if text:
+        qs = qs.filter(
+            Q(findings__icontains=text)
+            | Q(rectification__icontains=text)
+            | Q(task__title__icontains=text)
+        )
+    counted = with_overdue(qs).annotate(follow_up_count=Count("follow_ups"))
+    return counted.order_by("-inspected_on", "-id")

@@ -1,0 +1,189 @@
+"""Pages of help requests (协调事项): the index for coordinators and implementers, a request's
+page, answering, passing up to the national coordinator, and asking for help on a task."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from audit.selectors import entries_for
+from jiebang.actions import form_action
+from proposals.excel import XLSX, table_bytes
+from proposals.views.common import paginate, querystring_without_page, require
+from tasks import reports_selectors as selectors
+from tasks.forms.reports import AnswerForm, EscalateForm, HelpFilterForm, HelpRequestForm
+from tasks.models import HelpRequest
+from tasks.selectors import programmes_with_tasks, task_get_for_user
+from tasks.services import help as services
+
+
+def _filters(request: HttpRequest) -> HelpFilterForm:
+    return HelpFilterForm(request.GET or None, programmes=programmes_with_tasks(request.user))
+
+
+@login_required
+@require(permissions.can_list_tasks)
+def help_index(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    page = paginate(request, selectors.help_list(request.user, filters.params()))
+    context = {
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "tasks/help/index.html", context)
+
+
+def _local(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@login_required
+@require(permissions.can_list_tasks)
+def help_xlsx(request: HttpRequest) -> HttpResponse:
+    requests = selectors.help_list(request.user, _filters(request).params())
+    headers = [
+        _("No."),
+        _("Task"),
+        _("Claimant"),
+        _("Programme"),
+        _("Addressed to"),
+        _("State"),
+        _("Help needed"),
+        _("Raised by"),
+        _("Raised at"),
+        _("Answer"),
+        _("Answered by"),
+        _("Answered at"),
+    ]
+    rows = (
+        [
+            r.pk,
+            r.task.title,
+            str(r.task.claimant),
+            r.task.programme.title,
+            r.get_level_display(),
+            r.get_state_display(),
+            r.text,
+            str(r.raised_by),
+            _local(r.raised_at),
+            r.answer,
+            str(r.answered_by or ""),
+            _local(r.answered_at),
+        ]
+        for r in requests.iterator(chunk_size=500)
+    )
+    response = HttpResponse(table_bytes(_("Help requests"), headers, rows), content_type=XLSX)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="help-requests-{stamp}.xlsx"'
+    return response
+
+
+def _steps(request: HelpRequest) -> list[Any]:
+    """The task's history entries about this request."""
+    mark = f"#{request.pk}"
+    entries = entries_for(request.task).filter(action__startswith="task.help_")
+    return [e for e in entries if any(key.endswith(mark) for key in e.changes)]
+
+
+@login_required
+def help_page(request: HttpRequest, pk: int) -> HttpResponse:
+    help_request = selectors.help_get_for_user(request.user, pk)
+    context = {
+        "help": help_request,
+        "task": help_request.task,
+        "entries": _steps(help_request),
+        "can_answer": permissions.can_answer_help(request.user, help_request),
+        "can_escalate": permissions.can_escalate_help(request.user, help_request),
+    }
+    return render(request, "tasks/help/help.html", context)
+
+
+@login_required
+def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    help_request = selectors.help_get_for_user(request.user, pk)
+    if not permissions.can_answer_help(request.user, help_request):
+        raise PermissionDenied
+    form = AnswerForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: services.help_answer(
+            request=help_request, by=request.user, answer=form.cleaned_data["answer"]
+        ),
+        _("Answer sent."),
+    ):
+        return redirect("tasks:help", help_request.pk)
+    context = {"form": form, "help": help_request, "heading": _("Answer the request for help")}
+    return render(request, "tasks/help/form.html", context)
+
+
+@login_required
+def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation with a note: the request leaves the locality for the national level."""
+    help_request = selectors.help_get_for_user(request.user, pk)
+    if not permissions.can_escalate_help(request.user, help_request):
+        raise PermissionDenied
+    form = EscalateForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: services.help_escalate(
+            request=help_request, by=request.user, note=form.cleaned_data["note"]
+        ),
+        _("Passed to the national coordinator."),
+    ):
+        return redirect("tasks:help", help_request.pk)
+    context = {
+        "form": form,
+        "help": help_request,
+        "heading": _("Pass the request to the national coordinator"),
+        "escalate": True,
+    }
+    return render(request, "tasks/help/form.html", context)
+
+
+@login_required
+def help_new(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_get_for_user(request.user, pk)
+    if not permissions.can_request_help(request.user, task):
+        raise PermissionDenied
+    form = HelpRequestForm(request.POST or None)
+    if form_action(
+        request,
+        form,
+        lambda: services.help_request(
+            task=task,
+            by=request.user,
+            text=form.cleaned_data["text"],
+            level=form.cleaned_data["level"],
+        ),
+        _("Request for help sent."),
+    ):
+        return redirect("tasks:task", task.pk)
+    context = {"form": form, "task": task, "heading": _("Ask for help")}
+    return render(request, "tasks/help/form.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("help/", help_index, name="help_index"),
+    path("help/xlsx/", help_xlsx, name="help_xlsx"),
+    path("help/<int:pk>/", help_page, name="help"),
+    path("help/<int:pk>/answer/", help_answer, name="help_answer"),
+    path("help/<int:pk>/escalate/", help_escalate, name="help_escalate"),
+    path("<int:pk>/help/new/", help_new, name="help_new"),
+]
+
+
+def task_context(user: Any, task: Any) -> dict[str, Any]:
+    return {
+        "help_requests": selectors.help_of_task(task),
+        "can_request_help": permissions.can_request_help(user, task),
+    }

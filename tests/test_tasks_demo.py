@@ -1,0 +1,32 @@
+"""The demo's implementation: the pilot's three tasks with plans approved in April 2025 and a
+history of quarterly reports, one late and one missing."""
+
+import datetime
+
+from claims.models import Programme
+from demo.builder import build_demo
+from demo.claims_demo import PILOT_TITLE
+from demo.tasks_demo import build_tasks_demo
+from tasks.models import ProgressReport, Task
+from tasks.progress import task_progress
+
+
+def test_demo_tasks(db):
+    build_demo()
+    pilot = Programme.objects.get(title=PILOT_TITLE)
+    tasks = list(Task.objects.filter(programme=pilot).order_by("claim__item__position"))
+    assert len(tasks) == 3
+    assert {t.plan_state for t in tasks} == {"approved"}
+    assert all(t.implementers.filter(lead=True).count() == 1 for t in tasks)
+    assert [t.reports.filter(state="submitted").count() for t in tasks] == [6, 6, 5]
+    third_quarter = ProgressReport.objects.filter(year=2026, period=3)
+    assert not third_quarter.filter(task=tasks[2]).exists()
+    late = third_quarter.get(task=tasks[1])
+    assert late.submitted_at is not None
+    assert late.submitted_at.date() > datetime.date(2026, 10, 10)
+    # The stored figure is the one tasks.progress gives from the milestones and targets.
+    for task in tasks:
+        assert task.progress == task_progress(task.milestones.all(), task.targets.all())
+        assert task.progress > 0
+    assert tasks[2].milestones.get(position=2).status != "done"
+    assert build_tasks_demo() is False

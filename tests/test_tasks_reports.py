@@ -1,0 +1,307 @@
+"""Progress reports (一表多用): prefilled from what is known, one per period, the implementer's
+until submitted, read-only after, and written back to the plan's figures on submission."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils.translation import override
+
+from audit.models import AuditEntry
+from notifications.models import Notification
+from tasks import progress
+from tasks.errors import TaskError
+from tasks.models import HelpRequest, Milestone, MilestoneUpdate, ProgressReport, Target, Task
+from tasks.services import reports
+from tasks.services.reports import MilestoneFigure
+from tests.conftest import client_for
+from tests.test_tasks_fixtures import task_world
+
+Q1, Q2, Q3 = (2026, 1), (2026, 2), (2026, 3)
+TODAY = datetime.date(2026, 11, 22)
+
+
+@pytest.fixture
+def w(users):
+    world = task_world(users)
+    # Approved early in the year, so several periods are open for reports.
+    approved = datetime.datetime(2026, 1, 15, 10, tzinfo=datetime.UTC)
+    Task.objects.filter(pk=world.task.pk).update(plan_approved_at=approved)
+    world.task = Task.objects.get(pk=world.task.pk)
+    world.m1, world.m2 = world.task.milestones.order_by("position")
+    world.t1 = world.task.targets.get()
+    return world
+
+
+def fill(report, by, *, m1=("not_started", None), m2=("not_started", None), actual=None, **text):
+    milestones = [
+        MilestoneFigure(u.milestone_id, *figure)
+        for u, figure in zip(
+            report.milestones.order_by("milestone__position"), (m1, m2), strict=True
+        )
+    ]
+    target = report.targets.get()
+    return reports.report_save(
+        report=report,
+        by=by,
+        milestones=milestones,
+        targets={target.target_id: actual},
+        done=text.get("done", ""),
+        problems=text.get("problems", ""),
+        help_needed=text.get("help_needed", ""),
+        today=TODAY,
+    )
+
+
+def submitted(w, users, period, **figures):
+    report = reports.report_start(task=w.task, by=users["implementer"], period=period, today=TODAY)
+    figures.setdefault("done", "完成了本期工作")
+    report = fill(report, users["implementer"], **figures)
+    return reports.report_submit(report=report, by=users["implementer"])
+
+
+def test_a_first_report_is_prefilled_from_the_plan(w, users):
+    # What the plan holds now (e.g. set from a sheet) is the starting point.
+    Milestone.objects.filter(pk=w.m1.pk).update(status="in_progress")
+    Target.objects.filter(pk=w.t1.pk).update(actual=Decimal(20))
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
+    statuses = dict(report.milestones.values_list("milestone_id", "status"))
+    assert statuses == {w.m1.pk: "in_progress", w.m2.pk: "not_started"}
+    assert report.targets.get().actual == Decimal(20)
+    assert (report.state, report.done, report.problems) == ("draft", "", "")
+
+
+def test_a_report_is_prefilled_from_the_previous_submitted_report(w, users):
+    submitted(
+        w,
+        users,
+        Q1,
+        m1=("done", datetime.date(2026, 3, 1)),
+        actual=Decimal(50),
+        problems="试点单位不足",
+        done="出台实施方案",
+    )
+    # The plan's figures move afterwards; the new report still starts from the last report.
+    Target.objects.filter(pk=w.t1.pk).update(actual=Decimal(70))
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q2, today=TODAY)
+    update = report.milestones.get(milestone=w.m1)
+    assert (update.status, update.done_on) == ("done", datetime.date(2026, 3, 1))
+    assert report.targets.get().actual == Decimal(50)
+    assert report.problems == "试点单位不足"
+    assert report.done == ""
+
+
+def test_submission_writes_back_and_recomputes_progress(w, users):
+    before = Task.objects.get(pk=w.task.pk).progress
+    report = submitted(
+        w,
+        users,
+        Q1,
+        m1=("done", datetime.date(2026, 3, 1)),
+        m2=("in_progress", None),
+        actual=Decimal(50),
+    )
+    m1, m2, t1 = (
+        Milestone.objects.get(pk=w.m1.pk),
+        Milestone.objects.get(pk=w.m2.pk),
+        Target.objects.get(pk=w.t1.pk),
+    )
+    assert (m1.status, m1.done_on, m2.status, t1.actual) == (
+        "done",
+        datetime.date(2026, 3, 1),
+        "in_progress",
+        Decimal(50),
+    )
+    task = Task.objects.get(pk=w.task.pk)
+    # (1 milestone done + 0 + 50/200 of the target) / 3
+    assert task.progress == progress.task_progress([m1, m2], [t1]) == Decimal("41.7")
+    assert task.progress != before
+    assert report.state == "submitted" and report.submitted_at is not None
+    # The report keeps its own copy.
+    assert MilestoneUpdate.objects.get(report=report, milestone=m1).status == "done"
+    entry = AuditEntry.objects.filter(action="task.report_submitted", object_id=str(task.pk)).get()
+    assert entry.actor == users["implementer"]
+    assert Notification.objects.filter(user=users["sichuan"], url__contains=f"/{report.pk}/")
+    assert not Notification.objects.filter(user=users["guangdong"]).exists()
+
+
+def test_a_late_report_of_an_earlier_period_does_not_overwrite_newer_figures(w, users):
+    submitted(w, users, Q2, actual=Decimal(80))
+    submitted(w, users, Q1, actual=Decimal(30))
+    assert Target.objects.get(pk=w.t1.pk).actual == Decimal(80)
+
+
+def test_one_report_per_period_within_the_open_periods(w, users):
+    implementer = users["implementer"]
+    reports.report_start(task=w.task, by=implementer, period=Q1, today=TODAY)
+    with pytest.raises(TaskError, match="already has a report"):
+        reports.report_start(task=w.task, by=implementer, period=Q1, today=TODAY)
+    with override("en"), pytest.raises(TaskError, match="Choose a period"):
+        reports.report_start(task=w.task, by=implementer, period=(2025, 4), today=TODAY)
+    with pytest.raises(TaskError):
+        reports.report_start(task=w.task, by=implementer, period=(2027, 1), today=TODAY)
+    assert ProgressReport.objects.filter(task=w.task).count() == 1
+    # The default is the current period.
+    report = reports.report_start(task=w.task, by=implementer, today=TODAY)
+    assert (report.year, report.period) == (2026, 4)
+
+
+def test_only_an_implementer_of_an_approved_plan_reports(users):
+    w = task_world(users, approved=False)
+    with pytest.raises(PermissionError):
+        reports.report_start(task=w.task, by=users["implementer"])
+    assert not ProgressReport.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["sichuan", "national", "guangdong", "other_innovator"])
+def test_nobody_else_starts_or_fills_a_report(w, users, role):
+    with pytest.raises(PermissionError):
+        reports.report_start(task=w.task, by=users[role], period=Q1, today=TODAY)
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
+    with pytest.raises(PermissionError):
+        fill(report, users[role], done="x")
+
+
+def test_a_submitted_report_is_read_only(w, users):
+    report = submitted(w, users, Q1, actual=Decimal(10))
+    with pytest.raises(TaskError):
+        fill(report, users["implementer"], done="改一改")
+    with pytest.raises(TaskError):
+        reports.report_submit(report=report, by=users["implementer"])
+    client = client_for(users["implementer"])
+    assert client.get(f"/tasks/reports/{report.pk}/edit/").status_code == 403
+    assert client.post(f"/tasks/reports/{report.pk}/submit/").status_code == 403
+    page = client.get(f"/tasks/reports/{report.pk}/")
+    assert page.status_code == 200
+    assert f"/tasks/reports/{report.pk}/edit/" not in page.content.decode()
+
+
+def test_done_needs_a_date_and_submission_needs_what_was_done(w, users):
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
+    with override("en"), pytest.raises(TaskError, match="give the date"):
+        fill(report, users["implementer"], m1=("done", None))
+    with override("en"), pytest.raises(TaskError, match="future"):
+        fill(report, users["implementer"], m1=("done", TODAY + datetime.timedelta(days=1)))
+    with override("en"), pytest.raises(TaskError, match="what was done"):
+        reports.report_submit(report=report, by=users["implementer"])
+    assert ProgressReport.objects.get(pk=report.pk).state == "draft"
+
+
+def test_drafts_are_invisible_to_coordinators_until_submitted(w, users):
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
+    url = f"/tasks/reports/{report.pk}/"
+    for role in ("sichuan", "national", "guangdong"):
+        assert client_for(users[role]).get(url).status_code == 404, role
+    task_page = client_for(users["sichuan"]).get(f"/tasks/{w.task.pk}/").content.decode()
+    assert url not in task_page
+    fill(report, users["implementer"], done="出台实施方案")
+    reports.report_submit(report=report, by=users["implementer"])
+    for role in ("sichuan", "national"):
+        assert client_for(users[role]).get(url).status_code == 200, role
+    assert client_for(users["guangdong"]).get(url).status_code == 404
+    assert client_for(users["other_innovator"]).get(url).status_code == 404
+
+
+def test_help_needed_in_a_report_raises_a_request_at_the_chosen_level(w, users):
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
+    fill(report, users["implementer"], done="推进中", help_needed="需要国家层面授权")
+    reports.report_submit(report=report, by=users["implementer"], help_level="national")
+    request = HelpRequest.objects.get(task=w.task)
+    assert (request.level, request.text, request.report_id) == (
+        "national",
+        "需要国家层面授权",
+        report.pk,
+    )
+    assert Notification.objects.filter(user=users["national"], url=f"/tasks/help/{request.pk}/")
+
+
+def post_data(report, **overrides):
+    data = {"done": "", "problems": "", "help_needed": ""}
+    for update in report.milestones.all():
+        data[f"m{update.milestone_id}_status"] = update.status
+        data[f"m{update.milestone_id}_done_on"] = (
+            update.done_on.isoformat() if update.done_on else ""
+        )
+    for t_update in report.targets.all():
+        data[f"t{t_update.target_id}_actual"] = "" if t_update.actual is None else t_update.actual
+    data.update(overrides)
+    return data
+
+
+def test_the_report_pages_from_start_to_submission(w, users):
+    client = client_for(users["implementer"])
+    page = client.get(f"/tasks/{w.task.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"/tasks/{w.task.pk}/reports/new/" in page
+    assert "not filed" in page
+    start = client.get(f"/tasks/{w.task.pk}/reports/new/")
+    assert start.status_code == 200
+    response = client.post(f"/tasks/{w.task.pk}/reports/new/", {"period": "2026-1"})
+    report = ProgressReport.objects.get(task=w.task)
+    assert response["Location"] == f"/tasks/reports/{report.pk}/edit/"
+    assert client.get(response["Location"]).status_code == 200
+    # A rejected form keeps what was typed.
+    data = post_data(report, done="出台实施方案草稿", **{f"m{w.m1.pk}_status": "done"})
+    rejected = client.post(f"/tasks/reports/{report.pk}/edit/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert rejected.status_code == 200
+    assert "Give the date the milestone was done." in rejected.content.decode()
+    assert "出台实施方案草稿" in rejected.content.decode()
+    data[f"m{w.m1.pk}_done_on"] = "2026-03-01"
+    data[f"t{w.t1.pk}_actual"] = "60"
+    data["submit"] = "1"
+    saved = client.post(f"/tasks/reports/{report.pk}/edit/", data)
+    assert saved["Location"] == f"/tasks/reports/{report.pk}/submit/"
+    confirm = client.get(saved["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "can no longer be changed" in confirm
+    assert ProgressReport.objects.get(pk=report.pk).state == "draft"
+    done = client.post(saved["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert done.status_code == 302
+    assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
+    assert Target.objects.get(pk=w.t1.pk).actual == Decimal(60)
+    shown = client.get(f"/tasks/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "+60" in shown  # the change since the plan's baseline
+    page = client.get(f"/tasks/{w.task.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "submitted on" in page
+
+
+def test_the_report_page_shows_the_change_since_the_previous_report(w, users):
+    submitted(w, users, Q1, actual=Decimal(50))
+    second = submitted(w, users, Q2, m1=("done", datetime.date(2026, 5, 1)), actual=Decimal(80))
+    page = (
+        client_for(users["sichuan"])
+        .get(f"/tasks/reports/{second.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    assert "+30" in page
+    assert "46.7%" in page
+    assert "by the previous report: 8.3%" in page
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("sichuan", 403),
+        ("national", 403),
+        ("guangdong", 404),
+        ("other_innovator", 404),
+        ("public", 404),
+    ],
+)
+def test_starting_a_report_is_refused_to_others(w, users, role, status):
+    client = client_for(users[role])
+    assert client.get(f"/tasks/{w.task.pk}/reports/new/").status_code == status
+    assert (
+        client.post(f"/tasks/{w.task.pk}/reports/new/", {"period": "2026-1"}).status_code == status
+    )
+    assert not ProgressReport.objects.exists()
+
+
+def test_periods_listed_on_the_task_page_with_due_dates(w, users):
+    submitted(w, users, Q1, actual=Decimal(5))
+    page = (
+        client_for(users["sichuan"])
+        .get(f"/tasks/{w.task.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    assert "Q1 2026" in page and "Q3 2026" in page
+    assert "2026-04-10" in page  # Q1's report is due ten days after the quarter
+    assert "not filed" in page
