@@ -29,6 +29,28 @@ EXTRA_FIELDS = {
     "attachment": gettext_lazy("attachment"),
     "extension": gettext_lazy("extension"),
     "password": gettext_lazy("password"),
+    # Changes recorded on a programme or a task about the rows under it.
+    "claim": gettext_lazy("claim"),
+    "claimants": gettext_lazy("claimants"),
+    "item": gettext_lazy("item"),
+    "doc_number": gettext_lazy("document number"),
+    "issued_on": gettext_lazy("date of issue"),
+    "issuing_authority": gettext_lazy("issuing authority"),
+    "implementer": gettext_lazy("implementer"),
+    "organisation": gettext_lazy("organisation"),
+    "lead": gettext_lazy("lead implementer"),
+    "responsibility": gettext_lazy("responsibility"),
+    "milestones": gettext_lazy("milestones"),
+    "targets": gettext_lazy("targets"),
+    "report": gettext_lazy("progress report"),
+    "done": gettext_lazy("what was done"),
+    "problems": gettext_lazy("problems met"),
+    "help_needed": gettext_lazy("help needed"),
+    "inspection": gettext_lazy("inspection"),
+    "rectify_by": gettext_lazy("rectify by"),
+    "tolerance": gettext_lazy("fault-tolerance filing"),
+    "reviewers": gettext_lazy("reviewers"),
+    "assignments": gettext_lazy("assignments"),
 }
 
 

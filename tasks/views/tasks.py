@@ -42,6 +42,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "querystring": querystring_without_page(request),
         "export_query": request.GET.urlencode(),
         "can_lists": permissions.can_view_task_lists(request.user),
+        "can_tolerance": permissions.can_list_tolerance_filings(request.user),
+        "can_bulk_update": permissions.can_bulk_update_tasks(request.user),
     }
     return render(request, "tasks/index.html", context)
 

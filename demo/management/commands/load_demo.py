@@ -2,7 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from accounts.models import Role
 from demo.builder import DEMO_PASSWORD, USERS, build_demo
+from demo.tasks_demo import ZONE_USER
 
 
 class Command(BaseCommand):
@@ -13,5 +15,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo loaded. Logins (password {DEMO_PASSWORD}):")
             for username, _name, role, *_rest in USERS:
                 self.stdout.write(f"  {username:<12} {role.label}")
+            self.stdout.write(f"  {ZONE_USER:<12} {Role.LOCALITY.label}")
         else:
             self.stdout.write("Demo already present.")
