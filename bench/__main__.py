@@ -7,7 +7,16 @@ N proposals across all 31 provinces and times, as median of repeated runs:
 - the Excel export of every proposal, against the baseline of reading the same rows.
 Times vary with the machine; the ratios are what to compare between runs.
 Before those, bench/similarity.py measures zhtext (segmentation, pair decisions on the
-labelled set, clustering 10,000 proposals against an all-pairs baseline).
+labelled set, clustering 10,000 proposals against an all-pairs baseline). After them, in the
+same throwaway database, bench/tasks.py measures the implementation stage: BENCH_TASKS tasks
+(default 2,000) of the 31 provinces and 8 experiment regions with 7 quarters of progress
+reports; the task index, dispatch, progress overview and help-request pages against the start
+page, the SQL queries of the dispatch page, and the task index and dispatch workbooks, the
+bulk-update sheet and the reminders against reading every task row.
+
+Sizes: BENCH_PROPOSALS (default 5000), BENCH_TASKS (default 2000), BENCH_SIMILAR_PROPOSALS
+and BENCH_SIMILAR_SUBSET (see bench/similarity.py). BENCH_ONLY runs only the parts named,
+comma-separated, of `similarity`, `proposals` and `tasks`: `BENCH_ONLY=tasks make bench`.
 """
 
 import os
@@ -19,6 +28,7 @@ from collections.abc import Callable
 import django
 
 N_PROPOSALS = int(os.environ.get("BENCH_PROPOSALS", "5000"))
+ONLY = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
 REPEAT = 7
 
 
@@ -116,11 +126,23 @@ def run() -> None:
     line("Excel export of all rows", export, read_rows, "reading")
 
 
+PARTS = ("similarity", "proposals", "tasks")
+
+
+def wanted(part: str) -> bool:
+    return not ONLY or part in ONLY
+
+
 def main() -> None:
     from bench import similarity
+    from bench import tasks as implementation
 
-    similarity.main()
-    print("== pages and exports ==")
+    if ONLY - set(PARTS):
+        sys.exit(f"BENCH_ONLY: unknown part {', '.join(sorted(ONLY - set(PARTS)))}; parts: {PARTS}")
+    if wanted("similarity"):
+        similarity.main()
+    if not (wanted("proposals") or wanted("tasks")):
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiebang.settings")
     django.setup()
     from django.db import connection
@@ -129,10 +151,18 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        start = time.perf_counter()
-        build(N_PROPOSALS)
-        print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        run()
+        if wanted("proposals"):
+            print("== pages and exports ==")
+            start = time.perf_counter()
+            build(N_PROPOSALS)
+            print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            run()
+        if wanted("tasks"):
+            print("== implementation: tasks, reports, dispatch ==")
+            start = time.perf_counter()
+            built = implementation.build(implementation.N_TASKS)
+            print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            implementation.run(built, median_seconds)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -3,6 +3,8 @@ history of quarterly reports, one late and one missing."""
 
 import datetime
 
+from django.utils import timezone
+
 from claims.models import Programme
 from demo.builder import build_demo
 from demo.claims_demo import PILOT_TITLE
@@ -23,7 +25,7 @@ def test_demo_tasks(db):
     assert not third_quarter.filter(task=tasks[2]).exists()
     late = third_quarter.get(task=tasks[1])
     assert late.submitted_at is not None
-    assert late.submitted_at.date() > datetime.date(2026, 10, 10)
+    assert timezone.localdate(late.submitted_at) > datetime.date(2026, 10, 10)
     # The stored figure is the one tasks.progress gives from the milestones and targets.
     for task in tasks:
         assert task.progress == task_progress(task.milestones.all(), task.targets.all())
