@@ -435,3 +435,21 @@ def can_view_task_lists(user: Any) -> bool:
     """The three lists per claimant and the progress overview: coordinators (a locality its
     own claimants); implementers have the task index instead."""
     return is_national(user) or claimant_scope(user) is not None
+
+
+# State-free rights --------------------------------------------------------------------------
+# The part a user plays in an action, whatever state the object is in now. A service checks
+# these under its lock and then the state, with a message the user can act on: a double click
+# or a colleague who acted first is a change of state, not a missing right.
+
+
+def takes_part_in_plan(user: Any, task: Any) -> bool:
+    """`can_edit_plan` without the state: the locality running the task, or an implementer."""
+    return runs_task(user, task) or is_task_implementer(user, task)
+
+
+def answers_help_at_level(user: Any, request: Any) -> bool:
+    """`can_answer_help` without the state: whoever answers at the level the request is at."""
+    if request.level == request.Level.NATIONAL:
+        return is_national(user)
+    return runs_task(user, request.task)

@@ -54,9 +54,18 @@ EXTRA_FIELDS = {
 }
 
 
+# Labels of coded values recorded under a key that is no field of the object (e.g. a report's
+# state recorded on its task), registered by the apps that record them.
+VALUE_LABELS: dict[str, Any] = {}
+
+
 def register_actions(labels: dict[str, Any]) -> None:
     """Each app names its own actions; the history shows them through this one table."""
     ACTION_LABELS.update(labels)
+
+
+def register_values(labels: dict[str, Any]) -> None:
+    VALUE_LABELS.update(labels)
 
 
 def action_label(action: str) -> str:
@@ -73,6 +82,9 @@ def _value(field: Any, value: Any) -> Any:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if field is None:
+        label = VALUE_LABELS.get(value) if isinstance(value, str) else None
+        return value if label is None else label
     choices = dict(getattr(field, "flatchoices", None) or ())
     return choices.get(value, value)
 

@@ -195,6 +195,9 @@ class TaskNotice(models.Model):
         verbose_name_plural = _("task notices")
         constraints = [
             models.UniqueConstraint(fields=["programme", "number"], name="notice_number_unique"),
+            models.UniqueConstraint(
+                fields=["programme", "doc_number"], name="notice_doc_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -548,12 +548,16 @@ def notice_correct(
     issuing_authority, doc_number = issuing_authority.strip(), doc_number.strip()
     if not issuing_authority or not doc_number or issued_on is None:
         raise ClaimError(_("Give the issuing authority, the document number and the date."))
+    # The programme is locked first, as issuing does: the number must be free among all its
+    # notices, and a correction of another notice could take it between check and save.
+    programme = _lock(notice.programme)
     notice = (
-        TaskNotice.objects.select_for_update()
-        .select_related("programme", "claimant__division", "claimant__region_group")
+        TaskNotice.objects.select_for_update(of=("self",))
+        .select_related("claimant__division", "claimant__region_group")
         .get(pk=notice.pk)
     )
-    taken = TaskNotice.objects.filter(programme=notice.programme, doc_number=doc_number)
+    notice.programme = programme
+    taken = TaskNotice.objects.filter(programme=programme, doc_number=doc_number)
     if taken.exclude(pk=notice.pk).exists():
         raise ClaimError(
             _("Another notice of this programme has the number %(number)s.")

@@ -118,3 +118,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jiebang@localhost")
 # Remind implementers this many days before a report or milestone falls due.
 REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 7)
+
+# A mail server that accepts the connection and then stalls must not hold the worker: give up
+# on a message after this many seconds (it is tried again later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# The address users reach the site at, for the links in e-mails (pages use paths only).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

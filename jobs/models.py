@@ -52,3 +52,24 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class WorkerLease(models.Model):
+    """The one worker allowed to run jobs against this database (a single row, LEASE_ID).
+
+    A worker takes it on start and refreshes `heartbeat_at` as it goes; a second worker
+    refuses to start while the heartbeat is fresh and takes over one that has gone silent
+    (jobs.services.worker_lease_acquire). Only then may it treat the jobs left running as
+    abandoned: while the lease is fresh they are somebody's live work.
+    """
+
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker lease")
+        verbose_name_plural = _("worker leases")
+
+    def __str__(self) -> str:
+        return self.worker or "-"

@@ -6,25 +6,189 @@ surrounding transaction commits.
 
 Everything the worker knows lives in the Job table, so a worker that is killed and started
 again picks up where it was: periodic kinds are due by the time their last job was queued,
-and a job left "running" is queued again (`jobs_requeue_abandoned`). That last step assumes
-one worker per database: a second worker starting would requeue the first one's running job.
+and a job left "running" is dealt with by `jobs_requeue_abandoned`: queued again when its
+kind is restartable, failed otherwise.
+
+One worker runs at a time, enforced by a lease (`WorkerLease`): a worker takes it on start,
+refreshes it between jobs, in `job_set_progress` and from a heartbeat thread, and a second
+worker refuses to start while it is fresh. Only a worker holding the lease may treat running
+jobs as abandoned, so a second worker never requeues the first one's live job.
 """
 
 import datetime
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone, translation
+from django.db import DatabaseError, connections, transaction
+from django.utils import formats, timezone, translation
 
-from jobs.models import Job
-from jobs.registry import PERIODIC, RUNNERS
+from jobs.models import Job, WorkerLease
+from jobs.registry import ATOMIC, PERIODIC, PERIODIC_WHEN, RESTARTABLE, RUNNERS
 
 log = logging.getLogger(__name__)
 # A job that was running each time its worker died is probably what killed it.
 MAX_ATTEMPTS = 3
+LEASE_ID = 1
+# A worker silent for this long is taken for dead and its lease may be taken over. It is
+# refreshed every RENEW_EVERY, so a live worker is never that silent.
+LEASE_TTL = datetime.timedelta(minutes=2)
+RENEW_EVERY = datetime.timedelta(seconds=20)
+HEARTBEAT_TICK = 5.0
+
+
+class WorkerBusy(Exception):
+    """Another worker holds a fresh lease, or is writing the lease row: this one must not
+    run."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @classmethod
+    def held(cls, worker: str, seen: datetime.datetime) -> "WorkerBusy":
+        return cls(
+            translation.gettext(
+                "Another worker (%(worker)s) is running jobs on this database: it last "
+                "showed it was alive at %(seen)s. Only one worker may run at a time. If that "
+                "worker has died, start this one again after %(free)s."
+            )
+            % {"worker": worker, "seen": _when(seen), "free": _when(seen + LEASE_TTL)}
+        )
+
+    @classmethod
+    def locked(cls) -> "WorkerBusy":
+        return cls(
+            translation.gettext(
+                "The worker could not take its lease: the database is busy, most likely with "
+                "another worker's job. Only one worker may run at a time; try again in a "
+                "minute."
+            )
+        )
+
+
+class WorkerLeaseLost(Exception):
+    """This worker was silent for too long and another took its lease over: it must stop
+    at once, leaving the jobs' state to the new worker."""
+
+
+def _when(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i:s")
+
+
+@dataclass
+class _Held:
+    worker: str
+    renew_every: float
+    renewed: float  # time.monotonic() of the last renewal
+    lost: bool = False
+
+
+# The lease this process holds, if it is a worker; inline jobs (tests) run without one.
+_held: _Held | None = None
+
+
+def worker_lease_acquire(
+    worker: str,
+    *,
+    now: datetime.datetime | None = None,
+    renew_every: datetime.timedelta = RENEW_EVERY,
+) -> str:
+    """Take the lease for `worker`: the id of the silent worker it was taken from, or "".
+    Raises WorkerBusy while another worker's lease is fresh."""
+    global _held
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            # nowait: a live worker in the middle of a transaction holds the row.
+            lease, _created = WorkerLease.objects.select_for_update(nowait=True).get_or_create(
+                pk=LEASE_ID
+            )
+            previous = lease.worker if lease.worker != worker else ""
+            seen = lease.heartbeat_at
+            if previous and seen is not None and seen > now - LEASE_TTL:
+                raise WorkerBusy.held(previous, seen)
+            lease.worker, lease.started_at, lease.heartbeat_at = worker, now, now
+            lease.save()
+    except DatabaseError as exc:
+        # The row is locked (PostgreSQL) or the database is (SQLite): someone is writing.
+        raise WorkerBusy.locked() from exc
+    _held = _Held(worker, renew_every.total_seconds(), time.monotonic())
+    if previous:
+        log.warning("took the worker lease over from %s, silent since %s", previous, seen)
+    return previous
+
+
+def worker_lease_renew() -> None:
+    """Show this worker is alive, at most every RENEW_EVERY; a no-op outside a worker.
+    Raises WorkerLeaseLost when another worker has taken the lease over."""
+    held = _held
+    if held is None:
+        return
+    if held.lost:
+        raise WorkerLeaseLost(held.worker)
+    if time.monotonic() - held.renewed < held.renew_every:
+        return
+    refreshed = WorkerLease.objects.filter(pk=LEASE_ID, worker=held.worker).update(
+        heartbeat_at=timezone.now()
+    )
+    if not refreshed:
+        held.lost = True
+        log.error("worker %s lost its lease to another worker", held.worker)
+        raise WorkerLeaseLost(held.worker)
+    held.renewed = time.monotonic()
+
+
+def worker_lease_release() -> None:
+    global _held
+    held, _held = _held, None
+    if held is not None:
+        WorkerLease.objects.filter(pk=LEASE_ID, worker=held.worker).update(
+            worker="", heartbeat_at=None
+        )
+
+
+def _heartbeat_tick() -> bool:
+    """One beat of the heartbeat thread; False once the lease is lost and there is nothing
+    left to keep alive."""
+    try:
+        worker_lease_renew()
+    except WorkerLeaseLost:
+        return False  # the main thread stops at its own next renewal
+    except DatabaseError as exc:
+        log.info("lease heartbeat not written, tried again next tick: %s", exc)
+    return True
+
+
+@contextmanager
+def worker_heartbeat(tick: float = HEARTBEAT_TICK) -> Iterator[None]:
+    """Keep the lease fresh from a thread while a job works for long between progress
+    reports (building a large workbook, waiting on a slow mail server). It writes only when
+    nothing else renewed the lease for RENEW_EVERY, so it rarely meets the job's own writes;
+    when it does, SQLite answers "database is locked" and the thread tries again next tick."""
+
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(tick) and _heartbeat_tick():
+                pass
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=beat, name="jobs-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=tick * 2)
 
 
 class JobFailed(Exception):
@@ -53,6 +217,8 @@ def job_enqueue(
 
 
 def job_set_progress(job: Job, progress: int, total: int | None = None) -> None:
+    # A job reporting progress is alive: this is the worker's heartbeat during long jobs.
+    worker_lease_renew()
     job.progress = progress
     fields = ["progress"]
     if total is not None:
@@ -75,39 +241,54 @@ def _claim(job_id: int) -> Job | None:
 
 
 def jobs_requeue_abandoned() -> list[int]:
-    """Queue again the jobs a killed worker left running (call when the worker starts).
+    """Deal with the jobs a dead worker left running: call it with the lease held, when the
+    worker starts (while another worker's lease is fresh, they are its live work).
 
-    Runners must therefore bear being run twice: imports and exports start over, reminders
-    skip what was already sent. A job that was running at each of MAX_ATTEMPTS deaths fails.
+    A restartable kind is queued again and starts over; one that was running at each of
+    MAX_ATTEMPTS deaths fails. Any other kind fails with a message that asks the user to
+    check what it did, since running it again could, for an import, import its rows twice.
     """
     requeued = []
-    for job in Job.objects.filter(state=Job.State.RUNNING).order_by("id"):
-        attempts = int(job.params.get("attempts", 1)) + 1
-        job.params = {**job.params, "attempts": attempts}
-        if attempts > MAX_ATTEMPTS:
+    with transaction.atomic():
+        abandoned = Job.objects.select_for_update().filter(state=Job.State.RUNNING)
+        for job in abandoned.order_by("id"):
+            attempts = int(job.params.get("attempts", 1)) + 1
+            job.params = {**job.params, "attempts": attempts}
             with translation.override(job.params.get("language", settings.LANGUAGE_CODE)):
-                job.message = translation.gettext(
-                    "The job was interrupted too many times and was stopped."
-                )
-            job.state, job.finished_at = Job.State.FAILED, timezone.now()
-        else:
-            job.state, job.progress = Job.State.QUEUED, 0
-            requeued.append(job.pk)
-        job.save(update_fields=["params", "state", "progress", "message", "finished_at"])
+                if job.kind not in RESTARTABLE:
+                    job.message = translation.gettext(
+                        "The job was interrupted when the background worker stopped, and it "
+                        "is not run again on its own: running it twice could do its work "
+                        "twice. Check what it did (for an import, whether its rows are there) "
+                        "before you start it again."
+                    )
+                elif attempts > MAX_ATTEMPTS:
+                    job.message = translation.gettext(
+                        "The job was interrupted too many times and was stopped."
+                    )
+            if job.kind in RESTARTABLE and attempts <= MAX_ATTEMPTS:
+                job.state, job.progress = Job.State.QUEUED, 0
+                requeued.append(job.pk)
+            else:
+                job.state, job.finished_at = Job.State.FAILED, timezone.now()
+            job.save(update_fields=["params", "state", "progress", "message", "finished_at"])
     if requeued:
         log.warning("requeued jobs left running by a stopped worker: %s", requeued)
     return requeued
 
 
 def periodic_enqueue(now: datetime.datetime | None = None) -> list[Job]:
-    """Queue each periodic kind whose interval has passed since its last job was queued and
-    that has no job waiting or running."""
+    """Queue each periodic kind whose interval has passed since its last job was queued,
+    that has no job waiting or running and, if it has a `when` test, has work to do."""
     now = now or timezone.now()
     queued = []
     for kind, every in PERIODIC.items():
         jobs = Job.objects.filter(kind=kind)
         busy = jobs.filter(state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists()
         if busy or jobs.filter(created_at__gt=now - every).exists():
+            continue
+        when = PERIODIC_WHEN.get(kind)
+        if when is not None and not when():
             continue
         queued.append(job_enqueue(kind=kind, by=None))
     return queued
@@ -120,12 +301,20 @@ def job_run(*, job_id: int) -> None:
     try:
         with translation.override(job.params.get("language", settings.LANGUAGE_CODE)):
             RUNNERS[job.kind](job)
+    except WorkerLeaseLost:
+        # Another worker owns the jobs now: this one's state is that worker's to set.
+        raise
     except JobFailed as exc:
         job.state, job.message, job.errors = Job.State.FAILED, exc.message, exc.errors
     except Exception:
         log.exception("job %s failed", job.pk)
         with translation.override(job.params.get("language", settings.LANGUAGE_CODE)):
-            message = translation.gettext("The job failed unexpectedly; nothing was changed.")
+            if job.kind in ATOMIC:
+                message = translation.gettext("The job failed unexpectedly; nothing was changed.")
+            else:
+                message = translation.gettext(
+                    "The job failed unexpectedly. What it finished before the failure is kept."
+                )
         job.state, job.message = Job.State.FAILED, message
     else:
         job.state = Job.State.DONE

@@ -16,6 +16,8 @@ from merging.selectors import candidate_list
     "merging.candidates_export",
     title=_lazy("Exporting candidate measures"),
     back="merging:candidate_list",
+    restartable=True,
+    atomic=True,
 )
 def run_candidates_export(job: Job) -> None:
     if not permissions.can_list_candidates(job.created_by):

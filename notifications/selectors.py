@@ -1,9 +1,11 @@
 """Reads of a user's notifications: a user sees their own and nobody else's."""
 
+import datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from notifications.models import Notification
 
@@ -38,3 +40,12 @@ def notification_get_for_user(user: Any, pk: int) -> Notification:
 
 def unread_count(user: Any) -> int:
     return notifications_of(user).filter(read_at__isnull=True).count()
+
+
+def mail_due(now: datetime.datetime) -> QuerySet[Notification]:
+    """E-mails waiting to be sent whose time has come, oldest first."""
+    return Notification.objects.filter(email_due_at__lte=now).order_by("email_due_at", "id")
+
+
+def mail_due_exists() -> bool:
+    return mail_due(timezone.now()).exists()

@@ -7,12 +7,11 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from jiebang.spreadsheets import text_cell
 from proposals.models import Proposal, Suggestion
 
 # The columns a locality fills in, as (model field, width).
@@ -118,19 +117,6 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
-def _text(sheet: Worksheet, value: Any) -> Any:
-    """A cell that stays the text typed: control characters (pasted from Word) that a
-    worksheet cannot hold are dropped, and a leading "=" is never run as a formula."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
 def table_bytes(
     title: str, headers: list[str], rows: Iterable[list[Any]], on_row: Any = None
 ) -> bytes:
@@ -139,7 +125,7 @@ def table_bytes(
     sheet = workbook.create_sheet(title)
     sheet.append(headers)
     for count, row in enumerate(rows, start=1):
-        sheet.append([_text(sheet, value) for value in row])
+        sheet.append([text_cell(sheet, value) for value in row])
         if on_row:
             on_row(count)
     buffer = io.BytesIO()

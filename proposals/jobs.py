@@ -1,4 +1,8 @@
-"""Background runners for proposal imports and exports."""
+"""Background runners for proposal imports and exports.
+
+An import writes every row in one transaction (atomic) but must not run twice: a worker that
+died after the commit and before the job was marked done would import every row again. The
+exports write nothing but their file: run again from the start, they do no harm."""
 
 from typing import Any
 
@@ -45,7 +49,13 @@ def _form_problems(form: ProposalForm) -> list[str]:
     return problems
 
 
-@job_kind("proposals.import", title=_lazy("Importing proposals"), back="proposals:proposal_list")
+@job_kind(
+    "proposals.import",
+    title=_lazy("Importing proposals"),
+    back="proposals:proposal_list",
+    restartable=False,
+    atomic=True,
+)
 def run_import(job: Job) -> None:
     user, cycle = job.created_by, Cycle.objects.get(pk=job.params["cycle_id"])
     if not permissions.can_import_proposals(user):
@@ -103,7 +113,13 @@ def _create_all(
     job.message = _("%(n)s proposal(s) imported as drafts.") % {"n": len(rows)}
 
 
-@job_kind("proposals.export", title=_lazy("Exporting proposals"), back="proposals:proposal_list")
+@job_kind(
+    "proposals.export",
+    title=_lazy("Exporting proposals"),
+    back="proposals:proposal_list",
+    restartable=True,
+    atomic=True,
+)
 def run_export(job: Job) -> None:
     if not permissions.can_list_proposals(job.created_by):
         raise JobFailed(_("You may not export proposals."))
@@ -123,7 +139,11 @@ def run_export(job: Job) -> None:
 
 
 @job_kind(
-    "suggestions.export", title=_lazy("Exporting suggestions"), back="proposals:suggestion_list"
+    "suggestions.export",
+    title=_lazy("Exporting suggestions"),
+    back="proposals:suggestion_list",
+    restartable=True,
+    atomic=True,
 )
 def run_suggestion_export(job: Job) -> None:
     qs = suggestion_list(job.created_by, job.params.get("filters", {}))

@@ -33,7 +33,10 @@ class TasksConfig(AppConfig):
     verbose_name = _("Implementation")
 
     def ready(self) -> None:
-        from audit.presentation import register_actions
+        from audit.presentation import register_actions, register_values
+        from tasks.models import ProgressReport, Status
 
         register_actions(ACTION_LABELS)
+        # States of reports and milestones are recorded on the task, not on their own rows.
+        register_values({**dict(Status.choices), **dict(ProgressReport.State.choices)})
         from tasks import jobs  # noqa: F401  (registers the reminder job kind)

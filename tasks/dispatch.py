@@ -43,6 +43,9 @@ class ReportStatus(TextChoices):
 # Drill-down choices besides the report statuses.
 PROBLEMS, ALL, OVERDUE, HELP = "", "all", "overdue", "help"
 
+# The most periods the period list offers: ten years of quarters.
+CHOICES = 40
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -75,9 +78,11 @@ class Schedule:
         return period
 
     def choices(self, first: datetime.date, today: datetime.date) -> list[Period]:
-        """From the first period of `first`'s year to the running one, newest first."""
-        found = periods.between(datetime.date(first.year, 1, 1), today, self.months)
-        return list(reversed(found))
+        """From the period holding `first` to the running one, newest first; at most
+        `CHOICES` of them, so a monthly programme of many years keeps a usable list (an
+        older period is still reached by its link)."""
+        found = periods.between(min(first, today), today, self.months)
+        return list(reversed(found))[:CHOICES]
 
 
 def report_expected(plan_approved_at: datetime.datetime | None, period_end: datetime.date) -> bool:

@@ -1,4 +1,7 @@
-"""The job kinds of implementation: the reminders, which the worker runs on its own."""
+"""The job kinds of implementation: the reminders, which the worker runs on its own.
+
+Restartable: a run that stops is run again and skips what was already sent (the Reminder
+rows); not atomic, since each reminder commits on its own."""
 
 import datetime
 
@@ -16,7 +19,12 @@ from tasks.services.reminders import reminders_send
 REMINDERS_EVERY = datetime.timedelta(hours=1)
 
 
-@job_kind("tasks.reminders", title=_lazy("Sending reminders"), back="tasks:dispatch")
+@job_kind(
+    "tasks.reminders",
+    title=_lazy("Sending reminders"),
+    back="tasks:dispatch",
+    restartable=True,
+)
 def send_reminders(job: Job) -> None:
     count = reminders_send(on_sent=lambda n, total: job_set_progress(job, n, total))
     if count == 0:

@@ -2,6 +2,7 @@
 user through `tasks.selectors.tasks_visible_to`, so whatever a user may not see is a 404."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -23,7 +24,7 @@ from tasks.models import (
     TargetUpdate,
     Task,
 )
-from tasks.selectors import tasks_visible_to
+from tasks.selectors import claimant_coordinators, tasks_visible_to
 
 # Reports ------------------------------------------------------------------------------------
 
@@ -106,12 +107,22 @@ def previous_submitted(task: Task, period: periods.Period) -> ProgressReport | N
     )
 
 
-def later_submitted_exists(report: ProgressReport) -> bool:
-    return (
-        report.task.reports.filter(state=ProgressReport.State.SUBMITTED)
-        .filter(Q(year__gt=report.year) | Q(year=report.year, period__gt=report.period))
-        .exists()
+def _later_submitted(report: ProgressReport) -> QuerySet[ProgressReport]:
+    return report.task.reports.filter(state=ProgressReport.State.SUBMITTED).filter(
+        Q(year__gt=report.year) | Q(year=report.year, period__gt=report.period)
     )
+
+
+def later_submitted_exists(report: ProgressReport) -> bool:
+    return _later_submitted(report).exists()
+
+
+def kept_on_report_only(report: ProgressReport) -> bool:
+    """Whether a submitted report's figures stayed on the report: a report of a later period
+    was already in when it was submitted, so they did not become the task's."""
+    if report.submitted_at is None:
+        return False
+    return _later_submitted(report).filter(submitted_at__lt=report.submitted_at).exists()
 
 
 @dataclass
@@ -144,7 +155,9 @@ class TargetLine:
     def change(self) -> Decimal | None:
         if self.update.actual is None:
             return None
-        return self.update.actual - (self.previous_actual or self.target.baseline)
+        # A previous actual of 0 is a figure (a count that fell to zero), not "none".
+        previous = self.previous_actual
+        return self.update.actual - (previous if previous is not None else self.target.baseline)
 
     @property
     def share(self) -> Decimal:
@@ -219,11 +232,7 @@ def report_figures(report: ProgressReport) -> Figures:
 
 def locality_coordinators(task: Task) -> QuerySet[User]:
     """The users who speak for the claimant of the task."""
-    claimant = task.claimant
-    users = User.objects.filter(is_active=True, role=Role.LOCALITY)
-    if claimant.division_id is not None:
-        return users.filter(division_id=claimant.division_id)
-    return users.filter(region_group_id=claimant.region_group_id)
+    return claimant_coordinators(task.claimant)
 
 
 def national_coordinators() -> QuerySet[User]:
@@ -291,16 +300,25 @@ def bulk_tasks(user: Any) -> QuerySet[Task]:
     return tasks_visible_to(user).filter(plan_state=Task.PlanState.APPROVED).order_by("pk")
 
 
-def bulk_items(user: Any) -> tuple[list[Milestone], list[Target]]:
-    ids = bulk_tasks(user).values("pk")
-    milestones = list(
-        Milestone.objects.filter(task__in=ids)
-        .select_related("task__claimant__division", "task__claimant__region_group")
-        .order_by("task_id", "position")
-    )
-    targets = list(
-        Target.objects.filter(task__in=ids)
-        .select_related("task__claimant__division", "task__claimant__region_group")
-        .order_by("task_id", "position")
-    )
-    return milestones, targets
+def bulk_items(
+    user: Any, task_ids: Iterable[int] | None = None
+) -> tuple[list[Milestone], list[Target]]:
+    """The milestones and targets of the user's bulk tasks, or of those among `task_ids`, in
+    task and position order. Each task is read once and shared by its rows: joining it to
+    every row made building the sheet of a national scope slow."""
+    tasks_qs = bulk_tasks(user)
+    if task_ids is not None:
+        tasks_qs = tasks_qs.filter(pk__in=task_ids)
+    tasks = {task.pk: task for task in tasks_qs}
+    ids = tasks_qs.values("pk")
+
+    def of_tasks(items: QuerySet[Any]) -> list[Any]:
+        found = []
+        # A plan approved between the two reads has no task here: it waits for the next sheet.
+        for item in items.filter(task__in=ids).order_by("task_id", "position"):
+            if item.task_id in tasks:
+                item.task = tasks[item.task_id]
+                found.append(item)
+        return found
+
+    return of_tasks(Milestone.objects.all()), of_tasks(Target.objects.all())

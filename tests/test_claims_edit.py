@@ -7,6 +7,8 @@ import io
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from docx import Document
 
@@ -342,6 +344,28 @@ def test_rules_of_correcting(users, notice):
     notice.refresh_from_db()
     assert notice.doc_number == "发改高技〔2026〕1号"
     assert not entries(notice.programme, "programme.notice_corrected").exists()
+
+
+def test_two_notices_of_a_programme_never_share_a_document_number(users, notice):
+    """Two corrections at the same moment could both pass the service's check: the programme
+    is locked first, and the database refuses the second number all the same."""
+    national = users["national"]
+    other = TaskNotice(
+        claimant=claimant(notice.programme, users["guangdong"]),
+        programme=notice.programme,
+        number=2,
+        doc_number=notice.doc_number,
+        issuing_authority="国家发展改革委",
+        issued_on=notice.issued_on,
+        issued_by=national,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        other.save()
+    if connection.vendor == "postgresql":  # SQLite has no row locks to see
+        with CaptureQueriesContext(connection) as queries:
+            correct(notice, national)
+        locks = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+        assert '"claims_programme"' in locks[0] and '"claims_tasknotice"' in locks[1]
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)

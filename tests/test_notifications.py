@@ -1,15 +1,43 @@
 """A user's messages: only their own, unread first, filtered, paged, marked read one by one or
-all at once, exported, and counted in the header."""
+all at once, exported, and counted in the header. Their e-mails wait in an outbox that the
+worker sends, with the site's absolute link; a mail server that fails makes no user action
+fail, and its messages are tried again, then given up and listed for the national
+coordinator."""
 
+import datetime
 import io
 
 import pytest
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from jobs.models import Job
+from jobs.services import job_run, periodic_enqueue
 from notifications.models import Notification
-from notifications.services import notification_mark_read, notify
+from notifications.services import (
+    MAX_ATTEMPTS,
+    RETRY_AFTER,
+    STOP_AFTER_FAILURES,
+    mail_send_due,
+    notification_mark_read,
+    notify,
+)
+from tasks.models import HelpRequest
 from tests.conftest import client_for
+from tests.test_tasks_fixtures import task_world
+
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+REFUSING = "tests.test_notifications.RefusingBackend"
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that is down (a double of Django's backend, not of our code)."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError(111, "Connection refused")
 
 
 def english(user) -> Client:
@@ -152,3 +180,184 @@ def test_the_header_counts_unread_messages_at_a_fixed_cost(users, django_assert_
     assert "Messages (5)" in html
     assert before == after
     assert "Messages (" not in Client().get("/lists/published/").content.decode()
+
+
+# E-mail: the outbox ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def addressed(users):
+    for name in ("implementer", "sichuan"):
+        users[name].email = f"{name}@jiebang.test"
+        users[name].save()
+    return users
+
+
+def later(attempts: int = 1) -> datetime.datetime:
+    """A moment when a message that failed `attempts` times is due again."""
+    return timezone.now() + sum(RETRY_AFTER[:attempts], datetime.timedelta(minutes=1))
+
+
+def test_an_email_waits_in_the_outbox_and_goes_with_the_sites_address(
+    addressed, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://jiebang.example.gov.cn/"
+    implementer, public = addressed["implementer"], addressed["public"]
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(
+            users=[implementer, public],
+            subject="报告即将到期",
+            body="第一季度",
+            url="/tasks/1/",
+            email=True,
+        )[0]
+        notify(users=[implementer], subject="站内而已", url="/tasks/2/")
+    assert mailoutbox == []  # nothing talks to the mail server before the worker does
+    assert note.mail_state == Notification.MailState.PENDING
+    # An e-mail only where one was asked for and the user has an address.
+    assert set(Notification.objects.filter(email_wanted=True).values_list("subject", "user")) == {
+        ("报告即将到期", implementer.pk)
+    }
+    run = mail_send_due()
+    assert (run.sent, run.retrying, run.given_up, run.left) == (1, 0, 0, 0)
+    [mail] = mailoutbox
+    assert (mail.to, mail.subject) == (["implementer@jiebang.test"], "报告即将到期")
+    assert mail.body == "第一季度\n\nhttps://jiebang.example.gov.cn/tasks/1/"
+    note.refresh_from_db()
+    assert note.mail_state == Notification.MailState.SENT and note.emailed_at is not None
+    assert mail_send_due().sent == 0  # sent once only
+
+
+def test_only_a_path_of_the_site_becomes_a_link(addressed, mailoutbox):
+    notify(
+        users=[addressed["implementer"]],
+        subject="外部",
+        body="不跟随",
+        url="http://elsewhere.test/",
+        email=True,
+    )
+    mail_send_due()
+    assert mailoutbox[0].body == "不跟随"
+
+
+def test_a_help_request_succeeds_while_the_mail_server_is_down_and_is_mailed_later(
+    addressed, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = REFUSING
+    w = task_world(addressed)
+    Notification.objects.all().delete()
+    client = client_for(addressed["implementer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/tasks/{w.task.pk}/help/new/", {"text": "需要协调用地指标", "level": "locality"}
+        )
+    assert response.status_code == 302
+    request = HelpRequest.objects.get()
+    note = Notification.objects.get(user=addressed["sichuan"])
+    assert note.url == f"/tasks/help/{request.pk}/"
+    assert note.mail_state == Notification.MailState.PENDING
+    # The worker tries, fails, records why and when to try again; the run itself goes on.
+    run = mail_send_due()
+    assert (run.sent, run.retrying) == (0, 1)
+    note.refresh_from_db()
+    assert note.email_attempts == 1
+    assert note.email_error.startswith("ConnectionRefusedError")
+    retry_at = note.email_due_at
+    assert retry_at is not None
+    assert retry_at > timezone.now() + RETRY_AFTER[0] - datetime.timedelta(minutes=1)
+    assert mail_send_due().retrying == 0  # not due again yet
+    settings.EMAIL_BACKEND = LOCMEM
+    assert mail_send_due(later()).sent == 1
+    assert [m.to for m in mailoutbox] == [["sichuan@jiebang.test"]]
+    assert mailoutbox[0].body.endswith(f"/tasks/help/{request.pk}/")
+
+
+def test_a_mail_is_given_up_after_the_last_attempt_and_listed_in_the_admin(
+    addressed, settings, mailoutbox
+):
+    settings.EMAIL_BACKEND = REFUSING
+    note = notify(users=[addressed["implementer"]], subject="总是失败", email=True)[0]
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        run = mail_send_due(later(attempt))
+        assert (run.retrying, run.given_up) == ((1, 0) if attempt < MAX_ATTEMPTS else (0, 1))
+    note.refresh_from_db()
+    assert note.mail_state == Notification.MailState.FAILED
+    assert (note.email_attempts, note.email_due_at) == (MAX_ATTEMPTS, None)
+    assert mail_send_due(later(MAX_ATTEMPTS)).done == 0  # no more attempts
+    national = addressed["national"]
+    national.is_staff = national.is_superuser = True
+    national.save()
+    admin = client_for(national)
+    with translation.override("en"):
+        failed = admin.get("/admin/notifications/notification/", {"mail": "failed"})
+        sent = admin.get("/admin/notifications/notification/", {"mail": "sent"})
+    assert "总是失败" in failed.content.decode()
+    assert "ConnectionRefusedError" in failed.content.decode()
+    assert "总是失败" not in sent.content.decode()
+    assert admin.get(f"/admin/notifications/notification/{note.pk}/change/").status_code == 200
+    assert (
+        client_for(addressed["sichuan"]).get("/admin/notifications/notification/").status_code
+        == 302
+    )
+
+
+def test_a_run_stops_after_failures_in_a_row_and_leaves_the_rest_due(addressed, settings):
+    settings.EMAIL_BACKEND = REFUSING
+    for n in range(STOP_AFTER_FAILURES + 2):
+        notify(users=[addressed["implementer"]], subject=f"第{n}封", email=True)
+    run = mail_send_due()
+    assert (run.retrying, run.left) == (STOP_AFTER_FAILURES, 2)
+    untried = Notification.objects.filter(email_attempts=0)
+    assert untried.count() == 2 and all(n.email_due_at for n in untried)
+
+
+def test_a_recipient_who_lost_the_address_or_account_is_not_mailed(addressed, mailoutbox):
+    implementer, sichuan = addressed["implementer"], addressed["sichuan"]
+    notify(users=[implementer, sichuan], subject="无法送达", email=True)
+    implementer.email = ""
+    implementer.save()
+    sichuan.is_active = False
+    sichuan.save()
+    run = mail_send_due()
+    assert (run.refused, run.sent, mailoutbox) == (2, 0, [])
+    errors = set(Notification.objects.values_list("email_error", flat=True))
+    assert len(errors) == 2 and all(errors)
+    assert not Notification.objects.filter(email_due_at__isnull=False).exists()
+
+
+def mail_jobs_queued() -> list[Job]:
+    with translation.override("en"):
+        return [job for job in periodic_enqueue() if job.kind == "notifications.mail"]
+
+
+def test_the_mail_job_is_queued_only_while_mail_is_due_and_shows_failures(
+    addressed, settings, mailoutbox
+):
+    assert mail_jobs_queued() == []
+    notify(users=[addressed["implementer"]], subject="待发", email=True)
+    [job] = mail_jobs_queued()
+    assert job.created_by is None
+    settings.EMAIL_BACKEND = REFUSING
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert job.message.startswith("0 e-mails sent. 1 could not be sent now and will be tried")
+    assert "Last error: ConnectionRefusedError" in job.message
+    # The system's job is the national coordinator's to look at.
+    page = client_for(addressed["national"]).get(f"/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Sending e-mails" in page.content.decode()
+    settings.EMAIL_BACKEND = LOCMEM
+    notify(users=[addressed["sichuan"]], subject="再发", email=True)
+    assert mail_jobs_queued() == []  # once a minute at most
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    [again] = mail_jobs_queued()
+    job_run(job_id=again.pk)
+    again.refresh_from_db()
+    assert (again.state, again.message) == (Job.State.DONE, "1 e-mail sent.")
+    assert [m.to for m in mailoutbox] == [["sichuan@jiebang.test"]]
+
+
+def test_a_stalled_mail_server_is_given_up_on_after_email_timeout(settings):
+    settings.EMAIL_TIMEOUT = 7
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert smtp.timeout == 7

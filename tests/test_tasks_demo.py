@@ -32,3 +32,30 @@ def test_demo_tasks(db):
         assert task.progress > 0
     assert tasks[2].milestones.get(position=2).status != "done"
     assert build_tasks_demo() is False
+
+
+def test_report_states_read_as_labels_in_the_task_history(users):
+    """A milestone's status is recorded on its task; the history shows its label, not the
+    code."""
+    from django.utils.translation import override
+
+    from audit.presentation import change_rows
+    from audit.selectors import entries_for
+    from tasks.services import reports
+    from tests.test_tasks_fixtures import task_world
+
+    w = task_world(users)
+    first = w.task.milestones.get(position=1)
+    report = reports.report_start(task=w.task, by=users["implementer"])
+    reports.report_save(
+        report=report,
+        by=users["implementer"],
+        milestones=[reports.MilestoneFigure(first.pk, "in_progress")],
+        targets={},
+        done="推进试点",
+        problems="",
+        help_needed="",
+    )
+    with override("en"):
+        rows = [tuple(map(str, row[1:])) for e in entries_for(w.task) for row in change_rows(e)]
+    assert ("not started", "in progress") in rows

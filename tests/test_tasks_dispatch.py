@@ -12,15 +12,17 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.http import QueryDict
 from django.utils import translation
 from openpyxl import load_workbook
 
 from claims.models import Claim, ProgrammeItem
 from tasks import periods
-from tasks.dispatch import ReportStatus, Schedule, dispatch_for, report_status
+from tasks.dispatch import CHOICES, ReportStatus, Schedule, dispatch_for, report_status
 from tasks.models import HelpRequest, Milestone, ProgressReport, Status, Task
 from tasks.selectors import claimant_progress
 from tasks.services.core import refresh_progress
+from tasks.views.dispatch import DispatchFilterForm
 from tests.conftest import client_for
 from tests.test_tasks_fixtures import task_world
 
@@ -291,6 +293,21 @@ def test_the_page_offers_the_periods_and_keeps_the_choice(users, world):
     html = page(users["sichuan"], period="2026-2").content.decode()
     assert '<option value="2026-2" selected>Q2 2026</option>' in html
     assert "2026-07-10" in html  # its due date
+
+
+def test_the_period_list_runs_from_the_first_approval_to_the_running_period(users, world):
+    Task.objects.filter(pk=world.task.pk).update(plan_approved_at=at(datetime.date(2024, 5, 1)))
+    form = DispatchFilterForm(QueryDict(), user=users["national"], today=datetime.date(2026, 8, 1))
+    keys = [option.data["value"] for option in form["period"]]
+    # Q2 2024 to Q3 2026, newest first.
+    assert keys == ["2026-3", "2026-2", "2026-1"] + [f"2025-{n}" for n in (4, 3, 2, 1)] + [
+        "2024-4",
+        "2024-3",
+        "2024-2",
+    ]
+    # Years of monthly periods: the newest forty.
+    monthly = Schedule(months=1).choices(datetime.date(2020, 1, 1), datetime.date(2026, 8, 1))
+    assert (len(monthly), monthly[0], monthly[-1]) == (CHOICES, (2026, 8), (2023, 5))
 
 
 def test_without_any_task_the_page_says_so(users):

@@ -79,7 +79,7 @@ def test_the_locality_answers_its_own_and_the_raiser_is_told(w, users):
     )
     assert notified(users["implementer"], request)
     assert AuditEntry.objects.filter(action="task.help_answered", object_id=str(w.task.pk))
-    with pytest.raises(PermissionError):
+    with override("en"), pytest.raises(TaskError, match="already been answered"):
         services.help_answer(request=answered, by=users["sichuan"], answer="再次回复")
 
 
@@ -97,10 +97,12 @@ def test_the_locality_passes_up_what_it_cannot_act_on(w, users):
     entry = AuditEntry.objects.get(action="task.help_escalated", object_id=str(w.task.pk))
     assert entry.note == "涉及国家事权"
     # Once passed up, the locality no longer answers it; the national coordinator does.
-    with pytest.raises(PermissionError):
+    with override("en"), pytest.raises(TaskError, match="now with the national coordinator"):
         services.help_answer(request=up, by=users["sichuan"], answer="x")
-    with pytest.raises(PermissionError):
+    with override("en"), pytest.raises(TaskError, match="already with the national"):
         services.help_escalate(request=up, by=users["sichuan"], note="again")
+    with pytest.raises(PermissionError):
+        services.help_answer(request=up, by=users["guangdong"], answer="x")
     services.help_answer(request=up, by=users["national"], answer="已商国家部委")
     assert HelpRequest.objects.get(pk=up.pk).state == "answered"
 
@@ -129,6 +131,46 @@ def test_answer_and_escalate_pages(w, users):
     assert answer.status_code == 302
     page = implementer.get(f"/tasks/help/{request.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "已协调" in page and "涉及国家事权" in page
+
+
+def test_stale_help_actions_say_what_changed(w, users):
+    """Two coordinators on one request: whoever comes second holds a stale copy and gets the
+    rule's message (which the pages show), not a refusal (which they answer with 500)."""
+    request = ask(w, users)
+    stale = HelpRequest.objects.get(pk=request.pk)
+    colleague = make_user("sichuan2", Role.LOCALITY, division=users["sichuan"].division)
+    services.help_answer(request=request, by=colleague, answer="已协调")
+    with override("en"):
+        with pytest.raises(TaskError, match="already been answered"):
+            services.help_answer(request=stale, by=users["sichuan"], answer="也已协调")
+        with pytest.raises(TaskError, match="already been answered"):
+            services.help_escalate(request=stale, by=users["sichuan"], note="涉及国家事权")
+    # Passed up by one while the other writes an answer.
+    second = ask(w, users, text="需要协调资金")
+    stale = HelpRequest.objects.get(pk=second.pk)
+    services.help_escalate(request=second, by=colleague, note="涉及国家事权")
+    with override("en"), pytest.raises(TaskError, match="now with the national coordinator"):
+        services.help_answer(request=stale, by=users["sichuan"], answer="省里解决")
+    assert HelpRequest.objects.get(pk=request.pk).answer == "已协调"
+    assert HelpRequest.objects.get(pk=second.pk).state == "open"
+
+
+def test_a_second_answer_on_the_page_shows_the_message(w, users):
+    request = ask(w, users)
+    sichuan = client_for(users["sichuan"])
+    url = f"/tasks/help/{request.pk}/answer/"
+    assert sichuan.post(url, {"answer": "已协调"}).status_code == 302
+    again = sichuan.post(url, {"answer": "再答一次"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 200
+    assert "This request for help has already been answered." in again.content.decode()
+    escalate = sichuan.post(
+        f"/tasks/help/{request.pk}/escalate/", {"note": "涉及国家事权"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert escalate.status_code == 200
+    assert "This request for help has already been answered." in escalate.content.decode()
+    assert HelpRequest.objects.get(pk=request.pk).answer == "已协调"
+    # The pages themselves are not offered for an answered request.
+    assert sichuan.get(url).status_code == 403
 
 
 def test_asking_for_help_from_the_task_page(w, users):

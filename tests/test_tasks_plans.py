@@ -9,9 +9,9 @@ from django.utils.translation import override
 
 from accounts.models import Role
 from audit.models import AuditEntry
-from claims.models import Claim
+from claims.models import Claim, Claimant
 from notifications.models import Notification
-from regions.models import Division, Organisation
+from regions.models import Division, Organisation, RegionGroup
 from tasks.errors import TaskError
 from tasks.models import Implementer, Task
 from tasks.services import plans
@@ -280,11 +280,11 @@ def test_submit_approve_return_states(users, w):
     plans.plan_save(
         task=task, by=implementer, timetable="", roadmap="", milestones=milestones, targets=targets
     )
-    with pytest.raises(PermissionError):
-        plans.plan_approve(task=task, by=sichuan)  # not submitted: no right yet
+    with override("en"), pytest.raises(TaskError, match="Only a submitted plan can be approved"):
+        plans.plan_approve(task=task, by=sichuan)
     task = plans.plan_submit(task=task, by=implementer)
     assert task.plan_state == "submitted" and task.plan_submitted_at
-    with pytest.raises(PermissionError):
+    with override("en"), pytest.raises(TaskError, match="only before it is submitted"):
         plans.plan_save(
             task=task,
             by=implementer,
@@ -314,7 +314,7 @@ def test_submit_approve_return_states(users, w):
     task = plans.plan_approve(task=task, by=sichuan)
     assert (task.plan_state, task.plan_return_reason) == ("approved", "")
     assert task.plan_approved_at is not None
-    with pytest.raises(PermissionError):
+    with override("en"), pytest.raises(TaskError, match="already been submitted"):
         plans.plan_submit(task=task, by=implementer)
     assert actions(task)[-4:] == [
         "task.plan_returned",
@@ -468,9 +468,9 @@ def test_plan_pages_refuse(users, w, role, status):
     client = client_for(users[role])
     pk = w.task.pk
     for url in (f"/tasks/{pk}/plan/", f"/tasks/{pk}/plan/approve/", f"/tasks/{pk}/plan/return/"):
-        expected = 404 if status == 404 else 403
-        assert client.get(url).status_code == expected, url
-    assert client.post(f"/tasks/{pk}/plan/submit/").status_code in (403, 404)
+        assert client.get(url).status_code == status, url
+        assert client.post(url, {"reason": "不行"}).status_code == status, url
+    assert client.post(f"/tasks/{pk}/plan/submit/").status_code == status
     assert Task.objects.get(pk=pk).plan_state == "draft"
 
 
@@ -478,3 +478,161 @@ def test_approved_plan_cannot_be_edited_by_anyone(users):
     w = task_world(users, approved=True)
     for role in ("implementer", "sichuan"):
         assert client_for(users[role]).get(f"/tasks/{w.task.pk}/plan/").status_code == 403
+
+
+# A second click, or a colleague who acted first --------------------------------------------
+# Each action reads the task again under its lock; a stale copy gets the rule's message (a
+# TaskError, which the pages show), never a PermissionError (which the pages answer with 500).
+
+
+def submitted(w, users) -> Task:
+    milestones, targets = rows()
+    plans.plan_save(
+        task=w.task,
+        by=users["implementer"],
+        timetable="",
+        roadmap="",
+        milestones=milestones,
+        targets=targets,
+    )
+    return plans.plan_submit(task=w.task, by=users["implementer"])
+
+
+def test_stale_plan_actions_say_what_changed(users, w):
+    stale = submitted(w, users)
+    sichuan, implementer = users["sichuan"], users["implementer"]
+    plans.plan_approve(task=stale, by=sichuan)
+    assert stale.plan_state == "submitted"  # the copy the second click still holds
+    milestones, targets = rows()
+    with override("en"):
+        with pytest.raises(TaskError, match="Only a submitted plan can be approved."):
+            plans.plan_approve(task=stale, by=sichuan)
+        with pytest.raises(TaskError, match="Only a submitted plan can be returned."):
+            plans.plan_return(task=stale, by=sichuan, reason="再看看")
+        with pytest.raises(TaskError, match="This plan has already been submitted."):
+            plans.plan_submit(task=stale, by=implementer)
+        with pytest.raises(TaskError, match="only before it is submitted"):
+            plans.plan_save(
+                task=stale,
+                by=implementer,
+                timetable="",
+                roadmap="",
+                milestones=milestones,
+                targets=targets,
+            )
+    assert actions(w.task).count("task.plan_approved") == 1
+    assert Task.objects.get(pk=w.task.pk).plan_state == "approved"
+
+
+def test_a_second_click_on_the_pages_shows_the_message(users, w):
+    submitted(w, users)
+    sichuan = client_for(users["sichuan"])
+    url = f"/tasks/{w.task.pk}/plan/approve/"
+    assert sichuan.post(url).status_code == 302
+    again = sichuan.post(url, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert again.status_code == 200
+    assert "Only a submitted plan can be approved." in again.content.decode()
+    returned = sichuan.post(
+        f"/tasks/{w.task.pk}/plan/return/", {"reason": "再看看"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert returned.status_code == 200
+    assert "Only a submitted plan can be returned." in returned.content.decode()
+    assert Task.objects.get(pk=w.task.pk).plan_state == "approved"
+
+
+def test_a_plan_submitted_meanwhile_is_said_so_on_the_plan_pages(users, w):
+    submitted(w, users)
+    implementer = client_for(users["implementer"])
+    again = implementer.post(
+        f"/tasks/{w.task.pk}/plan/submit/", HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert again.status_code == 200
+    assert "This plan has already been submitted." in again.content.decode()
+    # What the user typed into the plan while a colleague submitted it is shown back.
+    edited = implementer.post(
+        f"/tasks/{w.task.pk}/plan/",
+        formset_data([M], [T], timetable="我刚改的时间表"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = edited.content.decode()
+    assert edited.status_code == 200
+    assert "The plan can be changed only before it is submitted." in html
+    assert "我刚改的时间表" in html
+    assert Task.objects.get(pk=w.task.pk).timetable == ""
+
+
+# Who is told ---------------------------------------------------------------------------------
+
+
+def test_a_submitted_plan_is_announced_to_the_locality(users, w):
+    submitted(w, users)
+    note = Notification.objects.get(user=users["sichuan"])
+    assert note.url == f"/tasks/{w.task.pk}/"
+    assert w.task.title in note.subject
+    assert not Notification.objects.exclude(user=users["sichuan"]).exists()
+    # A locality that submits the plan itself is not told what it just did.
+    task = w.sichuan_tasks[1]
+    milestones, targets = rows()
+    plans.task_update(task=task, by=users["sichuan"], responsible_person="甲")
+    plans.implementer_add(
+        task=task, by=users["sichuan"], organisation=Organisation.objects.get(name="四川大学")
+    )
+    plans.plan_save(
+        task=task,
+        by=users["sichuan"],
+        timetable="",
+        roadmap="",
+        milestones=milestones,
+        targets=targets,
+    )
+    plans.plan_submit(task=task, by=users["sichuan"])
+    assert not Notification.objects.filter(url=f"/tasks/{task.pk}/").exists()
+
+
+def test_the_recipients_are_who_speaks_for_the_claimant_and_who_implements(users, w):
+    from accounts import permissions
+    from tasks import selectors
+
+    inactive = make_user(
+        "sichuan_gone", Role.LOCALITY, division=Division.objects.get(code="510000")
+    )
+    inactive.is_active = False
+    inactive.save()
+    group = w.programme.claimants.get(region_group_id=1)
+    everybody = [*users.values(), inactive]
+    for claimant in (w.sichuan, group):
+        told = set(selectors.claimant_coordinators(claimant))
+        speaks = {u for u in everybody if permissions.speaks_for_claimant(u, claimant)}
+        assert told == speaks, claimant
+    assert set(selectors.claimant_coordinators(w.sichuan)) == {users["sichuan"]}
+    assert set(selectors.claimant_coordinators(group)) == {users["region"]}
+    implementing = {u for u in everybody if permissions.is_task_implementer(u, w.task)}
+    assert set(selectors.task_implementer_users(w.task)) == implementing == {users["implementer"]}
+
+
+# A region group of one member --------------------------------------------------------------
+
+
+def test_a_one_member_group_registers_a_new_organisation_in_its_member(users, w):
+    """The Chengdu demonstration zone has one member, Sichuan: the form asks no division and
+    the service takes that one."""
+    zone = RegionGroup.objects.get(name="成都国家自主创新示范区")
+    claimant = Claimant.objects.create(programme=w.programme, region_group=zone)
+    claim = Claim.objects.create(item=w.items[0], claimant=claimant, claimed_by=users["region"])
+    task = Task.objects.create(
+        claim=claim, programme=w.programme, claimant=claimant, title="示范区任务"
+    )
+    coordinator = make_user("chengdu_zone", Role.LOCALITY, region_group=zone)
+    client = client_for(coordinator)
+    url = f"/tasks/{task.pk}/implementers/add/"
+    form = client.get(url)
+    assert form.status_code == 200 and b'name="new_division"' not in form.content
+    response = client.post(url, {"new_name": "成都新公司", "new_kind": "enterprise"})
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(name="成都新公司")
+    assert organisation.division.code == "510000"
+    assert task.implementers.filter(organisation=organisation).exists()
+    added = plans.implementer_add_new(
+        task=task, by=coordinator, name="成都研究院", kind="institute"
+    )
+    assert added.organisation.division.code == "510000"

@@ -1,22 +1,25 @@
 """Reminders of reports and milestones: who gets what, in-app and by e-mail, once only, and a
-run stopped half way sends only the rest next time. `today` is passed in; the plan of the
-world's task was approved on 5 January 2026, its milestones fall due on 2 March and
+run stopped half way sends only the rest next time; with the mail server down, every reminder
+is still recorded and its e-mails go when the server is back. `today` is passed in; the plan
+of the world's task was approved on 5 January 2026, its milestones fall due on 2 March and
 29 August, and the Q1 report is due on 10 April."""
 
 import datetime
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from audit.models import AuditEntry
 from jobs.models import Job
 from jobs.services import job_enqueue, job_run
 from notifications.models import Notification
+from notifications.services import mail_send_due
 from regions.models import Organisation
 from tasks.models import Implementer, ProgressReport, Reminder, Task
 from tasks.services.reminders import reminders_due, reminders_send
 from tests.conftest import make_user
+from tests.test_notifications import LOCMEM, REFUSING, later
 from tests.test_tasks_dispatch import approve_on, at
 from tests.test_tasks_fixtures import task_world
 
@@ -33,16 +36,19 @@ def world(users, settings):
         users[name].save()
     world = task_world(users)
     world.task = approve_on(world.task, datetime.date(2026, 1, 5))
+    # Only the reminders' messages from here on, not those of setting the world up.
+    Notification.objects.all().delete()
     return world
 
 
 @pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    """A run as the worker does it: the e-mails go when each reminder commits."""
+def send():
+    """A reminder run, then the worker's next e-mail run, which sends what it queued."""
 
     def run(today, **kw):
-        with django_capture_on_commit_callbacks(execute=True):
-            return reminders_send(today, **kw)
+        count = reminders_send(today, **kw)
+        mail_send_due()
+        return count
 
     return run
 
@@ -55,7 +61,10 @@ def sent() -> set[tuple[int, str]]:
     return set(Reminder.objects.values_list("task_id", "key"))
 
 
-def test_a_milestone_coming_due_reminds_the_implementers_only(users, world, send, mailoutbox):
+def test_a_milestone_coming_due_reminds_the_implementers_only(
+    users, world, send, mailoutbox, settings
+):
+    settings.SITE_URL = "https://jiebang.example.gov.cn"
     milestone = world.task.milestones.get(position=1)
     with translation.override("zh-hans"):  # whoever runs it, the project's language is used
         assert send(BEFORE_M1) == 1
@@ -67,6 +76,9 @@ def test_a_milestone_coming_due_reminds_the_implementers_only(users, world, send
     assert "“制定实施方案” of “事项0” is due on 2026-03-02" in note.body
     assert [m.to for m in mailoutbox] == [["implementer@jiebang.test"]]
     assert mailoutbox[0].subject == note.subject
+    # The e-mail links to the task by its full address; the app shows the path as a link.
+    assert mailoutbox[0].body == f"{note.body}\n\nhttps://jiebang.example.gov.cn{note.url}"
+    assert "/tasks/" not in note.body
     assert Reminder.objects.get().recipients == 1
     entry = AuditEntry.objects.get(action="task.reminded")
     assert entry.object_id == str(world.task.pk) and entry.note == note.subject
@@ -167,6 +179,7 @@ def test_a_run_stopped_half_way_sends_only_the_rest_next_time(users, world, send
     first = sent()
     assert len(first) == 2
     assert Notification.objects.count() == 4  # implementer and locality, twice
+    mail_send_due()  # the e-mails of what was recorded go all the same
     assert len(mailoutbox) == 4
     assert send(AFTER_Q1) == 2
     assert len(sent()) == 4 and first < sent()
@@ -175,7 +188,27 @@ def test_a_run_stopped_half_way_sends_only_the_rest_next_time(users, world, send
     assert send(AFTER_Q1) == 0
 
 
+def test_the_mail_server_being_down_loses_no_reminder_and_stops_no_run(
+    users, world, settings, mailoutbox
+):
+    settings.EMAIL_BACKEND = REFUSING
+    assert reminders_send(AFTER_Q1) == 2
+    assert len(sent()) == 2
+    assert Notification.objects.filter(email_due_at__isnull=False).count() == 4
+    mail_send_due()  # fails: every e-mail is still waiting, none counts as sent
+    assert mailoutbox == []
+    assert not Notification.objects.filter(emailed_at__isnull=False).exists()
+    assert reminders_send(AFTER_Q1) == 0  # recorded reminders are not sent again
+    settings.EMAIL_BACKEND = LOCMEM
+    assert mail_send_due(later()).sent == 4
+    addresses = sorted(address for m in mailoutbox for address in m.to)
+    assert addresses == ["implementer@jiebang.test"] * 2 + ["sichuan@jiebang.test"] * 2
+
+
 def test_the_reminder_job_sends_and_reports(users, world, settings):
+    # The job takes its date from the clock: with the plan approved half a year before it,
+    # reports are overdue whatever the date the test runs on.
+    approve_on(world.task, timezone.localdate() - datetime.timedelta(days=200))
     settings.JOBS_RUN_INLINE = False
     job = job_enqueue(kind="tasks.reminders", by=None)
     assert job.created_by is None
@@ -183,7 +216,7 @@ def test_the_reminder_job_sends_and_reports(users, world, settings):
     job_run(job_id=job.pk)
     job.refresh_from_db()
     sent = Reminder.objects.count()
-    assert sent > 0  # by the clock, 2026's reports and milestones are long due
+    assert sent > 0
     assert job.state == Job.State.DONE
     assert (job.progress, job.total) == (sent, sent)
     assert job.message == f"{sent} reminders sent."

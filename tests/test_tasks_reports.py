@@ -1,5 +1,6 @@
-"""Progress reports (一表多用): prefilled from what is known, one per period, the implementer's
-until submitted, read-only after, and written back to the plan's figures on submission."""
+"""Progress reports (一表多用): prefilled from the task's figures, one per period, the
+implementer's until submitted, read-only after, and what the implementer changed written back
+to the task's figures on submission."""
 
 import datetime
 from decimal import Decimal
@@ -10,9 +11,10 @@ from django.utils.translation import override
 from audit.models import AuditEntry
 from notifications.models import Notification
 from tasks import progress
+from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
 from tasks.models import HelpRequest, Milestone, MilestoneUpdate, ProgressReport, Target, Task
-from tasks.services import reports
+from tasks.services import bulk, reports
 from tasks.services.reports import MilestoneFigure
 from tests.conftest import client_for
 from tests.test_tasks_fixtures import task_world
@@ -71,7 +73,7 @@ def test_a_first_report_is_prefilled_from_the_plan(w, users):
     assert (report.state, report.done, report.problems) == ("draft", "", "")
 
 
-def test_a_report_is_prefilled_from_the_previous_submitted_report(w, users):
+def test_a_report_is_prefilled_from_the_task_not_from_the_previous_report(w, users):
     submitted(
         w,
         users,
@@ -81,12 +83,12 @@ def test_a_report_is_prefilled_from_the_previous_submitted_report(w, users):
         problems="试点单位不足",
         done="出台实施方案",
     )
-    # The plan's figures move afterwards; the new report still starts from the last report.
+    # The task's figures move afterwards (a bulk update): the new report starts from them.
     Target.objects.filter(pk=w.t1.pk).update(actual=Decimal(70))
     report = reports.report_start(task=w.task, by=users["implementer"], period=Q2, today=TODAY)
     update = report.milestones.get(milestone=w.m1)
     assert (update.status, update.done_on) == ("done", datetime.date(2026, 3, 1))
-    assert report.targets.get().actual == Decimal(50)
+    assert report.targets.get().actual == Decimal(70)
     assert report.problems == "试点单位不足"
     assert report.done == ""
 
@@ -305,3 +307,100 @@ def test_periods_listed_on_the_task_page_with_due_dates(w, users):
     assert "Q1 2026" in page and "Q3 2026" in page
     assert "2026-04-10" in page  # Q1's report is due ten days after the quarter
     assert "not filed" in page
+
+
+def bulk_set(w, users, *, m2, actual):
+    """The locality's bulk update of milestone 2 and the target, as from a downloaded sheet."""
+    status, done_on = m2
+    milestone = Milestone.objects.get(pk=w.m2.pk)
+    target = Target.objects.get(pk=w.t1.pk)
+    bulk.bulk_update(
+        by=users["sichuan"],
+        rows=[
+            bulk.SheetRow(
+                2, w.task.pk, "milestone", 2, status, done_on, was=bulk.as_downloaded(milestone)
+            ),
+            bulk.SheetRow(3, w.task.pk, "target", 1, actual=actual, was=bulk.as_downloaded(target)),
+        ],
+        today=TODAY,
+    )
+
+
+def submit_text_only(report, users):
+    """Submit the draft as prefilled, with only what was done written."""
+    report.done = "推进试点"
+    report.save(update_fields=["done"])
+    return reports.report_submit(report=report, by=users["implementer"])
+
+
+def task_figures(w):
+    m2, t1 = Milestone.objects.get(pk=w.m2.pk), Target.objects.get(pk=w.t1.pk)
+    return (m2.status, m2.done_on, t1.actual, Task.objects.get(pk=w.task.pk).progress)
+
+
+def test_a_report_after_a_bulk_update_keeps_the_bulk_figures(w, users):
+    submitted(w, users, Q1, m2=("in_progress", None), actual=Decimal(36))
+    bulk_set(w, users, m2=("done", datetime.date(2026, 9, 1)), actual=Decimal(45))
+    after_bulk = task_figures(w)
+    assert after_bulk[:3] == ("done", datetime.date(2026, 9, 1), Decimal(45))
+    report = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    submit_text_only(report, users)
+    assert task_figures(w) == after_bulk
+
+
+def test_a_draft_open_during_a_bulk_update_follows_it_where_untouched(w, users):
+    draft = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    # The implementer changes milestone 1 only; milestone 2 and the target stay as prefilled.
+    fill(draft, users["implementer"], m1=("in_progress", None))
+    bulk_set(w, users, m2=("done", datetime.date(2026, 9, 1)), actual=Decimal(45))
+    submit_text_only(draft, users)
+    m1 = Milestone.objects.get(pk=w.m1.pk)
+    assert (m1.status, *task_figures(w)[:3]) == (
+        "in_progress",
+        "done",
+        datetime.date(2026, 9, 1),
+        Decimal(45),
+    )
+
+
+def test_an_earlier_report_filed_while_a_later_draft_is_open_is_not_undone_by_it(w, users):
+    later = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    submitted(w, users, Q2, m2=("in_progress", None), actual=Decimal(36))
+    submit_text_only(later, users)
+    assert task_figures(w)[:3] == ("in_progress", None, Decimal(36))
+    # The later draft now shows the figures it will submit.
+    assert later.targets.get().actual == Decimal(36)
+
+
+def test_a_previous_actual_of_zero_is_the_base_of_the_change(w, users):
+    # A falling target: overdue approvals from 10 down to 3; the previous report said 0.
+    Target.objects.filter(pk=w.t1.pk).update(baseline=Decimal(10), target_value=Decimal(3))
+    submitted(w, users, Q1, actual=Decimal(0))
+    second = submitted(w, users, Q2, actual=Decimal(2))
+    (line,) = selectors.report_figures(second).targets
+    assert (line.previous_actual, line.change) == (Decimal(0), Decimal(2))
+
+
+def test_a_late_report_says_its_figures_stay_on_the_report(w, users):
+    submitted(w, users, Q2, actual=Decimal(80))
+    late = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
+    late = fill(late, users["implementer"], actual=Decimal(30), done="补报一季度")
+    client = client_for(users["implementer"])
+    confirm = client.get(f"/tasks/reports/{late.pk}/submit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "will be kept on the report only" in confirm.content.decode()
+    done = client.post(f"/tasks/reports/{late.pk}/submit/", HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    page = done.content.decode()
+    assert "Figures kept on this report only: a later report is already in." in page
+    assert "kept on the report only: a report of a later period was already in" in page
+    assert Target.objects.get(pk=w.t1.pk).actual == Decimal(80)
+    entry = AuditEntry.objects.filter(action="task.report_submitted").latest("pk")
+    assert entry.note.endswith("figures kept on this report only: a later report is already in")
+    # A report of the latest period says nothing of the kind.
+    on_time = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    on_time = fill(on_time, users["implementer"], actual=Decimal(90), done="三季度")
+    done = client.post(
+        f"/tasks/reports/{on_time.pk}/submit/", HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert "kept on this report only" not in done.content.decode()
+    assert "kept on the report only" not in done.content.decode()
+    assert Target.objects.get(pk=w.t1.pk).actual == Decimal(90)

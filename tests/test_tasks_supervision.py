@@ -73,6 +73,9 @@ def test_a_rectification_stays_open_and_the_implementers_are_told(
     note = Notification.objects.get(user=users["implementer"])
     assert "Rectification required" in note.subject
     assert note.url == f"/tasks/inspections/{inspection.pk}/"
+    from notifications.services import mail_send_due  # the worker's e-mail run
+
+    assert mailoutbox == [] and mail_send_due().sent == 1
     assert [m.to for m in mailoutbox] == [["impl@example.org"]]
     # Implementers of other tasks hear nothing.
     assert not Notification.objects.filter(user=users["other_innovator"]).exists()

@@ -95,6 +95,9 @@ def test_the_locality_decides_with_a_reason_and_the_filer_is_told(
     )
     note = Notification.objects.get(user=users["implementer"])
     assert "tolerated" in note.subject and note.body == "符合容错条件"
+    from notifications.services import mail_send_due  # the worker's e-mail run
+
+    assert mailoutbox == [] and mail_send_due().sent == 1
     assert [m.to for m in mailoutbox] == [["impl@example.org"]]
 
 

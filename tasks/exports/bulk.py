@@ -1,5 +1,6 @@
 """The bulk-update sheet: one row per milestone and per target of a coordinator's tasks, the
-editable columns marked; and the same sheet read back into rows for tasks.services.bulk."""
+editable columns marked, and hidden beside them the figure as downloaded; and the same sheet
+read back into rows for tasks.services.bulk."""
 
 import io
 from typing import Any
@@ -7,13 +8,15 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
+from jiebang.spreadsheets import text_cell
 from tasks.models import Milestone, Status, Target
-from tasks.services.bulk import SheetRow
+from tasks.services.bulk import SheetRow, as_downloaded
 
 # (key, width, editable); the reader finds the columns by their header, in either language.
 COLUMNS = [
@@ -30,7 +33,9 @@ COLUMNS = [
     ("status", 14, True),
     ("done_on", 14, True),
     ("actual", 14, True),
+    ("was", 30, False),
 ]
+HIDDEN = {"was"}
 REQUIRED = {"task", "kind", "number"}
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 MAX_READ_ROWS = 5000
@@ -52,6 +57,7 @@ def headers() -> dict[str, str]:
         "status": _("Status (edit)"),
         "done_on": _("Done on (edit)"),
         "actual": _("Actual value (edit)"),
+        "was": _("As downloaded (do not change)"),
     }
 
 
@@ -64,71 +70,69 @@ def _header_keys() -> dict[str, str]:
     return keys
 
 
-def _milestone_row(m: Milestone) -> list[Any]:
-    return [
-        m.task_id,
-        m.task.title,
-        str(m.task.claimant),
-        str(Milestone._meta.verbose_name),
-        m.position,
-        m.title,
-        m.due_on,
-        "",
-        None,
-        None,
-        m.get_status_display(),
-        m.done_on,
-        None,
-    ]
+def _rows(milestones: list[Milestone], targets: list[Target]) -> list[list[Any]]:
+    """The sheet's rows by task, its milestones before its targets. The words repeated on
+    every row are looked up once: a national sheet has tens of thousands of rows."""
+    milestone_word = str(Milestone._meta.verbose_name)
+    target_word = str(Target._meta.verbose_name)
+    status_labels = {value: str(label) for value, label in Status.choices}
+    claimants: dict[int, str] = {}
+
+    def start(item: Milestone | Target, word: str) -> list[Any]:
+        task = item.task
+        if task.pk not in claimants:
+            claimants[task.pk] = str(task.claimant)
+        return [task.pk, task.title, claimants[task.pk], word, item.position]
+
+    keyed: list[tuple[tuple[int, int, int], list[Any]]] = []
+    for m in milestones:
+        row = [m.title, m.due_on, None, None, None, status_labels[m.status], m.done_on, None]
+        keyed.append(
+            ((m.task_id, 0, m.position), [*start(m, milestone_word), *row, as_downloaded(m)])
+        )
+    for t in targets:
+        row = [t.indicator, t.due_on, t.unit, t.baseline, t.target_value, None, None, t.actual]
+        keyed.append(((t.task_id, 1, t.position), [*start(t, target_word), *row, as_downloaded(t)]))
+    keyed.sort(key=lambda pair: pair[0])
+    return [row for _key, row in keyed]
 
 
-def _target_row(t: Target) -> list[Any]:
-    return [
-        t.task_id,
-        t.task.title,
-        str(t.task.claimant),
-        str(Target._meta.verbose_name),
-        t.position,
-        t.indicator,
-        t.due_on,
-        t.unit,
-        t.baseline,
-        t.target_value,
-        None,
-        None,
-        t.actual,
-    ]
+def _letter(key: str) -> str:
+    return get_column_letter(1 + [k for k, _w, _e in COLUMNS].index(key))
 
 
 def sheet_bytes(milestones: list[Milestone], targets: list[Target]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert isinstance(sheet, Worksheet)
-    sheet.title = _("Update")
-    names = headers()
-    sheet.append([names[key] for key, _w, _e in COLUMNS])
-    rows = [(m.task_id, 0, m.position, _milestone_row(m)) for m in milestones]
-    rows += [(t.task_id, 1, t.position, _target_row(t)) for t in targets]
-    for *_order, row in sorted(rows, key=lambda r: r[:3]):
-        sheet.append(row)
-    for index, (key, width, editable) in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        sheet.cell(1, index).font = Font(bold=True)
-        if editable:
-            sheet.cell(1, index).fill = EDITABLE_FILL
-            for cell in sheet[letter][1:]:
-                cell.fill = EDITABLE_FILL
-        if key in ("due_on", "done_on"):
-            for cell in sheet[letter][1:]:
-                cell.number_format = "yyyy-mm-dd"
-    status_column = get_column_letter(1 + [k for k, _w, _e in COLUMNS].index("status"))
+    # Write-only and styled by range, not cell by cell: a national sheet has tens of thousands
+    # of rows, and per-cell styles made it take seconds.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Update"))
+    rows = _rows(milestones, targets)
+    last = max(2, len(rows) + 1)
+    for key, width, _editable in COLUMNS:
+        sheet.column_dimensions[_letter(key)].width = width
+        sheet.column_dimensions[_letter(key)].hidden = key in HIDDEN
+    editable = [_letter(key) for key, _w, editable in COLUMNS if editable]
+    sheet.conditional_formatting.add(
+        f"{editable[0]}2:{editable[-1]}{last}", FormulaRule(formula=["TRUE"], fill=EDITABLE_FILL)
+    )
     labels = ",".join(str(label) for _v, label in Status.choices)
     choice = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
-    sheet.add_data_validation(choice)
-    choice.add(f"{status_column}2:{status_column}{max(2, sheet.max_row)}")
+    choice.add(f"{_letter('status')}2:{_letter('status')}{last}")
+    sheet.data_validations.append(choice)
     sheet.freeze_panes = "C2"
+    names = headers()
+    header = []
+    for key, _w, is_editable in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=names[key])
+        cell.font = Font(bold=True)
+        if is_editable:
+            cell.fill = EDITABLE_FILL
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([text_cell(sheet, value) for value in row])
     notes = workbook.create_sheet(_("Instructions"))
+    notes.column_dimensions["A"].width = 100
     for line in (
         _("Change only the columns marked (edit), shaded yellow; the others identify the row."),
         _(
@@ -137,10 +141,14 @@ def sheet_bytes(milestones: list[Milestone], targets: list[Target]) -> bytes:
         )
         % {"labels": ", ".join(str(lb) for _v, lb in Status.choices)},
         _("Targets: the actual value is a number in the target's unit."),
+        _(
+            "Only the rows you change are applied. A hidden column keeps each figure as "
+            "downloaded: a row you change whose figure has changed since (a report submitted "
+            "meanwhile) is refused, and you download the sheet again."
+        ),
         _("If any row has an error, nothing is changed; fix the rows listed and upload again."),
     ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 100
+        notes.append([text_cell(notes, line)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -174,6 +182,7 @@ def read_sheet(content: bytes) -> list[SheetRow]:
                     status=cells.get("status"),
                     done_on=cells.get("done_on"),
                     actual=cells.get("actual"),
+                    was=cells.get("was"),
                 )
             )
             if len(found) > MAX_READ_ROWS:

@@ -7,10 +7,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from jiebang.spreadsheets import text_cell
 from tasks.dispatch import ClaimantLine, Dispatch, TaskLine
 
 
@@ -72,16 +70,6 @@ def task_row(line: TaskLine) -> list[Any]:
     ]
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """Text stays the text typed: characters a sheet cannot hold are dropped and a leading
-    "=" is never run as a formula."""
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"
-    return cell
-
-
 def dispatch_xlsx(result: Dispatch | None, lines: list[TaskLine]) -> bytes:
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(_("By claimant"))
@@ -90,9 +78,9 @@ def dispatch_xlsx(result: Dispatch | None, lines: list[TaskLine]) -> bytes:
     tasks.append(task_headers())
     if result is not None:
         for claimant_line in [*result.claimants, result.total]:
-            summary.append([_cell(summary, v) for v in summary_row(claimant_line)])
+            summary.append([text_cell(summary, v) for v in summary_row(claimant_line)])
         for line in lines:
-            tasks.append([_cell(tasks, v) for v in task_row(line)])
+            tasks.append([text_cell(tasks, v) for v in task_row(line)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

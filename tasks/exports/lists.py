@@ -10,28 +10,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from claims.models import Claimant
+from jiebang.spreadsheets import text_cell
 from tasks import selectors
 from tasks.models import Task
 
 Sheet = tuple[str, list[str], Iterable[list[Any]]]
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """Text stays text: characters a sheet cannot hold are dropped and a leading "=" is never
-    run as a formula (a title pasted from anywhere must not execute)."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
@@ -40,7 +25,7 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
         sheet = workbook.create_sheet(title[:31])
         sheet.append(headers)
         for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            sheet.append([text_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

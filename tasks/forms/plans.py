@@ -78,7 +78,8 @@ class ImplementerForm(forms.Form):
             (kind.value, kinds[kind.value]) for kind in IMPLEMENTING_KINDS
         ]
         if divisions.count() == 1:
-            # A province registers in its own division: nothing to choose.
+            # A province, or a group of one member, registers in that one division (the
+            # service fills it in): nothing to choose.
             del self.fields["new_division"]
         else:
             self.fields["new_division"].queryset = divisions  # type: ignore[attr-defined]

@@ -1,6 +1,11 @@
 """Updating many tasks at once from a sheet (批量更新): a coordinator's milestone statuses and
 target actuals, validated row by row. Every error is reported with its sheet row, and nothing
-is applied unless every row is valid."""
+is applied unless every row is valid.
+
+The sheet carries, hidden beside each row, the figure as it was downloaded. A row is applied
+only where the coordinator changed it, so a sheet kept for a few days never writes its old
+figures over a report submitted since; and a row changed in the sheet whose figure also moved
+in the database is refused rather than silently overwriting either side."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -17,6 +22,7 @@ from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
 from tasks.models import Milestone, Status, Target, Task
 from tasks.services.core import refresh_progress
+from tasks.services.reports import Moved, drafts_follow
 
 MILESTONE, TARGET = "milestone", "target"
 MAX_ROWS = 5000
@@ -33,6 +39,8 @@ class SheetRow:
     status: Any = None
     done_on: Any = None
     actual: Any = None
+    # The hidden stamp of the figure as downloaded (`as_downloaded`).
+    was: Any = None
 
 
 class BulkRejected(TaskError):
@@ -115,6 +123,14 @@ def _decimal(value: Any) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+# A milestone's figure is (status, done on); a target's is its actual value, None when unknown.
+Figure = tuple[str, datetime.date | None] | Decimal | None
+
+
+class _RowError(Exception):
+    """A row that cannot be applied; the message says why."""
+
+
 @dataclass
 class _Change:
     task_id: int
@@ -122,11 +138,48 @@ class _Change:
     values: dict[str, Any]
 
 
+def _figure(obj: Milestone | Target) -> Figure:
+    if isinstance(obj, Milestone):
+        return (obj.status, obj.done_on)
+    return obj.actual
+
+
+def as_downloaded(obj: Milestone | Target) -> str:
+    """The stamp the sheet keeps, hidden, of a row's figure when downloaded. It names the row's
+    item too, so a stamp separated from its row (a sort of part of the sheet) is refused, not
+    compared: "milestone 12 2 done 2026-09-01", "milestone 12 3 in_progress", "target 12 1
+    36.00", "target 12 2" (no actual value yet)."""
+    if isinstance(obj, Milestone):
+        kind, figure = MILESTONE, [obj.status, obj.done_on.isoformat() if obj.done_on else ""]
+    else:
+        kind, figure = TARGET, ["" if obj.actual is None else str(obj.actual)]
+    return " ".join([kind, str(obj.task_id), str(obj.position), *figure]).strip()
+
+
+def _was(row: SheetRow, key: tuple[str, int, int]) -> Figure:
+    """The row's figure as downloaded; ValueError when its stamp is missing, damaged or
+    belongs to another row."""
+    kind, task_id, number = key
+    parts = _text(row.was).split()
+    if parts[:3] != [kind, str(task_id), str(number)]:
+        raise ValueError
+    rest = parts[3:]
+    if kind == MILESTONE:
+        if len(rest) not in (1, 2) or rest[0] not in Status.values:
+            raise ValueError
+        return (rest[0], datetime.date.fromisoformat(rest[1]) if len(rest) == 2 else None)
+    if len(rest) > 1:
+        raise ValueError
+    return _decimal(rest[0] if rest else "")
+
+
 def _validate(
-    by: Any, rows: list[SheetRow], today: datetime.date
+    by: Any, rows: list[SheetRow], task_ids: list[int], today: datetime.date
 ) -> tuple[list[_Change], list[tuple[int, str]]]:
-    tasks = {t.pk: t for t in selectors.bulk_tasks(by)}
-    milestones, targets = selectors.bulk_items(by)
+    """Check every row against the tasks `task_ids` (those of the sheet within the user's
+    scope): the changes to apply, and the errors by sheet row."""
+    tasks = set(task_ids)
+    milestones, targets = selectors.bulk_items(by, task_ids)
     by_key: dict[tuple[str, int, int], Milestone | Target] = {
         (MILESTONE, m.task_id, m.position): m for m in milestones
     }
@@ -135,89 +188,102 @@ def _validate(
     errors: list[tuple[int, str]] = []
     changes: list[_Change] = []
     seen: dict[tuple[str, int, int], int] = {}
-
-    def bad(row: SheetRow, message: str) -> None:
-        errors.append((row.row, message))
-
     for row in rows:
-        task_id = _integer(row.task)
-        if task_id is None or task_id not in tasks:
-            bad(
-                row,
-                _("task %(id)s is not one of your tasks with an approved plan")
-                % {"id": _text(row.task) or "—"},
-            )
+        try:
+            change = _check_row(row, tasks, by_key, seen, kinds, statuses, today)
+        except _RowError as error:
+            errors.append((row.row, str(error)))
             continue
-        kind = kinds.get(_text(row.kind).lower())
-        if kind is None:
-            bad(
-                row,
-                _("the kind must be milestone or target, not “%(value)s”")
-                % {"value": _text(row.kind)},
-            )
-            continue
-        number = _integer(row.number)
-        key = (kind, task_id, number or 0)
-        obj = by_key.get(key) if number is not None else None
-        if obj is None:
-            message = (
-                _("task %(id)s has no milestone number %(n)s")
-                if kind == MILESTONE
-                else _("task %(id)s has no target number %(n)s")
-            )
-            bad(row, message % {"id": task_id, "n": _text(row.number) or "—"})
-            continue
-        if key in seen:
-            bad(row, _("the same item is already on row %(row)s") % {"row": seen[key]})
-            continue
-        seen[key] = row.row
-        if isinstance(obj, Milestone):
-            values = _milestone_values(row, obj, statuses, today, bad)
-        else:
-            values = _target_values(row, obj, bad)
-        if values:
-            changes.append(_Change(task_id, obj, values))
+        if change is not None:
+            changes.append(change)
     return changes, errors
 
 
-def _milestone_values(
-    row: SheetRow, milestone: Milestone, statuses: dict[str, str], today: datetime.date, bad: Any
-) -> dict[str, Any] | None:
+def _check_row(
+    row: SheetRow,
+    tasks: set[int],
+    by_key: dict[tuple[str, int, int], Milestone | Target],
+    seen: dict[tuple[str, int, int], int],
+    kinds: dict[str, str],
+    statuses: dict[str, str],
+    today: datetime.date,
+) -> _Change | None:
+    """The change a valid row makes (None when it makes none); _RowError when it is not valid."""
+    task_id = _integer(row.task)
+    if task_id is None or task_id not in tasks:
+        raise _RowError(
+            _("task %(id)s is not one of your tasks with an approved plan")
+            % {"id": _text(row.task) or "—"}
+        )
+    kind = kinds.get(_text(row.kind).lower())
+    if kind is None:
+        raise _RowError(
+            _("the kind must be milestone or target, not “%(value)s”") % {"value": _text(row.kind)}
+        )
+    number = _integer(row.number)
+    key = (kind, task_id, number or 0)
+    obj = by_key.get(key) if number is not None else None
+    if obj is None:
+        message = (
+            _("task %(id)s has no milestone number %(n)s")
+            if kind == MILESTONE
+            else _("task %(id)s has no target number %(n)s")
+        )
+        raise _RowError(message % {"id": task_id, "n": _text(row.number) or "—"})
+    if key in seen:
+        raise _RowError(_("the same item is already on row %(row)s") % {"row": seen[key]})
+    seen[key] = row.row
+    new = (
+        _milestone_figure(row, statuses, today)
+        if isinstance(obj, Milestone)
+        else _target_figure(row)
+    )
+    try:
+        was = _was(row, key)
+    except ValueError:
+        raise _RowError(
+            _(
+                "the row has lost the hidden value it had when downloaded: make your changes "
+                "in a sheet downloaded again"
+            )
+        ) from None
+    # Untouched in the sheet, or already so in the database: nothing to write, whatever moved.
+    if new == was or new == _figure(obj):
+        return None
+    if _figure(obj) != was:
+        raise _RowError(_("changed since you downloaded the sheet: download it again"))
+    if isinstance(new, tuple):
+        return _Change(task_id, obj, {"status": new[0], "done_on": new[1]})
+    return _Change(task_id, obj, {"actual": new})
+
+
+def _milestone_figure(
+    row: SheetRow, statuses: dict[str, str], today: datetime.date
+) -> tuple[str, datetime.date | None]:
     status = statuses.get(_text(row.status).lower())
     if status is None:
-        bad(
-            row,
+        raise _RowError(
             _("“%(value)s” is not a status; use not started, in progress or done")
-            % {"value": _text(row.status)},
+            % {"value": _text(row.status)}
         )
-        return None
     try:
         done_on = _date(row.done_on)
     except (ValueError, TypeError):
-        bad(row, _("the done date must be a date such as 2026-03-31"))
-        return None
+        raise _RowError(_("the done date must be a date such as 2026-03-31")) from None
     if status == Status.DONE and done_on is None:
-        bad(row, _("a milestone that is done needs the date it was done"))
-        return None
+        raise _RowError(_("a milestone that is done needs the date it was done"))
     if done_on is not None and done_on > today:
-        bad(row, _("the done date cannot be in the future"))
-        return None
-    if status != Status.DONE:
-        done_on = None
-    if (milestone.status, milestone.done_on) == (status, done_on):
-        return {}
-    return {"status": status, "done_on": done_on}
+        raise _RowError(_("the done date cannot be in the future"))
+    return (status, done_on if status == Status.DONE else None)
 
 
-def _target_values(row: SheetRow, target: Target, bad: Any) -> dict[str, Any] | None:
+def _target_figure(row: SheetRow) -> Decimal | None:
     try:
-        actual = _decimal(row.actual)
+        return _decimal(row.actual)
     except ValueError:
-        bad(row, _("the actual value “%(value)s” is not a number") % {"value": _text(row.actual)})
-        return None
-    if actual == target.actual:
-        return {}
-    return {"actual": actual}
+        raise _RowError(
+            _("the actual value “%(value)s” is not a number") % {"value": _text(row.actual)}
+        ) from None
 
 
 def _milestone_text(status: str, done_on: datetime.date | None) -> str:
@@ -229,6 +295,20 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def lock_sheet_tasks(by: Any, rows: list[SheetRow]) -> list[int]:
+    """Lock the tasks the rows name that `by` may update, and return their ids. Only those:
+    locking the whole scope would hold up every report in it for the length of the upload;
+    and in pk order, so that two uploads cannot deadlock. Call it within a transaction."""
+    named = {task_id for row in rows if (task_id := _integer(row.task)) is not None}
+    return list(
+        Task.objects.select_for_update()
+        .filter(pk__in=named)
+        .filter(pk__in=selectors.bulk_tasks(by).values("pk"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def bulk_update(*, by: Any, rows: list[SheetRow], today: datetime.date | None = None) -> BulkResult:
     if not permissions.can_bulk_update_tasks(by):
@@ -238,12 +318,11 @@ def bulk_update(*, by: Any, rows: list[SheetRow], today: datetime.date | None = 
     if len(rows) > MAX_ROWS:
         raise TaskError(_("At most %(max)s rows at a time.") % {"max": MAX_ROWS})
     today = today or timezone.localdate()
-    # Lock the user's tasks first, so the figures validated are those written.
-    list(Task.objects.select_for_update().filter(pk__in=selectors.bulk_tasks(by).values("pk")))
-    changes, errors = _validate(by, rows, today)
+    changes, errors = _validate(by, rows, lock_sheet_tasks(by, rows), today)
     if errors:
         raise BulkRejected(errors)
     by_task: dict[int, dict[str, list[Any]]] = {}
+    moved: Moved = []
     pair: list[Any]
     for change in changes:
         obj = change.obj
@@ -256,9 +335,11 @@ def bulk_update(*, by: Any, rows: list[SheetRow], today: datetime.date | None = 
             actual = change.values["actual"]
             pair = [_plain(obj.actual), _plain(actual)]
         by_task.setdefault(change.task_id, {})[label] = pair
+        moved.append((obj, _figure(obj)))
         for name, value in change.values.items():
             setattr(obj, name, value)
         obj.save(update_fields=list(change.values))
+    drafts_follow(moved)
     if by_task:
         for task in Task.objects.filter(pk__in=by_task).select_related("claimant"):
             refresh_progress(task)

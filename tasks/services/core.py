@@ -1,5 +1,6 @@
 """Writes every part of implementation shares: opening the tasks of a programme once its
-notices are issued, and recomputing a task's progress after its figures change."""
+notices are issued, locking a task before a change is checked, and recomputing a task's
+progress after its figures change."""
 
 from typing import Any
 
@@ -31,6 +32,12 @@ def tasks_open(*, programme: Programme, by: Any) -> list[Task]:
     for task in tasks:
         record("task.opened", obj=task, by=by, changes={"title": [None, task.title]})
     return tasks
+
+
+def task_lock(task: Task) -> Task:
+    """The task read again under a row lock, with its claimant (every right is decided on
+    it): the caller's copy may be stale by the time its request gets here."""
+    return Task.objects.select_for_update().select_related("claimant").get(pk=task.pk)
 
 
 def refresh_progress(task: Task) -> Task:

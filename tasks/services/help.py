@@ -73,12 +73,21 @@ def _lock(request: HelpRequest) -> HelpRequest:
     )
 
 
+def _check_open(request: HelpRequest) -> None:
+    if request.state != HelpRequest.State.OPEN:
+        raise TaskError(_("This request for help has already been answered."))
+
+
 @transaction.atomic
 def help_answer(*, request: HelpRequest, by: Any, answer: str) -> HelpRequest:
     answer = answer.strip()
     request = _lock(request)
-    if not permissions.can_answer_help(by, request):
+    if not permissions.answers_help_at_level(by, request):
+        if request.level == Level.NATIONAL and permissions.runs_task(by, request.task):
+            # Passed up by a colleague while this answer was being written.
+            raise TaskError(_("This request is now with the national coordinator, who answers it."))
         raise PermissionError
+    _check_open(request)
     if not answer:
         raise TaskError(_("Write the answer."))
     request.state, request.answer = HelpRequest.State.ANSWERED, answer
@@ -111,8 +120,11 @@ def help_escalate(*, request: HelpRequest, by: Any, note: str) -> HelpRequest:
     """Pass a locality-level request to the national coordinator, saying why."""
     note = note.strip()
     request = _lock(request)
-    if not permissions.can_escalate_help(by, request):
+    if not permissions.runs_task(by, request.task):
         raise PermissionError
+    _check_open(request)
+    if request.level == Level.NATIONAL:
+        raise TaskError(_("This request is already with the national coordinator."))
     if not note:
         raise TaskError(_("Say why the national coordinator must act on it."))
     request.level = Level.NATIONAL

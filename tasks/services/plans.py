@@ -13,20 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from accounts.models import Role, User
 from audit.services import record
 from notifications.services import notify
 from regions.models import Division, Organisation
 from tasks import selectors
 from tasks.errors import TaskError
 from tasks.models import Implementer, Milestone, Target, Task
-from tasks.services.core import refresh_progress
+from tasks.services.core import refresh_progress, task_lock
 
 PlanState = Task.PlanState
-
-
-def _lock(task: Task) -> Task:
-    return Task.objects.select_for_update().select_related("claimant").get(pk=task.pk)
+EDITABLE = (PlanState.DRAFT, PlanState.RETURNED)
 
 
 @transaction.atomic
@@ -40,7 +36,7 @@ def task_update(
     landmark: bool = False,
     weight: Decimal = Decimal(1),
 ) -> Task:
-    task = _lock(task)
+    task = task_lock(task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
     if weight is None or weight <= 0:
@@ -74,7 +70,7 @@ def implementer_add(
     responsibility: str = "",
 ) -> Implementer:
     """Name an implementing body. Only one lead: naming a new lead demotes the old one."""
-    task = _lock(task)
+    task = task_lock(task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
     return _add(task, by, organisation, lead, responsibility)
@@ -131,7 +127,7 @@ def implementer_add_new(
     """Register an organisation not yet known (in the locality's division, or one of its
     group's member divisions) and name it as implementer. An organisation of that name
     already registered there is reused rather than duplicated."""
-    task = _lock(task)
+    task = task_lock(task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
     name = name.strip()
@@ -140,8 +136,10 @@ def implementer_add_new(
     if kind not in IMPLEMENTING_KINDS:
         raise TaskError(_("Choose the kind of the new organisation."))
     allowed = selectors.divisions_for_new_organisation(task.claimant)
-    if division is None and task.claimant.division_id is not None:
-        division = task.claimant.division
+    if division is None and allowed.count() == 1:
+        # A province, or a group of one member: the form has nothing to offer, so it asks
+        # nothing.
+        division = allowed.get()
     if division is None or not allowed.filter(pk=division.pk).exists():
         raise TaskError(_("Choose where the new organisation is, within your area."))
     organisation = Organisation.objects.filter(name=name, division=division).first()
@@ -160,7 +158,7 @@ def implementer_add_new(
 def implementer_update(
     *, implementer: Implementer, by: Any, lead: bool, responsibility: str
 ) -> Implementer:
-    task = _lock(implementer.task)
+    task = task_lock(implementer.task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
     implementer = Implementer.objects.select_for_update().get(pk=implementer.pk)
@@ -188,7 +186,7 @@ def implementer_update(
 
 @transaction.atomic
 def implementer_remove(*, implementer: Implementer, by: Any) -> None:
-    task = _lock(implementer.task)
+    task = task_lock(implementer.task)
     if not permissions.can_manage_task(by, task):
         raise PermissionError
     # A filed plan is somebody's commitment: it keeps at least one body answering for it.
@@ -253,10 +251,10 @@ def plan_save(
 ) -> Task:
     """Replace the plan's milestones and targets by these rows (the plan is not yet
     approved, so nothing has been reported against them)."""
-    task = _lock(task)
-    if not permissions.can_edit_plan(by, task):
+    task = task_lock(task)
+    if not permissions.takes_part_in_plan(by, task):
         raise PermissionError
-    if task.plan_state not in (PlanState.DRAFT, PlanState.RETURNED):
+    if task.plan_state not in EDITABLE:
         raise TaskError(_("The plan can be changed only before it is submitted."))
     _check_rows(milestones, targets)
     before = {"milestones": task.milestones.count(), "targets": task.targets.count()}
@@ -303,9 +301,12 @@ def plan_save(
 
 @transaction.atomic
 def plan_submit(*, task: Task, by: Any) -> Task:
-    task = _lock(task)
-    if not permissions.can_edit_plan(by, task):
+    """Send the plan to the locality, whose coordinators are told it waits for them."""
+    task = task_lock(task)
+    if not permissions.takes_part_in_plan(by, task):
         raise PermissionError
+    if task.plan_state not in EDITABLE:
+        raise TaskError(_("This plan has already been submitted."))
     if not task.milestones.exists():
         raise TaskError(_("A plan needs at least one milestone."))
     if not task.targets.exists():
@@ -320,13 +321,20 @@ def plan_submit(*, task: Task, by: Any) -> Task:
     record(
         "task.plan_submitted", obj=task, by=by, changes={"plan_state": [before, task.plan_state]}
     )
+    # Nothing else brings the plan to the locality's attention, and the work waits on it.
+    notify(
+        users=selectors.claimant_coordinators(task.claimant).exclude(pk=by.pk),
+        subject=_("Plan to approve: %(title)s") % {"title": task.title},
+        body=_("%(user)s submitted the plan for approval.") % {"user": by},
+        url=reverse("tasks:task", args=[task.pk]),
+    )
     return task
 
 
 @transaction.atomic
 def plan_approve(*, task: Task, by: Any) -> Task:
-    task = _lock(task)
-    if not permissions.can_decide_plan(by, task):
+    task = task_lock(task)
+    if not permissions.runs_task(by, task):
         raise PermissionError
     if task.plan_state != PlanState.SUBMITTED:
         raise TaskError(_("Only a submitted plan can be approved."))
@@ -346,8 +354,8 @@ def plan_approve(*, task: Task, by: Any) -> Task:
 def plan_return(*, task: Task, by: Any, reason: str) -> Task:
     if not reason.strip():
         raise TaskError(_("Say why the plan is returned."))
-    task = _lock(task)
-    if not permissions.can_decide_plan(by, task):
+    task = task_lock(task)
+    if not permissions.runs_task(by, task):
         raise PermissionError
     if task.plan_state != PlanState.SUBMITTED:
         raise TaskError(_("Only a submitted plan can be returned."))
@@ -362,9 +370,7 @@ def plan_return(*, task: Task, by: Any, reason: str) -> Task:
     )
     # The implementers must act before anything else can happen to the task.
     notify(
-        users=User.objects.filter(
-            role=Role.IMPLEMENTER, organisation__in=task.implementers.values("organisation")
-        ),
+        users=selectors.task_implementer_users(task),
         subject=_("Plan returned: %(title)s") % {"title": task.title},
         body=reason.strip(),
         url=reverse("tasks:task", args=[task.pk]),

@@ -11,7 +11,10 @@ For every task with an approved plan:
 Each is an in-app notification and an e-mail, written in the project's language (the
 recipients' own language is not known). A `Reminder` row, written in the same transaction as
 the notifications, makes sure nothing is sent twice: a run that stops half way leaves what it
-sent recorded, and the next run sends only the rest.
+sent recorded, and the next run sends only the rest. The notifications are also the e-mails'
+outbox, which the worker sends later with retries (notifications.services.mail_send_due): a
+reminder is never recorded as sent while its e-mail is lost, and a mail server that is down
+does not stop the run.
 """
 
 import datetime
@@ -172,13 +175,13 @@ class Recipients:
 
 
 def _send(due: Due, users: list[User]) -> bool:
-    """Record and send one reminder; False when another run recorded it first."""
+    """Record one reminder with its notifications and e-mails, all or none; False when
+    another run recorded it first. The e-mail carries the task's link (from the url)."""
     path = reverse("tasks:task", args=[due.task.pk])
-    body = "\n\n".join([due.body, _("The task: %(path)s") % {"path": path}])
     try:
         with transaction.atomic():
             Reminder.objects.create(task=due.task, key=due.key, recipients=len(users))
-            notify(users=users, subject=due.subject, body=body, url=path, email=True)
+            notify(users=users, subject=due.subject, body=due.body, url=path, email=True)
             record("task.reminded", obj=due.task, by=None, note=due.subject)
     except IntegrityError:
         return False

@@ -1,9 +1,14 @@
 """Progress reports (进展报告), filled once and used everywhere (一表多用, 一次填报).
 
-A new report starts from the figures already known — the previous submitted report, else the
-plan's milestones and targets — so the implementer changes only what moved. Submitting writes
-the figures back to the milestones and targets (the report keeps its own copy), recomputes the
-task's progress, tells the locality and, when help is needed, raises a help request.
+A new report starts from the task's figures — its milestones and targets, as the last report
+or bulk update left them — so the implementer changes only what moved. Submitting writes back
+to the milestones and targets the rows that differ from the task's (the report keeps its own
+copy), recomputes the task's progress, tells the locality and, when help is needed, raises a
+help request.
+
+A draft's untouched rows follow the task while it is open (`drafts_follow`): whatever differs
+from the task on submission is then what the implementer changed, and a bulk update or
+another period's report made meanwhile is never put back by it.
 """
 
 import datetime
@@ -12,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,9 +30,11 @@ from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
 from tasks.models import (
     HelpRequest,
+    Milestone,
     MilestoneUpdate,
     ProgressReport,
     Status,
+    Target,
     TargetUpdate,
     Task,
 )
@@ -86,7 +94,7 @@ def report_start(
         raise TaskError(
             _("%(period)s already has a report.") % {"period": period_label(task, period)}
         ) from None
-    _prefill(report, task, previous)
+    _prefill(report, task)
     record(
         "task.report_saved",
         obj=task,
@@ -97,27 +105,43 @@ def report_start(
     return report
 
 
-def _prefill(report: ProgressReport, task: Task, previous: ProgressReport | None) -> None:
-    before_m: dict[int, MilestoneUpdate] = {}
-    before_t: dict[int, TargetUpdate] = {}
-    if previous is not None:
-        before_m = {u.milestone_id: u for u in previous.milestones.all()}
-        before_t = {u.target_id: u for u in previous.targets.all()}
-    milestone_rows = []
-    for milestone in task.milestones.all():
-        source: Any = before_m.get(milestone.pk, milestone)
-        milestone_rows.append(
-            MilestoneUpdate(
-                report=report, milestone=milestone, status=source.status, done_on=source.done_on
-            )
-        )
-    MilestoneUpdate.objects.bulk_create(milestone_rows)
-    target_rows = []
-    for target in task.targets.all():
-        known = before_t.get(target.pk)
-        actual = known.actual if known is not None else target.actual
-        target_rows.append(TargetUpdate(report=report, target=target, actual=actual))
-    TargetUpdate.objects.bulk_create(target_rows)
+def _prefill(report: ProgressReport, task: Task) -> None:
+    """The task's figures, not the previous report's: a bulk update or a report of an earlier
+    period filed since must not be undone by this one."""
+    MilestoneUpdate.objects.bulk_create(
+        MilestoneUpdate(report=report, milestone=m, status=m.status, done_on=m.done_on)
+        for m in task.milestones.all()
+    )
+    TargetUpdate.objects.bulk_create(
+        TargetUpdate(report=report, target=t, actual=t.actual) for t in task.targets.all()
+    )
+
+
+# A milestone's figure is (status, done on); a target's is its actual value.
+Moved = list[tuple[Milestone | Target, Any]]
+
+
+def drafts_follow(moved: Moved, *, after: periods.Period | None = None) -> None:
+    """Move the rows of open drafts that still hold an item's former figure to its new one.
+
+    `moved` pairs each milestone or target, saved with its new figure, with its figure
+    before. A row that holds the former figure is one the implementer has not changed (or
+    changed back to it): it follows, so that submitting the draft does not put the former
+    figure back. With `after`, only drafts of later periods follow: a draft of an earlier
+    period keeps its period's figures, and will not write them back (`report_submit`)."""
+    later = Q()
+    if after is not None:
+        year, number = after
+        later = Q(report__year__gt=year) | Q(report__year=year, report__period__gt=number)
+    drafts = Q(report__state=State.DRAFT) & later
+    for obj, before in moved:
+        if isinstance(obj, Milestone):
+            status, done_on = before
+            MilestoneUpdate.objects.filter(
+                drafts, milestone=obj, status=status, done_on=done_on
+            ).update(status=obj.status, done_on=obj.done_on)
+        else:
+            TargetUpdate.objects.filter(drafts, target=obj, actual=before).update(actual=obj.actual)
 
 
 @dataclass
@@ -230,13 +254,19 @@ def report_submit(
         raise TaskError(_("Choose whom the request for help is addressed to."))
     label = period_label(task, (report.year, report.period))
     changes: dict[str, list[Any]] = {"report": [State.DRAFT, State.SUBMITTED]}
-    # A late report of an earlier period must not overwrite the newer figures.
-    if not selectors.later_submitted_exists(report):
+    # A late report of an earlier period must not overwrite the newer figures; the report page
+    # says so (`reports_selectors.kept_on_report_only`), and so does the history.
+    note = label
+    if selectors.later_submitted_exists(report):
+        note = _("%(period)s; figures kept on this report only: a later report is already in") % {
+            "period": label
+        }
+    else:
         changes.update(_write_back(report))
         refresh_progress(task)
     report.state, report.submitted_at = State.SUBMITTED, timezone.now()
     report.save(update_fields=["state", "submitted_at"])
-    record("task.report_submitted", obj=task, by=by, changes=changes, note=label)
+    record("task.report_submitted", obj=task, by=by, changes=changes, note=note)
     url = reverse("tasks:report", args=[report.pk])
     notify(
         users=selectors.locality_coordinators(task),
@@ -251,12 +281,17 @@ def report_submit(
 
 
 def _write_back(report: ProgressReport) -> dict[str, list[Any]]:
+    """The report's rows that differ from the task's figures become the task's. The draft's
+    untouched rows have followed the task (`drafts_follow`), so these are the rows the
+    implementer changed."""
     changes: dict[str, list[Any]] = {}
+    moved: Moved = []
     for update in report.milestones.select_related("milestone"):
         milestone = update.milestone
         if (milestone.status, milestone.done_on) != (update.status, update.done_on):
             key = _("milestone %(n)s") % {"n": milestone.position}
             changes[key] = [milestone.status, update.status]
+            moved.append((milestone, (milestone.status, milestone.done_on)))
             milestone.status, milestone.done_on = update.status, update.done_on
             milestone.save(update_fields=["status", "done_on"])
     for t_update in report.targets.select_related("target"):
@@ -264,6 +299,8 @@ def _write_back(report: ProgressReport) -> dict[str, list[Any]]:
         if target.actual != t_update.actual:
             key = _("target %(n)s") % {"n": target.position}
             changes[key] = [_plain(target.actual), _plain(t_update.actual)]
+            moved.append((target, target.actual))
             target.actual = t_update.actual
             target.save(update_fields=["actual"])
+    drafts_follow(moved, after=(report.year, report.period))
     return changes

@@ -4,42 +4,26 @@ requires; the implementer answers with what it rectified, and the inspecting sid
 rectification with a note once satisfied. Anyone on the inspecting side may close, whoever
 recorded the inspection: national and locality supervise the same task together.
 
-The reads of the inspection index live here too, next to the rules they mirror (what is
-"overdue"), scoped through `tasks.selectors.tasks_visible_to`.
+The reads (the index, what is "overdue") are in `tasks.selectors.supervision`.
 """
 
 import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from accounts.models import Role, User
 from audit.services import record
 from notifications.services import notify
 from tasks.errors import TaskError
 from tasks.models import FollowUp, Inspection, Task
-from tasks.selectors import tasks_visible_to
+from tasks.selectors import task_implementer_users
+from tasks.services.core import task_lock
 
 State = Inspection.State
-
-
-def implementer_users(task: Task) -> QuerySet[User]:
-    """The active users of the organisations implementing the task."""
-    return User.objects.filter(
-        role=Role.IMPLEMENTER,
-        is_active=True,
-        organisation_id__in=task.implementers.values("organisation_id"),
-    )
-
-
-def _lock_task(task: Task) -> Task:
-    return Task.objects.select_for_update().select_related("claimant").get(pk=task.pk)
 
 
 def _lock(inspection: Inspection) -> Inspection:
@@ -67,7 +51,7 @@ def inspection_record(
 ) -> Inspection:
     """Record an inspection. With nothing to rectify it is closed at once; otherwise it stays
     open until the inspecting side closes it, and the implementers are told."""
-    task = _lock_task(task)
+    task = task_lock(task)
     if not permissions.can_inspect(by, task):
         raise PermissionError
     findings, rectification = findings.strip(), rectification.strip()
@@ -105,7 +89,7 @@ def inspection_record(
     record("task.inspected", obj=task, by=by, changes=changes, note=findings)
     if rectification:
         notify(
-            users=implementer_users(task),
+            users=task_implementer_users(task),
             subject=_("Rectification required: %(task)s") % {"task": task.title},
             body=_("%(rectification)s\nDue by %(date)s.")
             % {
@@ -170,61 +154,10 @@ def inspection_close(*, inspection: Inspection, by: Any, note: str) -> Inspectio
         note=f"{inspection}: {note}",
     )
     notify(
-        users=implementer_users(task),
+        users=task_implementer_users(task),
         subject=_("Rectification closed: %(task)s") % {"task": task.title},
         body=note,
         url=_url(inspection),
         email=True,
     )
     return inspection
-
-
-# Reads ----------------------------------------------------------------------------------------
-
-
-def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
-    """The inspections of the tasks the user sees, with what the index and export show."""
-    visible = tasks_visible_to(user).values("pk")
-    return Inspection.objects.filter(task__in=visible).select_related(
-        "task__programme", "task__claimant__division", "task__claimant__region_group", "inspector"
-    )
-
-
-def inspection_get_for_user(user: Any, pk: int) -> Inspection:
-    try:
-        return with_overdue(inspections_visible_to(user)).get(pk=pk)
-    except Inspection.DoesNotExist:
-        raise Http404 from None
-
-
-def overdue_q(today: datetime.date | None = None) -> Q:
-    """Open with its rectify-by date passed."""
-    return Q(state=State.OPEN, rectify_by__lt=today or timezone.localdate())
-
-
-def with_overdue(qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
-    """Each inspection with `overdue`, decided by the database as the filter is."""
-    return qs.annotate(overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
-
-
-def inspection_index(user: Any, params: dict[str, str]) -> QuerySet[Inspection]:
-    """The filtered index: `params` as given by the filter form (state, overdue, kind,
-    programme, q)."""
-    qs = inspections_visible_to(user)
-    if params.get("state") in State.values:
-        qs = qs.filter(state=params["state"])
-    if params.get("overdue") == "True":
-        qs = qs.filter(overdue_q())
-    if params.get("kind") in Inspection.Kind.values:
-        qs = qs.filter(kind=params["kind"])
-    if params.get("programme", "").isdigit():
-        qs = qs.filter(task__programme_id=int(params["programme"]))
-    text = params.get("q", "").strip()
-    if text:
-        qs = qs.filter(
-            Q(findings__icontains=text)
-            | Q(rectification__icontains=text)
-            | Q(task__title__icontains=text)
-        )
-    counted = with_overdue(qs).annotate(follow_up_count=Count("follow_ups"))
-    return counted.order_by("-inspected_on", "-id")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import permissions
 from claims.models import Claimant, Programme
 from jiebang.forms import FilterForm
-from proposals.excel import XLSX
+from jiebang.spreadsheets import xlsx_response
 from proposals.views.common import paginate, querystring_without_page, require
 from tasks import periods, selectors
 from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
@@ -62,6 +62,9 @@ class DispatchFilterForm(FilterForm):
         chosen = programmes.filter(pk=wanted).first() if wanted.isdigit() else None
         self.chosen = chosen or programmes.first()
         self.today = today
+        self.first_day = today
+        if self.chosen is not None:
+            self.first_day = selectors.first_day_reported(user, self.chosen) or today
         merged = data.copy()
         asked = merged.get("period", "")
         if self.chosen is not None:
@@ -83,9 +86,7 @@ class DispatchFilterForm(FilterForm):
             del self.fields["claimant"]
 
     def _period_choices(self, asked: str) -> list[tuple[str, str]]:
-        assert self.chosen is not None
-        first = timezone.localdate(self.chosen.created_at)
-        found = self.schedule.choices(first, self.today)
+        found = self.schedule.choices(self.first_day, self.today)
         # An older (or later) period asked for by its link stays choosable.
         period = periods.parse(asked)
         if period is not None and self.schedule.valid(period) and period not in found:
@@ -135,17 +136,10 @@ def dispatch_export(request: HttpRequest) -> HttpResponse:
         content = dispatch_xlsx(result, lines)
         year, number = result.period
         name = f"dispatch-{result.programme.pk}-{year}-{number}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_response(content, name)
 
 
 urlpatterns: list[URLPattern] = [
     path("dispatch/", dispatch_page, name="dispatch"),
     path("dispatch/xlsx/", dispatch_export, name="dispatch_xlsx"),
 ]
-
-
-def task_context(user: Any, task: Any) -> dict[str, Any]:
-    """What this part adds to the task page: nothing, the task's own reports say it all."""
-    return {}

@@ -1,6 +1,7 @@
 """Pages of help requests (协调事项): the index for coordinators and implementers, a request's
 page, answering, passing up to the national coordinator, and asking for help on a task."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -14,13 +15,16 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from audit.selectors import entries_for
 from jiebang.actions import form_action
-from proposals.excel import XLSX, table_bytes
+from jiebang.spreadsheets import xlsx_response
+from proposals.excel import table_bytes
 from proposals.views.common import paginate, querystring_without_page, require
 from tasks import reports_selectors as selectors
 from tasks.forms.reports import AnswerForm, EscalateForm, HelpFilterForm, HelpRequestForm
 from tasks.models import HelpRequest
 from tasks.selectors import programmes_with_tasks, task_get_for_user
 from tasks.services import help as services
+
+Right = Callable[[Any, HelpRequest], bool]
 
 
 def _filters(request: HttpRequest) -> HelpFilterForm:
@@ -80,10 +84,9 @@ def help_xlsx(request: HttpRequest) -> HttpResponse:
         ]
         for r in requests.iterator(chunk_size=500)
     )
-    response = HttpResponse(table_bytes(_("Help requests"), headers, rows), content_type=XLSX)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="help-requests-{stamp}.xlsx"'
-    return response
+    content = table_bytes(_("Help requests"), headers, rows)
+    return xlsx_response(content, f"help-requests-{stamp}.xlsx")
 
 
 def _steps(request: HelpRequest) -> list[Any]:
@@ -106,11 +109,26 @@ def help_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasks/help/help.html", context)
 
 
+def _help_for(request: HttpRequest, pk: int, check: Right, posted: Right) -> HelpRequest:
+    """404 outside the user's scope; 403 unless `check` holds, or for a POST `posted`, the
+    right without the state. The service then says what changed meanwhile (answered, passed
+    up), where a refusal would leave the user wondering."""
+    help_request = selectors.help_get_for_user(request.user, pk)
+    right = posted if request.method == "POST" else check
+    if not right(request.user, help_request):
+        raise PermissionDenied
+    return help_request
+
+
+def _runs_task_of(user: Any, help_request: HelpRequest) -> bool:
+    return permissions.runs_task(user, help_request.task)
+
+
 @login_required
 def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    help_request = selectors.help_get_for_user(request.user, pk)
-    if not permissions.can_answer_help(request.user, help_request):
-        raise PermissionDenied
+    help_request = _help_for(
+        request, pk, permissions.can_answer_help, permissions.answers_help_at_level
+    )
     form = AnswerForm(request.POST or None)
     if form_action(
         request,
@@ -128,9 +146,7 @@ def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation with a note: the request leaves the locality for the national level."""
-    help_request = selectors.help_get_for_user(request.user, pk)
-    if not permissions.can_escalate_help(request.user, help_request):
-        raise PermissionDenied
+    help_request = _help_for(request, pk, permissions.can_escalate_help, _runs_task_of)
     form = EscalateForm(request.POST or None)
     if form_action(
         request,

@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from proposals.excel import XLSX
+from jiebang.spreadsheets import xlsx_response
 from proposals.views.common import paginate, querystring_without_page, require
 from tasks import selectors
 from tasks.exports import lists as exports
@@ -34,12 +34,6 @@ LISTS: dict[str, tuple[Any, bool, str, Any]] = {
         exports.responsibility_xlsx,
     ),
 }
-
-
-def _download(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @login_required
@@ -65,7 +59,7 @@ def _claimant_list(request: HttpRequest, pk: int, kind: str, xlsx: bool) -> Http
     text = filters.params().get("q", "")
     tasks = selectors.claimant_tasks(claimant, text=text, landmark=landmark)
     if xlsx:
-        return _download(builder(claimant, tasks), f"{kind}-{claimant.pk}.xlsx")
+        return xlsx_response(builder(claimant, tasks), f"{kind}-{claimant.pk}.xlsx")
     page = paginate(request, tasks)
     claimant_figure = selectors.claimant_progress(Task.objects.filter(claimant=claimant))
     context = {
@@ -118,7 +112,7 @@ def progress_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)
     overview = selectors.progress_overview(request.user, programme, filters.params().get("q", ""))
-    return _download(exports.progress_xlsx(overview), f"progress-{programme.pk}.xlsx")
+    return xlsx_response(exports.progress_xlsx(overview), f"progress-{programme.pk}.xlsx")
 
 
 urlpatterns = [
@@ -128,8 +122,3 @@ urlpatterns = [
     path("progress/<int:pk>/", progress_page, name="progress"),
     path("progress/<int:pk>/xlsx/", progress_xlsx, name="progress_xlsx"),
 ]
-
-
-def task_context(user: Any, task: Any) -> dict[str, Any]:
-    """The lists add nothing to the task page."""
-    return {}

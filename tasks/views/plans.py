@@ -23,11 +23,18 @@ from tasks.forms.plans import MilestoneFormSet, PlanForm, TargetFormSet, kept_ro
 from tasks.models import Task
 from tasks.services import plans as services
 
+Right = Callable[[Any, Task], bool]
 
-def task_for(request: HttpRequest, pk: int, check: Callable[[Any, Task], bool]) -> Task:
-    """404 outside the user's scope, 403 when the user sees the task but may not act."""
+
+def task_for(request: HttpRequest, pk: int, check: Right, *, posted: Right | None = None) -> Task:
+    """404 outside the user's scope, 403 when the user sees the task but may not act.
+
+    `posted` is the state-free right a POST is checked with instead of `check`: the service
+    checks the state under its lock and says what changed. Otherwise a double click, or a
+    colleague who acted first, would get a bare refusal for a right the user still has."""
     task = selectors.task_get_for_user(request.user, pk)
-    if not check(request.user, task):
+    right = posted if posted is not None and request.method == "POST" else check
+    if not right(request.user, task):
         raise PermissionDenied
     return task
 
@@ -35,7 +42,7 @@ def task_for(request: HttpRequest, pk: int, check: Callable[[Any, Task], bool]) 
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Timetable, roadmap, milestones and targets on one page, filled from the current plan."""
-    task = task_for(request, pk, permissions.can_edit_plan)
+    task = task_for(request, pk, permissions.can_edit_plan, posted=permissions.takes_part_in_plan)
     milestones, targets = selectors.plan_rows(task)
     data = request.POST if request.method == "POST" else None
     form = PlanForm(data, initial={"timetable": task.timetable, "roadmap": task.roadmap})
@@ -93,7 +100,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_edit_plan)
+    task = task_for(request, pk, permissions.takes_part_in_plan)
     try:
         services.plan_submit(task=task, by=request.user)
     except TaskError as exc:
@@ -106,7 +113,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: once approved, the plan is what reports are measured against."""
-    task = task_for(request, pk, permissions.can_decide_plan)
+    task = task_for(request, pk, permissions.can_decide_plan, posted=permissions.runs_task)
     if request.method == "POST":
         try:
             services.plan_approve(task=task, by=request.user)
@@ -120,7 +127,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_decide_plan)
+    task = task_for(request, pk, permissions.can_decide_plan, posted=permissions.runs_task)
     form = ReasonForm(request.POST or None)
     if form_action(
         request,

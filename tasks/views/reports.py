@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from jiebang.actions import form_action
-from proposals.excel import XLSX
+from jiebang.spreadsheets import xlsx_response
 from proposals.views.common import require
 from tasks import periods
 from tasks import reports_selectors as selectors
@@ -26,12 +26,6 @@ from tasks.selectors import task_get_for_user
 from tasks.services import bulk as bulk_services
 from tasks.services import reports as services
 from tasks.views import help as help_views
-
-
-def _download(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _writable(request: HttpRequest, pk: int) -> ProgressReport:
@@ -62,7 +56,7 @@ def report_start(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: created.append(
             services.report_start(task=task, by=request.user, period=form.cleaned_data["period"])
         ),
-        _("Draft report started from the figures already known; change only what moved."),
+        _("Draft report started from the task's figures; change only what moved."),
     ):
         return redirect("tasks:report_edit", created[0].pk)
     return render(request, "tasks/reports/start.html", {"form": form, "task": task})
@@ -84,6 +78,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         "due_on": periods.due_on(period, months, days),
         "figures": selectors.report_figures(report),
         "writable": writable,
+        "kept_on_report_only": selectors.kept_on_report_only(report),
     }
     return render(request, "tasks/reports/report.html", context)
 
@@ -122,16 +117,23 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     # Without help to address, the form has no field and the POST may be empty.
     data = request.POST if request.method == "POST" else None
     form = SubmitReportForm(data, help_needed=bool(report.help_needed))
+    submitted: list[ProgressReport] = []
     if form_action(
         request,
         form,
-        lambda: services.report_submit(
-            report=report,
-            by=request.user,
-            help_level=form.cleaned_data.get("help_level", ""),
+        lambda: submitted.append(
+            services.report_submit(
+                report=report,
+                by=request.user,
+                help_level=form.cleaned_data.get("help_level", ""),
+            )
         ),
         _("Report submitted."),
     ):
+        if selectors.kept_on_report_only(submitted[0]):
+            messages.warning(
+                request, _("Figures kept on this report only: a later report is already in.")
+            )
         return redirect("tasks:report", report.pk)
     context = {
         "form": form,
@@ -139,6 +141,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
         "task": report.task,
         "label": services.period_label(report.task, (report.year, report.period)),
         "figures": selectors.report_figures(report),
+        "later_in": selectors.later_submitted_exists(report),
     }
     return render(request, "tasks/reports/submit.html", context)
 
@@ -179,7 +182,7 @@ def bulk_page(request: HttpRequest) -> HttpResponse:
 def bulk_download(request: HttpRequest) -> HttpResponse:
     milestones, targets = selectors.bulk_items(request.user)
     stamp = timezone.localdate().isoformat()
-    return _download(bulk_sheet.sheet_bytes(milestones, targets), f"tasks-update-{stamp}.xlsx")
+    return xlsx_response(bulk_sheet.sheet_bytes(milestones, targets), f"tasks-update-{stamp}.xlsx")
 
 
 urlpatterns: list[URLPattern] = [

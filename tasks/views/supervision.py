@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from jiebang.actions import form_action
-from proposals.excel import XLSX
+from jiebang.spreadsheets import xlsx_response
 from proposals.views.common import paginate, querystring_without_page, require
 from tasks.exports import supervision as exports
 from tasks.forms.supervision import (
@@ -31,14 +31,9 @@ from tasks.forms.supervision import (
     ToleranceForm,
 )
 from tasks.models import FollowUp, Inspection, Task, ToleranceFiling
+from tasks.selectors import supervision as reads
 from tasks.selectors import task_get_for_user
 from tasks.services import supervision, tolerance
-
-
-def _download(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _stamp() -> str:
@@ -52,7 +47,7 @@ def _stamp() -> str:
 @require(permissions.can_list_tasks)
 def inspection_index(request: HttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
-    qs = supervision.inspection_index(request.user, filters.params())
+    qs = reads.inspection_index(request.user, filters.params())
     context = {
         "filters": filters,
         "page": paginate(request, qs),
@@ -65,8 +60,8 @@ def inspection_index(request: HttpRequest) -> HttpResponse:
 @require(permissions.can_list_tasks)
 def inspection_index_xlsx(request: HttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
-    qs = supervision.inspection_index(request.user, filters.params())
-    return _download(exports.inspections_xlsx(qs), f"inspections-{_stamp()}.xlsx")
+    qs = reads.inspection_index(request.user, filters.params())
+    return xlsx_response(exports.inspections_xlsx(qs), f"inspections-{_stamp()}.xlsx")
 
 
 @login_required
@@ -93,7 +88,7 @@ def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The inspection, its follow-ups, and the form to add one (GET shows, POST adds)."""
     user = request.user
-    inspection = supervision.inspection_get_for_user(user, pk)
+    inspection = reads.inspection_get_for_user(user, pk)
     can_follow_up = permissions.can_follow_up(user, inspection)
     form = FollowUpForm(request.POST or None)
     if request.method == "POST":
@@ -122,7 +117,7 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page with the closing note (GET shows it, POST closes)."""
     user = request.user
-    inspection = supervision.inspection_get_for_user(user, pk)
+    inspection = reads.inspection_get_for_user(user, pk)
     if inspection.state == Inspection.State.CLOSED and permissions.can_inspect(
         user, inspection.task
     ):
@@ -151,7 +146,7 @@ def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require(permissions.can_list_tolerance_filings)
 def tolerance_index(request: HttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
-    qs = tolerance.filing_index(request.user, filters.params())
+    qs = reads.filing_index(request.user, filters.params())
     context = {
         "filters": filters,
         "page": paginate(request, qs),
@@ -166,8 +161,8 @@ def tolerance_index(request: HttpRequest) -> HttpResponse:
 @require(permissions.can_list_tolerance_filings)
 def tolerance_index_xlsx(request: HttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
-    qs = tolerance.filing_index(request.user, filters.params())
-    return _download(exports.filings_xlsx(qs), f"fault-tolerance-{_stamp()}.xlsx")
+    qs = reads.filing_index(request.user, filters.params())
+    return xlsx_response(exports.filings_xlsx(qs), f"fault-tolerance-{_stamp()}.xlsx")
 
 
 @login_required
@@ -190,7 +185,7 @@ def tolerance_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tolerance_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    filing = tolerance.filing_get_for_user(user, pk)
+    filing = reads.filing_get_for_user(user, pk)
     back = reverse("tasks:task", args=[filing.task_id]) + "#tolerance"
     if filing.state != ToleranceFiling.State.PENDING and permissions.runs_task(user, filing.task):
         messages.info(request, _("This filing has already been decided."))
@@ -260,7 +255,7 @@ def task_context(user: Any, task: Task) -> dict[str, Any]:
     implementer = permissions.is_task_implementer(user, task)
     runs = permissions.runs_task(user, task)
     follow_ups = FollowUp.objects.select_related("by").order_by("at", "id")
-    inspections = supervision.with_overdue(
+    inspections = reads.with_overdue(
         task.inspections.select_related("inspector").prefetch_related(
             Prefetch("follow_ups", queryset=follow_ups)
         )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from jiebang.actions import form_action
-from proposals.excel import XLSX
+from jiebang.spreadsheets import xlsx_response
 from proposals.views.common import paginate, querystring_without_page, require
 from tasks import selectors
 from tasks.errors import TaskError
@@ -23,12 +23,6 @@ from tasks.models import Task
 from tasks.services import plans as services
 from tasks.views import plans, reports, supervision
 from tasks.views.plans import task_for
-
-
-def download(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @login_required
@@ -53,7 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def index_xlsx(request: HttpRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None, user=request.user)
     tasks = selectors.task_list(request.user, filters.params())
-    return download(exports.index_xlsx(tasks.iterator(chunk_size=500)), "tasks.xlsx")
+    return xlsx_response(exports.index_xlsx(tasks.iterator(chunk_size=500)), "tasks.xlsx")
 
 
 @login_required

@@ -3,6 +3,9 @@
 The national coordinator sees every task; a locality the tasks of its own claims; an
 implementer only the tasks its organisation implements. For anybody else a task does not
 exist (404).
+
+The reads of inspections and fault-tolerance filings are in `tasks.selectors.supervision`;
+those of reports, help requests and the bulk sheet in `tasks.reports_selectors`.
 """
 
 import datetime
@@ -11,11 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
+from accounts.models import Role, User
 from audit.models import AuditEntry
 from audit.selectors import entries_for
 from claims.models import Claimant, Programme
@@ -44,6 +48,31 @@ def task_get_for_user(user: Any, pk: int) -> Task:
         return tasks_visible_to(user).get(pk=pk)
     except Task.DoesNotExist:
         raise Http404 from None
+
+
+# Who is told ---------------------------------------------------------------------------------
+# Every notice about a task goes to one of these two sets, so that whoever is told is whoever
+# may act: they match `permissions.speaks_for_claimant` and `permissions.is_task_implementer`.
+
+
+def claimant_coordinators(claimant: Claimant) -> QuerySet[User]:
+    """The active users who speak for the claimant: the coordinators of its province, or
+    those scoped to its region group."""
+    users = User.objects.filter(is_active=True, role=Role.LOCALITY)
+    if claimant.division_id is not None:
+        return users.filter(
+            division_id=claimant.division_id, division__level=Division.Level.PROVINCE
+        )
+    return users.filter(region_group_id=claimant.region_group_id)
+
+
+def task_implementer_users(task: Task) -> QuerySet[User]:
+    """The active users of the organisations implementing the task."""
+    return User.objects.filter(
+        is_active=True,
+        role=Role.IMPLEMENTER,
+        organisation_id__in=task.implementers.values("organisation_id"),
+    )
 
 
 def claimants_visible_to(user: Any, programme: Programme | None = None) -> QuerySet[Claimant]:
@@ -78,6 +107,18 @@ def programme_progress(programme: Programme) -> Decimal:
     """The plain mean over the programme's claimants (every claimant, not a scoped view)."""
     by_claimant = claimant_progress(Task.objects.filter(programme=programme))
     return progress.weighted_mean((value, Decimal(1)) for value in by_claimant.values())
+
+
+def first_day_reported(user: Any, programme: Programme) -> datetime.date | None:
+    """The day from which the user's tasks of the programme owe reports: the earliest plan
+    approval, or while no plan is approved the day the first task opened (None: no task)."""
+    found = (
+        tasks_visible_to(user)
+        .filter(programme=programme)
+        .aggregate(approved=Min("plan_approved_at"), opened=Min("created_at"))
+    )
+    moment = found["approved"] or found["opened"]
+    return timezone.localdate(moment) if moment is not None else None
 
 
 def search(qs: QuerySet[Task], text: str) -> QuerySet[Task]:

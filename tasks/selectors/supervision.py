@@ -1,0 +1,118 @@
+"""Reads of supervision (督查) and fault tolerance (容错纠错): the indexes of inspections and
+filings and a single one of each, always scoped through `tasks_visible_to`, so whatever a
+user may not see is a 404. What "overdue" means for a rectification is decided here, by the
+database, for the filter and the column alike."""
+
+import datetime
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from tasks.models import Inspection, ToleranceFiling
+from tasks.selectors import tasks_visible_to
+
+# Inspections ----------------------------------------------------------------------------------
+
+
+def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
+    """The inspections of the tasks the user sees, with what the index and export show."""
+    visible = tasks_visible_to(user).values("pk")
+    return Inspection.objects.filter(task__in=visible).select_related(
+        "task__programme", "task__claimant__division", "task__claimant__region_group", "inspector"
+    )
+
+
+def inspection_get_for_user(user: Any, pk: int) -> Inspection:
+    try:
+        return with_overdue(inspections_visible_to(user)).get(pk=pk)
+    except Inspection.DoesNotExist:
+        raise Http404 from None
+
+
+def overdue_q(today: datetime.date | None = None) -> Q:
+    """Open with its rectify-by date passed."""
+    return Q(state=Inspection.State.OPEN, rectify_by__lt=today or timezone.localdate())
+
+
+def with_overdue(qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
+    """Each inspection with `overdue`, decided by the database as the filter is."""
+    return qs.annotate(overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+
+
+def inspection_index(user: Any, params: dict[str, str]) -> QuerySet[Inspection]:
+    """The filtered index: `params` as given by the filter form (state, overdue, kind,
+    programme, q)."""
+    qs = inspections_visible_to(user)
+    if params.get("state") in Inspection.State.values:
+        qs = qs.filter(state=params["state"])
+    if params.get("overdue") == "True":
+        qs = qs.filter(overdue_q())
+    if params.get("kind") in Inspection.Kind.values:
+        qs = qs.filter(kind=params["kind"])
+    if params.get("programme", "").isdigit():
+        qs = qs.filter(task__programme_id=int(params["programme"]))
+    text = params.get("q", "").strip()
+    if text:
+        qs = qs.filter(
+            Q(findings__icontains=text)
+            | Q(rectification__icontains=text)
+            | Q(task__title__icontains=text)
+        )
+    counted = with_overdue(qs).annotate(follow_up_count=Count("follow_ups"))
+    return counted.order_by("-inspected_on", "-id")
+
+
+# Fault-tolerance filings ------------------------------------------------------------------------
+
+
+def filings_visible_to(user: Any) -> QuerySet[ToleranceFiling]:
+    visible = tasks_visible_to(user).values("pk")
+    return ToleranceFiling.objects.filter(task__in=visible).select_related(
+        "task__programme",
+        "task__claimant__division",
+        "task__claimant__region_group",
+        "filed_by",
+        "decided_by",
+    )
+
+
+def filing_get_for_user(user: Any, pk: int) -> ToleranceFiling:
+    try:
+        return filings_visible_to(user).get(pk=pk)
+    except ToleranceFiling.DoesNotExist:
+        raise Http404 from None
+
+
+def filing_index(user: Any, params: dict[str, str]) -> QuerySet[ToleranceFiling]:
+    """Pending filings first (what waits for a decision), then the newest."""
+    qs = filings_visible_to(user)
+    if params.get("state") in ToleranceFiling.State.values:
+        qs = qs.filter(state=params["state"])
+    if params.get("programme", "").isdigit():
+        qs = qs.filter(task__programme_id=int(params["programme"]))
+    text = params.get("q", "").strip()
+    if text:
+        qs = qs.filter(
+            Q(what_went_wrong__icontains=text)
+            | Q(good_faith__icontains=text)
+            | Q(decision_reason__icontains=text)
+            | Q(task__title__icontains=text)
+        )
+    pending_first = Case(
+        When(state=ToleranceFiling.State.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return qs.order_by(pending_first, "-filed_at", "-id")
