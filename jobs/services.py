@@ -11,22 +11,28 @@ kind is restartable, failed otherwise.
 
 One worker runs at a time, enforced by a lease (`WorkerLease`): a worker takes it on start,
 refreshes it between jobs, in `job_set_progress` and from a heartbeat thread, and a second
-worker refuses to start while it is fresh. Only a worker holding the lease may treat running
-jobs as abandoned, so a second worker never requeues the first one's live job.
+worker waits (or, with `--once`, refuses to start) while it is fresh. Only a worker holding
+the lease may treat running jobs as abandoned, so a second worker never requeues the first
+one's live job.
+
+A database error (SQLite's "database is locked", a dropped connection) never ends a worker:
+the pass or heartbeat it cut short is tried again, on a new connection.
 """
 
 import datetime
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import formats, timezone, translation
 
 from jobs.models import Job, WorkerLease
@@ -41,35 +47,55 @@ LEASE_ID = 1
 LEASE_TTL = datetime.timedelta(minutes=2)
 RENEW_EVERY = datetime.timedelta(seconds=20)
 HEARTBEAT_TICK = 5.0
+# A worker that cannot take the lease yet looks again this often (seconds).
+WAIT_EVERY = 3.0
+# How long a worker started with --once, which does not wait for a live worker, still retries
+# while the database is merely busy (seconds).
+LOCKED_PATIENCE = 30.0
 
 
 class WorkerBusy(Exception):
-    """Another worker holds a fresh lease, or is writing the lease row: this one must not
-    run."""
+    """Another worker holds a fresh lease, or is writing the lease row: this one may not run
+    yet. `message` is for a worker that gives up, `waiting` for one that waits."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, waiting: str, *, locked: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.waiting = waiting
+        self.locked = locked
 
     @classmethod
     def held(cls, worker: str, seen: datetime.datetime) -> "WorkerBusy":
+        names = {"worker": worker, "seen": _when(seen), "free": _when(seen + LEASE_TTL)}
         return cls(
             translation.gettext(
                 "Another worker (%(worker)s) is running jobs on this database: it last "
                 "showed it was alive at %(seen)s. Only one worker may run at a time. If that "
                 "worker has died, start this one again after %(free)s."
             )
-            % {"worker": worker, "seen": _when(seen), "free": _when(seen + LEASE_TTL)}
+            % names,
+            translation.gettext(
+                "Another worker (%(worker)s) is running jobs on this database: it last "
+                "showed it was alive at %(seen)s. Only one worker may run at a time, so this "
+                "one waits. It starts when that one stops, or when it has stayed silent for "
+                "two minutes."
+            )
+            % names,
         )
 
     @classmethod
-    def locked(cls) -> "WorkerBusy":
+    def locked_out(cls) -> "WorkerBusy":
         return cls(
             translation.gettext(
                 "The worker could not take its lease: the database is busy, most likely with "
                 "another worker's job. Only one worker may run at a time; try again in a "
                 "minute."
-            )
+            ),
+            translation.gettext(
+                "The worker cannot take its lease yet: the database is busy, most likely with "
+                "another worker's job. It keeps trying."
+            ),
+            locked=True,
         )
 
 
@@ -88,10 +114,30 @@ class _Held:
     renew_every: float
     renewed: float  # time.monotonic() of the last renewal
     lost: bool = False
+    # Whether the next pass must first deal with jobs left running: a new worker's first
+    # pass, and the pass after one cut short (its job may have been left running).
+    requeue: bool = True
 
 
 # The lease this process holds, if it is a worker; inline jobs (tests) run without one.
 _held: _Held | None = None
+
+
+def _process_gone(worker: str) -> bool:
+    """Whether `worker` ("host:pid") ran on this machine and its process has ended: then its
+    lease is taken over at once rather than after LEASE_TTL. (Workers in separate PID
+    namespaces under one host name, such as containers sharing the host's network, would
+    look gone to each other; give them distinct host names.)"""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == 0:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: alive, and somebody else's
+        return False
+    return False
 
 
 def worker_lease_acquire(
@@ -100,8 +146,9 @@ def worker_lease_acquire(
     now: datetime.datetime | None = None,
     renew_every: datetime.timedelta = RENEW_EVERY,
 ) -> str:
-    """Take the lease for `worker`: the id of the silent worker it was taken from, or "".
-    Raises WorkerBusy while another worker's lease is fresh."""
+    """Take the lease for `worker`: the id of the silent or dead worker it was taken from, or
+    "". Raises WorkerBusy while another worker's lease is fresh and its process may be alive,
+    or while the lease row is being written."""
     global _held
     now = now or timezone.now()
     try:
@@ -112,17 +159,50 @@ def worker_lease_acquire(
             )
             previous = lease.worker if lease.worker != worker else ""
             seen = lease.heartbeat_at
-            if previous and seen is not None and seen > now - LEASE_TTL:
+            fresh = seen is not None and seen > now - LEASE_TTL
+            if previous and seen is not None and fresh and not _process_gone(previous):
                 raise WorkerBusy.held(previous, seen)
             lease.worker, lease.started_at, lease.heartbeat_at = worker, now, now
             lease.save()
     except DatabaseError as exc:
         # The row is locked (PostgreSQL) or the database is (SQLite): someone is writing.
-        raise WorkerBusy.locked() from exc
+        raise WorkerBusy.locked_out() from exc
     _held = _Held(worker, renew_every.total_seconds(), time.monotonic())
     if previous:
-        log.warning("took the worker lease over from %s, silent since %s", previous, seen)
+        log.warning("took the worker lease over from %s, last seen %s", previous, seen)
     return previous
+
+
+def worker_lease_wait(
+    worker: str,
+    *,
+    wait: bool,
+    on_wait: Callable[[WorkerBusy], None],
+    every: float = WAIT_EVERY,
+    patience: float = LOCKED_PATIENCE,
+) -> str:
+    """worker_lease_acquire, looking again every `every` seconds while the lease is busy.
+
+    With `wait`, it waits as long as it takes, so that a worker started while a dead one's
+    lease is still fresh ends up running rather than exiting with nobody to restart it; it
+    calls `on_wait` once, when another worker holds the lease or the database has been busy
+    for `patience` seconds. Without (`--once`, run by cron), it raises WorkerBusy at once
+    for a live worker, and after `patience` seconds for a busy database.
+    """
+    busy_until = time.monotonic() + patience
+    told = False
+    while True:
+        try:
+            return worker_lease_acquire(worker)
+        except WorkerBusy as busy:
+            # A busy database is usually a passing write, not worth a message at once.
+            worth_telling = not busy.locked or time.monotonic() >= busy_until
+            if not wait and worth_telling:
+                raise
+            if wait and worth_telling and not told:
+                on_wait(busy)
+                told = True
+        time.sleep(every)
 
 
 def worker_lease_renew() -> None:
@@ -154,6 +234,18 @@ def worker_lease_release() -> None:
         )
 
 
+def connection_discard() -> None:
+    """Close this thread's database connection and forget it, so its next query opens a new
+    one. Outside a request Django never drops a broken connection by itself: after a
+    database restart or a proxy's idle timeout, every later query would fail on it.
+    (Forgetting it also covers an in-memory SQLite database, whose close() Django ignores.)
+    Never inside a transaction: whoever opened it must see the error and roll back."""
+    if connection.in_atomic_block:
+        return
+    connection.close()
+    del connections[DEFAULT_DB_ALIAS]
+
+
 def _heartbeat_tick() -> bool:
     """One beat of the heartbeat thread; False once the lease is lost and there is nothing
     left to keep alive."""
@@ -163,6 +255,7 @@ def _heartbeat_tick() -> bool:
         return False  # the main thread stops at its own next renewal
     except DatabaseError as exc:
         log.info("lease heartbeat not written, tried again next tick: %s", exc)
+        connection_discard()
     return True
 
 
@@ -241,8 +334,9 @@ def _claim(job_id: int) -> Job | None:
 
 
 def jobs_requeue_abandoned() -> list[int]:
-    """Deal with the jobs a dead worker left running: call it with the lease held, when the
-    worker starts (while another worker's lease is fresh, they are its live work).
+    """Deal with the jobs a dead worker left running: call it with the lease held and no job
+    of this worker's own running, when the worker starts and after a pass a database error
+    cut short (while another worker's lease is fresh, they are its live work).
 
     A restartable kind is queued again and starts over; one that was running at each of
     MAX_ATTEMPTS deaths fails. Any other kind fails with a message that asks the user to
@@ -320,6 +414,34 @@ def job_run(*, job_id: int) -> None:
         job.state = Job.State.DONE
     job.finished_at = timezone.now()
     job.save()
+
+
+def worker_pass() -> bool:
+    """One pass of the worker's loop: show it is alive, deal with the jobs left running when
+    there may be any, queue the periodic kinds that are due and run every queued job.
+
+    False when a database error cut the pass short, as SQLite's "database is locked" does
+    when another connection holds a transaction past the busy timeout: the error is logged
+    and the connection dropped, and the worker goes on. Only WorkerLeaseLost stops it.
+    """
+    held = _held
+    try:
+        worker_lease_renew()
+        # With the lease renewed and none of this worker's jobs running, any running job is
+        # abandoned: another worker's, dead, or this one's, whose end could not be saved.
+        if held is not None and held.requeue:
+            jobs_requeue_abandoned()
+            held.requeue = False
+        periodic_enqueue()
+        while job_run_next():
+            worker_lease_renew()
+    except DatabaseError as exc:
+        log.warning("worker pass cut short by a database error, tried again next pass: %s", exc)
+        connection_discard()
+        if held is not None:
+            held.requeue = True
+        return False
+    return True
 
 
 def job_run_next() -> bool:

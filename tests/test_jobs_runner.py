@@ -2,16 +2,24 @@
 left running is queued again and run when its kind is restartable, and failed with a warning
 when it is not (an import); a periodic kind is queued when its interval has passed since the
 last one and not before; the system's own jobs have no creator. One worker runs at a time: a
-second refuses to start while the first's lease is fresh and takes a silent one's over."""
+second waits (with --once, refuses to start) while the first's lease is fresh, and takes over
+from a silent one, or at once from a dead one on this host. A database error cuts a pass or a
+heartbeat short but does not end the worker."""
 
 import datetime
+import io
+import os
+import signal
+import socket
+import subprocess
 import threading
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone, translation
 
 from jobs.models import Job, WorkerLease
@@ -34,6 +42,8 @@ from jobs.services import (
     worker_lease_acquire,
     worker_lease_release,
     worker_lease_renew,
+    worker_lease_wait,
+    worker_pass,
 )
 from proposals.models import Proposal
 from tasks.jobs import REMINDERS_EVERY
@@ -230,10 +240,186 @@ def test_the_heartbeat_renews_the_lease_and_bears_a_locked_database(users, held)
     assert _heartbeat_tick() is False  # taken over: nothing left to keep alive
 
 
+def test_the_heartbeat_reconnects_after_its_connection_drops(db, held):
+    """A database restart or a proxy's idle timeout closes the heartbeat thread's connection
+    under Django: the tick that meets it drops it, so the next one opens a new one. (`held`
+    renews at every tick, so the tick does reach the database.)"""
+    seen: dict[str, object] = {}
+
+    def heartbeat() -> None:
+        try:
+            connection.ensure_connection()
+            connection.connection.close()  # Django still thinks it open
+            seen["tick"] = _heartbeat_tick()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                seen["after"] = cursor.fetchone()
+        except Exception as exc:
+            seen["error"] = repr(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=heartbeat)
+    thread.start()
+    thread.join()
+    assert seen == {"tick": True, "after": (1,)}
+
+
 def test_the_heartbeat_thread_runs_only_within_its_block(db):
     with worker_heartbeat(tick=60):
         assert [t for t in threading.enumerate() if t.name == "jobs-heartbeat"]
     assert not [t for t in threading.enumerate() if t.name == "jobs-heartbeat"]
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has ended."""
+    proc = subprocess.Popen(["true"])  # noqa: S607
+    proc.wait()
+    return proc.pid
+
+
+def test_a_dead_worker_on_this_host_is_taken_over_at_once(users):
+    dead = f"{socket.gethostname()}:{_gone_pid()}"
+    lease(dead, seen=datetime.timedelta(seconds=1))
+    job = left_running()
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("run_jobs", "--once", stderr=out)
+    assert f"Took over from worker {dead}" in out.getvalue()
+    assert Job.objects.get(pk=job.pk).state == Job.State.DONE
+    assert WorkerLease.objects.get().worker == ""
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        lambda: f"{socket.gethostname()}:{os.getppid()}",  # alive, and ours
+        lambda: f"{socket.gethostname()}:1",  # alive, and maybe not ours to signal
+        lambda: f"elsewhere-{socket.gethostname()}:{_gone_pid()}",  # another host: no telling
+    ],
+    ids=["alive", "alive-not-ours", "elsewhere"],
+)
+def test_a_worker_that_may_be_alive_keeps_its_lease(db, holder):
+    worker = holder()
+    lease(worker, seen=datetime.timedelta(seconds=1))
+    with pytest.raises(CommandError):
+        call_command("run_jobs", "--once")
+    assert WorkerLease.objects.get().worker == worker
+
+
+@job_kind("tests.ctrl_c")
+def _interrupted(job: Job) -> None:
+    raise KeyboardInterrupt  # what Ctrl-C raises in the worker
+
+
+class _HolderDiesWhileWaiting(io.StringIO):
+    """The stderr of a worker waiting for the lease: the holder goes silent for good as soon
+    as the waiting worker says it waits."""
+
+    def write(self, text: str) -> int:
+        if "so this one waits" in text:
+            WorkerLease.objects.filter(pk=LEASE_ID).update(
+                heartbeat_at=timezone.now() - LEASE_TTL - datetime.timedelta(seconds=1)
+            )
+        return super().write(text)
+
+
+def test_a_worker_waits_for_a_held_lease_then_takes_over_and_gives_it_back_on_ctrl_c(db):
+    lease("other-host:41", seen=datetime.timedelta(seconds=1))
+    job = job_enqueue(kind="tests.ctrl_c", by=None)
+    out = _HolderDiesWhileWaiting()
+    with translation.override("en"), pytest.raises(KeyboardInterrupt):
+        call_command("run_jobs", "--wait-every", "0.01", "--interval", "0", stderr=out)
+    told = out.getvalue()
+    assert told.count("Another worker (other-host:41) is running jobs on this database") == 1
+    assert "so this one waits. It starts when that one stops" in told
+    assert "Took over from worker other-host:41" in told
+    assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING  # the job it was in
+    released = WorkerLease.objects.get()
+    assert (released.worker, released.heartbeat_at) == ("", None)
+
+
+@job_kind("tests.hangup")
+def _hung_up(job: Job) -> None:
+    os.kill(os.getpid(), signal.SIGHUP)  # the terminal closes
+    time.sleep(1)  # the handler runs here
+
+
+def test_a_hangup_stops_the_worker_and_gives_the_lease_back(db):
+    hangups: list[int] = []
+
+    def ours(signum: int, frame: object) -> None:
+        hangups.append(signum)
+
+    before = signal.signal(signal.SIGHUP, ours)
+    try:
+        job_enqueue(kind="tests.hangup", by=None)
+        with pytest.raises(SystemExit):
+            call_command("run_jobs", "--once")
+        assert hangups == []  # the worker's handler took it
+        assert signal.getsignal(signal.SIGHUP) is ours  # and put this one back
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    released = WorkerLease.objects.get()
+    assert (released.worker, released.heartbeat_at) == ("", None)
+
+
+def _locked(table: str, statement: str, times: int = 10**6):
+    """An execute wrapper on which the first `times` `statement`s on `table` meet SQLite's
+    "database is locked" (another connection holding a transaction past the busy timeout)."""
+    left = [times]
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.startswith(statement) and f'"{table}"' in sql and left[0] > 0:
+            left[0] -= 1
+            raise OperationalError("database is locked")
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def test_a_locked_database_while_renewing_cuts_the_pass_short_not_the_worker(users, held, caplog):
+    job = job_enqueue(kind=KIND, by=None)
+    # The worker runs in autocommit; here a savepoint stands in for that, so that the error
+    # does not break the test's own transaction.
+    with transaction.atomic(), connection.execute_wrapper(_locked("jobs_workerlease", "UPDATE")):
+        assert worker_pass() is False
+    assert "database is locked" in caplog.text
+    # Nothing run on a lease it could not renew; the next pass does it.
+    assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
+    assert worker_pass() is True
+    assert Job.objects.get(pk=job.pk).state == Job.State.DONE
+
+
+def test_the_pass_after_a_database_error_deals_with_jobs_left_running(users, held):
+    assert worker_pass() is True  # the first pass, which deals with them anyway
+    # A job whose end could not be saved, as a pass cut short may leave one.
+    job = left_running()
+    with transaction.atomic(), connection.execute_wrapper(_locked("jobs_workerlease", "UPDATE")):
+        assert worker_pass() is False
+    assert worker_pass() is True
+    job.refresh_from_db()
+    assert (job.state, job.params["attempts"]) == (Job.State.DONE, 2)
+
+
+def test_a_locked_database_at_start_is_waited_out(db):
+    told: list[WorkerBusy] = []
+    # A passing lock: retried without a word, even by --once.
+    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT", times=3)):
+        assert worker_lease_wait("this:1", wait=False, on_wait=told.append, every=0) == ""
+    worker_lease_release()
+    assert told == []
+    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT", times=3)):
+        call_command("run_jobs", "--once", "--wait-every", "0")  # through the command, too
+    # One that lasts: --once gives up after its patience, a worker waits and says so once.
+    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT")):
+        with pytest.raises(WorkerBusy) as busy:
+            worker_lease_wait("this:1", wait=False, on_wait=told.append, every=0, patience=0)
+        assert busy.value.locked
+    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT", times=3)):
+        worker_lease_wait("this:1", wait=True, on_wait=told.append, every=0, patience=0)
+    worker_lease_release()
+    assert [busy.locked for busy in told] == [True]
 
 
 # What an interrupted or failed job becomes ---------------------------------------------------

@@ -4,6 +4,7 @@ to the task's figures on submission."""
 
 import datetime
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.utils.translation import override
@@ -404,3 +405,128 @@ def test_a_late_report_says_its_figures_stay_on_the_report(w, users):
     assert "kept on this report only" not in done.content.decode()
     assert "kept on the report only" not in done.content.decode()
     assert Target.objects.get(pk=w.t1.pk).actual == Decimal(90)
+
+
+class FormValues(HTMLParser):
+    """What a browser posts from a page's form as rendered: inputs, selected options,
+    textareas (no buttons)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") != "csrfmiddlewaretoken":
+            self.values[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values[self.select] = attrs["value"]
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.values[self.textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea] += data.lstrip("\n")
+
+
+def rendered_form(response) -> dict[str, str]:
+    parser = FormValues()
+    parser.feed(response.content.decode())
+    return parser.values
+
+
+def test_an_edit_page_open_during_a_bulk_update_does_not_undo_it(w, users):
+    draft = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    client = client_for(users["implementer"])
+    data = rendered_form(client.get(f"/tasks/reports/{draft.pk}/edit/"))
+    assert data[f"m{w.m2.pk}_status"] == "not_started"
+    bulk_set(w, users, m2=("done", datetime.date(2026, 9, 1)), actual=Decimal(45))
+    after_bulk = task_figures(w)
+    # The implementer writes what was done and saves the page as it was rendered.
+    saved = client.post(
+        f"/tasks/reports/{draft.pk}/edit/", {**data, "done": "推进试点", "submit": "1"}
+    )
+    assert saved["Location"] == f"/tasks/reports/{draft.pk}/submit/"
+    m2 = MilestoneUpdate.objects.get(report=draft, milestone=w.m2)
+    assert (m2.status, m2.done_on) == ("done", datetime.date(2026, 9, 1))
+    assert client.post(saved["Location"]).status_code == 302
+    assert ProgressReport.objects.get(pk=draft.pk).state == "submitted"
+    assert task_figures(w) == after_bulk
+
+
+def test_a_row_changed_on_the_page_and_meanwhile_is_refused_then_saved_when_checked(w, users):
+    draft = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    client = client_for(users["implementer"])
+    data = rendered_form(client.get(f"/tasks/reports/{draft.pk}/edit/"))
+    bulk_set(w, users, m2=("done", datetime.date(2026, 9, 1)), actual=Decimal(45))
+    data.update(
+        {"done": "推进试点", f"m{w.m1.pk}_status": "in_progress", f"t{w.t1.pk}_actual": "50"}
+    )
+    saves = AuditEntry.objects.filter(action="task.report_saved").count()
+    with override("en"):
+        refused = client.post(f"/tasks/reports/{draft.pk}/edit/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    # Only the row changed on both sides is named; milestone 2 only followed the bulk update.
+    assert (
+        "Changed since you opened the page, by a bulk update or another report: "
+        "target 1 (now: 45.00 名). Check these rows and save again."
+    ) in page
+    # Nothing saved: neither the row in conflict, nor the other change, nor the text.
+    draft = ProgressReport.objects.get(pk=draft.pk)
+    m1 = MilestoneUpdate.objects.get(report=draft, milestone=w.m1)
+    assert (draft.done, m1.status, draft.targets.get().actual) == ("", "not_started", Decimal(45))
+    assert AuditEntry.objects.filter(action="task.report_saved").count() == saves
+    # The page keeps what was typed, shows the rows left alone as they now are, and saving it
+    # again applies what was typed.
+    again = rendered_form(refused)
+    assert (again["done"], again[f"m{w.m1.pk}_status"], again[f"t{w.t1.pk}_actual"]) == (
+        "推进试点",
+        "in_progress",
+        "50",
+    )
+    assert (again[f"m{w.m2.pk}_status"], again[f"m{w.m2.pk}_done_on"]) == ("done", "2026-09-01")
+    assert client.post(f"/tasks/reports/{draft.pk}/edit/", again).status_code == 302
+    m1 = MilestoneUpdate.objects.get(report=draft, milestone=w.m1)
+    m2 = MilestoneUpdate.objects.get(report=draft, milestone=w.m2)
+    assert (m1.status, m2.status, m2.done_on, draft.targets.get().actual) == (
+        "in_progress",
+        "done",
+        datetime.date(2026, 9, 1),
+        Decimal(50),
+    )
+
+
+def test_a_milestone_changed_in_the_service_call_and_meanwhile_is_refused(w, users):
+    draft = reports.report_start(task=w.task, by=users["implementer"], period=Q3, today=TODAY)
+    bulk_set(w, users, m2=("done", datetime.date(2026, 9, 1)), actual=Decimal(45))
+    shown = ("not_started", None)
+    with override("en"), pytest.raises(reports.ReportChanged) as refused:
+        reports.report_save(
+            report=draft,
+            by=users["implementer"],
+            milestones=[
+                MilestoneFigure(w.m1.pk, "not_started", shown=shown),
+                MilestoneFigure(w.m2.pk, "in_progress", shown=shown),
+            ],
+            targets={w.t1.pk: Decimal(0)},
+            targets_shown={w.t1.pk: Decimal(0)},
+            done="推进试点",
+            problems="",
+            help_needed="",
+            today=TODAY,
+        )
+    assert "milestone 2 (now: done 2026-09-01)" in refused.value.message
+    assert "target" not in refused.value.message
+    assert MilestoneUpdate.objects.get(report=draft, milestone=w.m2).status == "done"

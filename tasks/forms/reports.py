@@ -1,6 +1,7 @@
 """Forms of progress reports, help requests and the bulk update."""
 
-from decimal import Decimal
+import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -29,9 +30,44 @@ class StartReportForm(forms.Form):
         return found
 
 
+def milestone_shown(status: str, done_on: datetime.date | None) -> str:
+    """A milestone's figure as the page shows it, kept hidden beside its fields."""
+    return f"{status} {done_on.isoformat()}" if done_on else status
+
+
+def target_shown(actual: Decimal | None) -> str:
+    return "" if actual is None else str(actual)
+
+
+def _parse_milestone_shown(text: str) -> tuple[str, datetime.date | None] | None:
+    parts = text.split()
+    if len(parts) not in (1, 2) or parts[0] not in Status.values:
+        return None
+    try:
+        return (parts[0], datetime.date.fromisoformat(parts[1]) if len(parts) == 2 else None)
+    except ValueError:
+        return None
+
+
+def _parse_target_shown(text: str) -> tuple[Decimal | None] | None:
+    """(actual,) or None when the value is damaged; a 1-tuple, as "no actual value" is valid."""
+    text = text.strip()
+    if not text:
+        return (None,)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return (value,) if value.is_finite() else None
+
+
 class ReportForm(forms.Form):
     """One status and done date per milestone, one actual value per target, and the text.
-    Field names carry the milestone or target id, so a rejected form keeps every value."""
+    Field names carry the milestone or target id, so a rejected form keeps every value.
+
+    Beside each row, hidden, is its figure as the page showed it: the service then writes only
+    the rows the implementer changed, and the others keep what the draft holds, which may have
+    followed a bulk update made while the page was open."""
 
     done = forms.CharField(
         label=_("What was done in this period"),
@@ -72,6 +108,11 @@ class ReportForm(forms.Form):
                 initial=update.done_on,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )
+            self.fields[f"m{m.pk}_shown"] = forms.CharField(
+                required=False,
+                widget=forms.HiddenInput,
+                initial=milestone_shown(update.status, update.done_on),
+            )
         for t_update in self.target_updates:
             t = t_update.target
             self.fields[f"t{t.pk}_actual"] = forms.DecimalField(
@@ -82,15 +123,28 @@ class ReportForm(forms.Form):
                 decimal_places=2,
                 initial=t_update.actual,
             )
+            self.fields[f"t{t.pk}_shown"] = forms.CharField(
+                required=False, widget=forms.HiddenInput, initial=target_shown(t_update.actual)
+            )
 
-    def milestone_rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+    def milestone_rows(
+        self,
+    ) -> list[tuple[Any, forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [
-            (u, self[f"m{u.milestone_id}_status"], self[f"m{u.milestone_id}_done_on"])
+            (
+                u,
+                self[f"m{u.milestone_id}_status"],
+                self[f"m{u.milestone_id}_done_on"],
+                self[f"m{u.milestone_id}_shown"],
+            )
             for u in self.milestone_updates
         ]
 
-    def target_rows(self) -> list[tuple[Any, forms.BoundField]]:
-        return [(u, self[f"t{u.target_id}_actual"]) for u in self.target_updates]
+    def target_rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        return [
+            (u, self[f"t{u.target_id}_actual"], self[f"t{u.target_id}_shown"])
+            for u in self.target_updates
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -101,18 +155,77 @@ class ReportForm(forms.Form):
                 self.add_error(f"m{pk}_done_on", _("Give the date the milestone was done."))
         return data
 
-    def figures(self) -> tuple[list[MilestoneFigure], dict[int, Decimal | None]]:
+    def _shown(self, name: str) -> str | None:
+        """The posted "as shown" value; None when the page did not carry it (one rendered
+        before it existed), and every figure then counts as changed."""
+        return self.data.get(self.add_prefix(name)) if self.is_bound else None
+
+    def milestone_as_shown(self, pk: int) -> tuple[str, datetime.date | None] | None:
+        text = self._shown(f"m{pk}_shown")
+        return None if text is None else _parse_milestone_shown(text)
+
+    def target_as_shown(self, pk: int) -> tuple[Decimal | None] | None:
+        text = self._shown(f"t{pk}_shown")
+        return None if text is None else _parse_target_shown(text)
+
+    def _posted_milestone(self, pk: int) -> tuple[str, datetime.date | None]:
+        status = self.cleaned_data[f"m{pk}_status"]
+        return (status, self.cleaned_data[f"m{pk}_done_on"] if status == Status.DONE else None)
+
+    def _milestone_untouched(self, pk: int) -> bool:
+        shown = self.milestone_as_shown(pk)
+        if shown is None:
+            return False
+        status, done_on = shown
+        return self._posted_milestone(pk) == (status, done_on if status == Status.DONE else None)
+
+    def _target_untouched(self, pk: int) -> bool:
+        shown = self.target_as_shown(pk)
+        return shown is not None and self.cleaned_data[f"t{pk}_actual"] == shown[0]
+
+    def figures(
+        self,
+    ) -> tuple[list[MilestoneFigure], dict[int, Decimal | None], dict[int, Decimal | None]]:
+        """The milestones' figures, the targets' actual values, and those as shown (only for the
+        targets whose "as shown" value came back intact)."""
         data = self.cleaned_data
         milestones = [
             MilestoneFigure(
                 u.milestone_id,
                 data[f"m{u.milestone_id}_status"],
                 data[f"m{u.milestone_id}_done_on"],
+                shown=self.milestone_as_shown(u.milestone_id),
             )
             for u in self.milestone_updates
         ]
         targets = {u.target_id: data[f"t{u.target_id}_actual"] for u in self.target_updates}
-        return milestones, targets
+        targets_shown: dict[int, Decimal | None] = {}
+        for u in self.target_updates:
+            shown = self.target_as_shown(u.target_id)
+            if shown is not None:
+                targets_shown[u.target_id] = shown[0]
+        return milestones, targets, targets_shown
+
+    def rebased(self, report: ProgressReport) -> "ReportForm":
+        """This form again on the draft as it is now, once saving was refused because rows
+        moved meanwhile: every row's "as shown" becomes its current figure, and the rows the
+        implementer left as shown show that figure. Saving again then writes only what they
+        typed, and keeps the rest as it now is."""
+        # Every field of this form holds one value.
+        data = dict(self.data.items())
+        fresh = ReportForm(data, report=report)
+        for update in fresh.milestone_updates:
+            pk = update.milestone_id
+            if self._milestone_untouched(pk):
+                data[f"m{pk}_status"] = update.status
+                data[f"m{pk}_done_on"] = update.done_on.isoformat() if update.done_on else ""
+            data[f"m{pk}_shown"] = milestone_shown(update.status, update.done_on)
+        for t_update in fresh.target_updates:
+            pk = t_update.target_id
+            if self._target_untouched(pk):
+                data[f"t{pk}_actual"] = target_shown(t_update.actual)
+            data[f"t{pk}_shown"] = target_shown(t_update.actual)
+        return fresh
 
 
 class SubmitReportForm(forms.Form):

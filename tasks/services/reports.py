@@ -149,6 +149,14 @@ class MilestoneFigure:
     milestone_id: int
     status: str
     done_on: datetime.date | None = None
+    # The figure as the edit page showed it, (status, done on). Without it the figure counts
+    # as the implementer's whether or not they changed it.
+    shown: tuple[str, datetime.date | None] | None = None
+
+
+class ReportChanged(TaskError):
+    """Rows the implementer changed whose draft figure also moved since the page showed it (a
+    bulk update, or an earlier period's report written back, made meanwhile)."""
 
 
 def _lock_report(report: ProgressReport) -> ProgressReport:
@@ -166,6 +174,35 @@ def _check_writable(report: ProgressReport, by: Any) -> None:
         raise TaskError(_("A submitted report can no longer be changed."))
 
 
+def _milestone_figure(status: str, done_on: datetime.date | None) -> tuple[str, Any]:
+    return (status, done_on if status == Status.DONE else None)
+
+
+def _describe_milestone(update: MilestoneUpdate) -> str:
+    now = str(Status(update.status).label)
+    if update.done_on:
+        now = f"{now} {update.done_on.isoformat()}"
+    return _("milestone %(n)s (now: %(figure)s)") % {"n": update.milestone.position, "figure": now}
+
+
+def _describe_target(update: TargetUpdate) -> str:
+    now = "—" if update.actual is None else f"{update.actual} {update.target.unit}"
+    return _("target %(n)s (now: %(figure)s)") % {"n": update.target.position, "figure": now}
+
+
+def _wanted(posted: Any, shown: Any, stored: Any, known: bool) -> bool | None:
+    """Whether to write the posted figure: True, False, or None when it conflicts. A figure as
+    shown is the implementer's no-change, so the stored one (which may have followed the task
+    since) stays; a change to a figure that moved meanwhile would silently undo that move."""
+    if posted == stored:
+        return False
+    if not known:
+        return True
+    if posted == shown:
+        return False
+    return True if stored == shown else None
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -176,13 +213,22 @@ def report_save(
     done: str,
     problems: str,
     help_needed: str,
+    targets_shown: dict[int, Decimal | None] | None = None,
     today: datetime.date | None = None,
 ) -> ProgressReport:
-    """Save the draft: statuses with their done dates, actual values, and the text."""
+    """Save the draft: statuses with their done dates, actual values, and the text.
+
+    With the figures as the page showed them (`MilestoneFigure.shown`, `targets_shown`), only
+    the rows the implementer changed are written; ReportChanged, and nothing saved, when such a
+    row moved since the page showed it."""
     report = _lock_report(report)
     _check_writable(report, by)
     today = today or timezone.localdate()
-    updates = {u.milestone_id: u for u in report.milestones.select_related("milestone")}
+    targets_shown = targets_shown or {}
+    # Locked, so that a bulk update moving these rows waits rather than being lost.
+    updates = {
+        u.milestone_id: u for u in report.milestones.select_for_update().select_related("milestone")
+    }
     for figure in milestones:
         update = updates.get(figure.milestone_id)
         if update is None:
@@ -200,25 +246,57 @@ def report_save(
                     _("Milestone %(n)s: the date it was done cannot be in the future.")
                     % {"n": number}
                 )
-    changes: dict[str, list[Any]] = {}
+    target_updates = {
+        u.target_id: u for u in report.targets.select_for_update().select_related("target")
+    }
+    for target_id in targets:
+        if target_id not in target_updates:
+            raise TaskError(_("Unknown target."))
+    conflicts: list[str] = []
+    milestone_writes: list[tuple[MilestoneUpdate, tuple[str, Any]]] = []
     for figure in milestones:
         update = updates[figure.milestone_id]
-        done_on = figure.done_on if figure.status == Status.DONE else None
-        if (update.status, update.done_on) != (figure.status, done_on):
-            key = _("milestone %(n)s") % {"n": update.milestone.position}
-            changes[key] = [update.status, figure.status]
-            update.status, update.done_on = figure.status, done_on
-            update.save(update_fields=["status", "done_on"])
-    target_updates = {u.target_id: u for u in report.targets.select_related("target")}
+        posted = _milestone_figure(figure.status, figure.done_on)
+        shown = _milestone_figure(*figure.shown) if figure.shown else None
+        wanted = _wanted(
+            posted, shown, (update.status, update.done_on), known=figure.shown is not None
+        )
+        if wanted is None:
+            conflicts.append(_describe_milestone(update))
+        elif wanted:
+            milestone_writes.append((update, posted))
+    target_writes: list[tuple[TargetUpdate, Decimal | None]] = []
     for target_id, actual in targets.items():
-        t_update = target_updates.get(target_id)
-        if t_update is None:
-            raise TaskError(_("Unknown target."))
-        if t_update.actual != actual:
-            key = _("target %(n)s") % {"n": t_update.target.position}
-            changes[key] = [_plain(t_update.actual), _plain(actual)]
-            t_update.actual = actual
-            t_update.save(update_fields=["actual"])
+        t_update = target_updates[target_id]
+        wanted = _wanted(
+            actual,
+            targets_shown.get(target_id),
+            t_update.actual,
+            known=target_id in targets_shown,
+        )
+        if wanted is None:
+            conflicts.append(_describe_target(t_update))
+        elif wanted:
+            target_writes.append((t_update, actual))
+    if conflicts:
+        raise ReportChanged(
+            _(
+                "Changed since you opened the page, by a bulk update or another report: "
+                "%(rows)s. Check these rows and save again."
+            )
+            % {"rows": "; ".join(conflicts)}
+        )
+    changes: dict[str, list[Any]] = {}
+    for update, (status, done_on) in milestone_writes:
+        key = _("milestone %(n)s") % {"n": update.milestone.position}
+        changes[key] = [update.status, status]
+        update.status, update.done_on = status, done_on
+        update.save(update_fields=["status", "done_on"])
+    for t_update, actual in target_writes:
+        key = _("target %(n)s") % {"n": t_update.target.position}
+        changes[key] = [_plain(t_update.actual), _plain(actual)]
+        t_update.actual = actual
+        t_update.save(update_fields=["actual"])
     for name, value in (("done", done), ("problems", problems), ("help_needed", help_needed)):
         value = value.strip()
         if getattr(report, name) != value:

@@ -87,24 +87,34 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _writable(request, pk)
     form = ReportForm(request.POST or None, report=report)
+    moved: list[services.ReportChanged] = []
 
     def save() -> None:
-        milestones, targets = form.figures()
+        milestones, targets, targets_shown = form.figures()
         data = form.cleaned_data
-        services.report_save(
-            report=report,
-            by=request.user,
-            milestones=milestones,
-            targets=targets,
-            done=data["done"],
-            problems=data["problems"],
-            help_needed=data["help_needed"],
-        )
+        try:
+            services.report_save(
+                report=report,
+                by=request.user,
+                milestones=milestones,
+                targets=targets,
+                targets_shown=targets_shown,
+                done=data["done"],
+                problems=data["problems"],
+                help_needed=data["help_needed"],
+            )
+        except services.ReportChanged as exc:
+            moved.append(exc)
+            raise
 
     if form_action(request, form, save, _("Draft saved.")):
         if "submit" in request.POST:
             return redirect("tasks:report_submit", report.pk)
         return redirect("tasks:report", report.pk)
+    if moved:
+        # Shown again on the figures as they now are, with what the implementer typed kept.
+        form = form.rebased(report)
+        form.add_error(None, moved[0].message)
     label = services.period_label(report.task, (report.year, report.period))
     context = {"form": form, "report": report, "task": report.task, "label": label}
     return render(request, "tasks/reports/edit.html", context)
