@@ -430,3 +430,15 @@ def test_the_centre_sees_every_source_and_the_history(merged):
     html = page.content.decode()
     assert merged.a.title in html and merged.b.title in html
     assert "merge.accepted" in html
+
+
+def test_the_cycle_page_counts_a_merged_proposal_as_submitted(users, cycle):
+    """Merged proposals stay in their locality's submitted count on the cycle page."""
+    national = users["national"]
+    mine = make_proposal(cycle, users["sichuan"], state="submitted")
+    make_proposal(cycle, users["sichuan"], state="submitted", title="另一条建议")
+    services.proposals_merge(cycle=cycle, proposals=[mine], by=national, data=candidate_data())
+    response = client_for(national).get(f"/cycles/{cycle.pk}/")
+    assert response.status_code == 200
+    row = next(r for r in response.context["rows"] if r["locality"].code == "510000")
+    assert (row["total"], row["returned"]) == (2, 0)

@@ -110,7 +110,9 @@ def _locality_table(cycle: Cycle) -> list[dict[str, object]]:
         .values_list("locality_id", "state")
     )
     for locality_id, state in rows:
-        counted.setdefault(locality_id, {"submitted": 0, "returned": 0})[state] += 1
+        # A merged proposal was submitted by its locality and counts as such.
+        key = "returned" if state == Proposal.State.RETURNED else "submitted"
+        counted.setdefault(locality_id, {"submitted": 0, "returned": 0})[key] += 1
     table = []
     for province in Division.objects.filter(level=Division.Level.PROVINCE):
         numbers = counted.get(province.pk, {"submitted": 0, "returned": 0})
