@@ -7,22 +7,16 @@ running while Django touches the database."""
 import datetime
 import json
 from decimal import Decimal
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tasks.services import plans
+from tests.browser.conftest import AXE, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, ROOT
 from tests.conftest import client_for
 from tests.test_tasks_fixtures import task_world
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and AXE.exists()), reason="needs Chromium and axe-core"
-)
+pytestmark = pytest.mark.browser
 
 
 def test_pages_pass_axe(users):
@@ -66,15 +60,20 @@ def test_pages_pass_axe(users):
         html = response.content.decode().replace("</head>", f"<style>{css}</style></head>")
         rendered.append((url, html))
     problems = {}
+    requests: list[str] = []
     with sync_playwright() as playwright:
+        # The project's launch arguments: no background traffic from the browser itself.
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         page = browser.new_page()
+        page.on("request", lambda request: requests.append(request.url))
         for url, html in rendered:
             page.set_content(html)
             page.add_script_tag(content=AXE.read_text())
-            result = page.evaluate("tags => axe.run({runOnly: {type: 'tag', values: tags}})", TAGS)
+            result = page.evaluate(
+                "tags => axe.run({runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+            )
             assert result["passes"], url  # axe ran
             found = [
                 (v["id"], v["impact"], [n["html"][:160] for n in v["nodes"][:3]])
@@ -84,3 +83,6 @@ def test_pages_pass_axe(users):
                 problems[url] = found
         browser.close()
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+    # The pages are set as content: nothing they name may be fetched from anywhere.
+    fetched = [u for u in requests if urlsplit(u).scheme not in ("about", "data", "blob")]
+    assert not fetched, fetched
