@@ -21,8 +21,9 @@ from proposals.views.common import paginate, querystring_without_page, require
 from tasks import reports_selectors as selectors
 from tasks.forms.reports import AnswerForm, EscalateForm, HelpFilterForm, HelpRequestForm
 from tasks.models import HelpRequest
-from tasks.selectors import programmes_with_tasks, task_get_for_user
+from tasks.selectors import programmes_with_tasks
 from tasks.services import help as services
+from tasks.views.common import task_for
 
 Right = Callable[[Any, HelpRequest], bool]
 
@@ -168,9 +169,7 @@ def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def help_new(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_get_for_user(request.user, pk)
-    if not permissions.can_request_help(request.user, task):
-        raise PermissionDenied
+    task = task_for(request, pk, permissions.can_request_help)
     form = HelpRequestForm(request.POST or None)
     if form_action(
         request,

@@ -1,13 +1,11 @@
 """The plan of a task: filed by an implementer (or the locality), approved or returned with
 a reason by the locality; and the plan section of the task page."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,23 +18,8 @@ from jiebang.forms import ReasonForm
 from tasks import selectors
 from tasks.errors import TaskError
 from tasks.forms.plans import MilestoneFormSet, PlanForm, TargetFormSet, kept_rows
-from tasks.models import Task
 from tasks.services import plans as services
-
-Right = Callable[[Any, Task], bool]
-
-
-def task_for(request: HttpRequest, pk: int, check: Right, *, posted: Right | None = None) -> Task:
-    """404 outside the user's scope, 403 when the user sees the task but may not act.
-
-    `posted` is the state-free right a POST is checked with instead of `check`: the service
-    checks the state under its lock and says what changed. Otherwise a double click, or a
-    colleague who acted first, would get a bare refusal for a right the user still has."""
-    task = selectors.task_get_for_user(request.user, pk)
-    right = posted if posted is not None and request.method == "POST" else check
-    if not right(request.user, task):
-        raise PermissionDenied
-    return task
+from tasks.views.common import task_for
 
 
 @login_required

@@ -22,10 +22,10 @@ from tasks.errors import TaskError
 from tasks.exports import bulk as bulk_sheet
 from tasks.forms.reports import BulkUploadForm, ReportForm, StartReportForm, SubmitReportForm
 from tasks.models import ProgressReport
-from tasks.selectors import task_get_for_user
 from tasks.services import bulk as bulk_services
 from tasks.services import reports as services
 from tasks.views import help as help_views
+from tasks.views.common import task_for
 
 
 def _writable(request: HttpRequest, pk: int) -> ProgressReport:
@@ -40,9 +40,7 @@ def _writable(request: HttpRequest, pk: int) -> ProgressReport:
 
 @login_required
 def report_start(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_get_for_user(request.user, pk)
-    if not permissions.can_report(request.user, task):
-        raise PermissionDenied
+    task = task_for(request, pk, permissions.can_report)
     open_periods = services.periods_to_start(task)
     if not open_periods:
         messages.info(request, _("Every period so far already has a report."))

@@ -32,8 +32,8 @@ from tasks.forms.supervision import (
 )
 from tasks.models import FollowUp, Inspection, Task, ToleranceFiling
 from tasks.selectors import supervision as reads
-from tasks.selectors import task_get_for_user
 from tasks.services import supervision, tolerance
+from tasks.views.common import task_for
 
 
 def _stamp() -> str:
@@ -66,9 +66,7 @@ def inspection_index_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_get_for_user(request.user, pk)
-    if not permissions.can_inspect(request.user, task):
-        raise PermissionDenied
+    task = task_for(request, pk, permissions.can_inspect)
     form = InspectionForm(request.POST or None)
     done: list[Inspection] = []
     if form_action(
@@ -167,9 +165,7 @@ def tolerance_index_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tolerance_new(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_get_for_user(request.user, pk)
-    if not permissions.can_file_tolerance(request.user, task):
-        raise PermissionDenied
+    task = task_for(request, pk, permissions.can_file_tolerance)
     form = ToleranceForm(request.POST or None)
     if form_action(
         request,

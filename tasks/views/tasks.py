@@ -22,7 +22,7 @@ from tasks.forms.plans import ImplementerEditForm, ImplementerForm, TaskSetupFor
 from tasks.models import Task
 from tasks.services import plans as services
 from tasks.views import plans, reports, supervision
-from tasks.views.plans import task_for
+from tasks.views.common import task_for
 
 
 @login_required
