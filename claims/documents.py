@@ -11,7 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from claims.models import TaskNotice
 from claims.selectors import by_category, claimant_items
-from jiebang.officedoc import (
+from kernel.officedoc import (
     BODY_FONT,
     BODY_SIZE,
     HEADING_FONT,

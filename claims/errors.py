@@ -1,4 +1,4 @@
-from jiebang.errors import DomainError
+from kernel.errors import DomainError
 
 
 class ClaimError(DomainError):

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from claims.models import Programme
 from claims.selectors import results
-from proposals.excel import table_bytes
+from kernel.spreadsheets import table_bytes
 
 # Accepted header names of the item sheet, in either language.
 ITEM_HEADERS = {

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Programme
+from kernel.forms import DateInput
 from lists.models import ListVersion
-from proposals.forms import DateInput
 from regions.models import Division, RegionGroup
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})

@@ -28,11 +28,10 @@ from claims.forms import (
     ProgrammeForm,
 )
 from claims.models import Programme, ProgrammeItem, TaskNotice
-from jiebang.actions import form_action
-from proposals.excel import XLSX
+from kernel.actions import form_action
+from kernel.downloads import DOCX, XLSX, download
 
 Check = Callable[[Any, Programme], bool]
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def programme_for(request: HttpRequest, pk: int, check: Check) -> Programme:
@@ -41,12 +40,6 @@ def programme_for(request: HttpRequest, pk: int, check: Check) -> Programme:
     if not check(request.user, programme):
         raise PermissionDenied
     return programme
-
-
-def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @login_required
@@ -216,7 +209,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, permissions.can_view_results)
-    return _download(excel.results_xlsx(programme), XLSX, f"claims-{programme.pk}.xlsx")
+    return download(excel.results_xlsx(programme), f"claims-{programme.pk}.xlsx", XLSX)
 
 
 @login_required
@@ -273,7 +266,7 @@ def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(request.user, pk)
-    return _download(documents.notice_docx(notice), DOCX, documents.file_name(notice))
+    return download(documents.notice_docx(notice), documents.file_name(notice), DOCX)
 
 
 @login_required

@@ -14,7 +14,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from jiebang.officedoc import (
+from kernel.officedoc import (
     BODY_FONT,
     BODY_SIZE,
     HEADING_FONT,

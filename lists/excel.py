@@ -2,9 +2,9 @@
 
 from django.utils.translation import gettext as _
 
+from kernel.spreadsheets import table_bytes
 from lists.models import ListVersion
 from lists.selectors import version_items
-from proposals.excel import table_bytes
 
 
 def version_xlsx(version: ListVersion) -> bytes:

@@ -3,9 +3,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.forms import DateInput
 from lists.models import Consultation, ListItem, ListVersion
 from merging.models import CandidateMeasure
-from proposals.forms import DateInput
 from proposals.models import ReformField
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})

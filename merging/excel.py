@@ -6,8 +6,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.spreadsheets import table_bytes
 from merging.models import CandidateMeasure, SuggestedGroup
-from proposals.excel import table_bytes
 
 
 def _local(moment: Any) -> str:

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from jiebang.forms import FilterForm, national_authority_filter
+from kernel.forms import FilterForm, national_authority_filter
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals.models import Cycle, Proposal, ReformField
 from regions.models import Division

@@ -13,9 +13,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
-from jiebang.actions import form_action
-from jiebang.forms import ReasonForm
 from jobs.services import job_enqueue
+from kernel.access import require
+from kernel.actions import form_action
+from kernel.downloads import download
+from kernel.forms import ReasonForm
+from kernel.pages import paginate, querystring_without_page
 from merging import excel, selectors, services
 from merging.errors import MergeError
 from merging.forms import (
@@ -27,9 +30,7 @@ from merging.forms import (
     SplitForm,
 )
 from merging.models import CandidateMeasure, SuggestedGroup
-from proposals.excel import XLSX
 from proposals.models import Cycle, Proposal
-from proposals.views.common import paginate, querystring_without_page, require
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -84,9 +85,7 @@ def group_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The groups of one cycle: a few hundred rows at most, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)
     groups = selectors.group_list(cycle, GroupFilterForm(request.GET or None).params())
-    response = HttpResponse(excel.groups_bytes(groups), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="groups-{cycle.year}.xlsx"'
-    return response
+    return download(excel.groups_bytes(groups), f"groups-{cycle.year}.xlsx")
 
 
 def _closed(request: HttpRequest, group: SuggestedGroup) -> HttpResponse | None:

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from jiebang.forms import FilterForm
+from kernel.downloads import download
+from kernel.forms import FilterForm
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import table_bytes
 from notifications import selectors, services
 from notifications.models import Notification
-from proposals.excel import XLSX, table_bytes
-from proposals.views.common import paginate, querystring_without_page
 
 
 class NotificationFilterForm(FilterForm):
@@ -96,6 +97,4 @@ def export(request: HttpRequest) -> HttpResponse:
     notes = selectors.notification_list(request.user, filters.params())
     headers = [_("Subject"), _("Message"), _("Received"), _("Read")]
     content = table_bytes(_("Messages"), headers, (_row(n) for n in notes.iterator()))
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="messages.xlsx"'
-    return response
+    return download(content, "messages.xlsx")

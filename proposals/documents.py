@@ -4,8 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from jiebang.officedoc import BODY_FONT, HEADING_FONT, TITLE_FONT, new_document, to_bytes
-from jiebang.officedoc import add_paragraph as _paragraph
+from kernel.officedoc import BODY_FONT, HEADING_FONT, TITLE_FONT, new_document, to_bytes
+from kernel.officedoc import add_paragraph as _paragraph
 from proposals.models import Proposal
 
 

@@ -11,7 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jiebang.spreadsheets import text_cell
+from kernel.spreadsheets import table_bytes
 from proposals.models import Proposal, Suggestion
 
 # The columns a locality fills in, as (model field, width).
@@ -34,7 +34,6 @@ EXPORT_EXTRA = ["id", "cycle", "locality", "state", "submitted_at"]
 YES = {"是", "yes", "y", "true", "1", "需要"}
 NO = {"否", "no", "n", "false", "0", "不需要", ""}
 MAX_IMPORT_ROWS = 2000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def label(name: str) -> str:
@@ -115,22 +114,6 @@ def parse_yes_no(text: str) -> bool | None:
     if folded in NO:
         return False
     return None
-
-
-def table_bytes(
-    title: str, headers: list[str], rows: Iterable[list[Any]], on_row: Any = None
-) -> bytes:
-    """Any list as a one-sheet workbook, streamed row by row."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(headers)
-    for count, row in enumerate(rows, start=1):
-        sheet.append([text_cell(sheet, value) for value in row])
-        if on_row:
-            on_row(count)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _local(moment: Any) -> str:

@@ -3,13 +3,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiebang.forms import FilterForm, national_authority_filter
+from kernel.forms import DateInput, FilterForm, national_authority_filter
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
 from regions.models import Division
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CycleForm(forms.ModelForm):

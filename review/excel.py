@@ -4,22 +4,15 @@ expert's own reviews. Each is bounded (a pool, one cycle, one expert), so it is 
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.spreadsheets import table_bytes
 from merging.models import CandidateMeasure
-from proposals.excel import XLSX, table_bytes
 from review import aggregation
 from review.labels import criterion_label, disagreement_reasons
 from review.models import Assignment, ExpertProfile, Review
 from review.selectors import RankRow, review_of
-
-
-def download(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _when(moment: Any) -> str:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from jiebang.forms import FilterForm
+from kernel.forms import FilterForm
 from proposals.models import Cycle, ReformField
 from regions.models import Division, Organisation
 from review.models import ExpertProfile, Review

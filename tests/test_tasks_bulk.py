@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.models import Role
 from audit.models import AuditEntry
-from jiebang.spreadsheets import text_cell
+from kernel.spreadsheets import text_cell
 from regions.models import Organisation
 from tasks import progress
 from tasks.exports.bulk import headers

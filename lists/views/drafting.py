@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from jiebang.actions import form_action
+from kernel.access import require
+from kernel.actions import form_action
 from lists.errors import ListError
 from lists.forms import CandidatesForm, ItemForm, ListCreateForm, OrderForm, VersionForm
 from lists.models import ListVersion
@@ -29,7 +30,6 @@ from lists.selectors import (
 from lists.services import drafting as services
 from merging.models import CandidateMeasure
 from proposals.models import Cycle
-from proposals.views.common import require
 
 Check = Callable[[Any, ListVersion], bool]
 

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts import permissions
+from kernel.downloads import DOCX, XLSX, download
+from kernel.pages import paginate
 from lists import excel
 from lists.documents import version_docx as render_docx
 from lists.forms import CompareForm
@@ -19,10 +21,6 @@ from lists.selectors import (
     version_items,
     versions_of,
 )
-from proposals.excel import XLSX
-from proposals.views.common import paginate
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def published_index(request: HttpRequest) -> HttpResponse:
@@ -63,17 +61,11 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lists/compare.html", context)
 
 
-def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 def version_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_get_for_user(request.user, pk)
-    return _download(excel.version_xlsx(version), excel.file_name(version, "xlsx"), XLSX)
+    return download(excel.version_xlsx(version), excel.file_name(version, "xlsx"), XLSX)
 
 
 def version_docx(request: HttpRequest, pk: int) -> HttpResponse:
     version = version_get_for_user(request.user, pk)
-    return _download(render_docx(version), excel.file_name(version, "docx"), DOCX)
+    return download(render_docx(version), excel.file_name(version, "docx"), DOCX)

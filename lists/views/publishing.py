@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from jiebang.actions import form_action
+from kernel.actions import form_action
 from lists.errors import ListError
 from lists.forms import ConsultationForm, PublishForm, ReviseForm
 from lists.selectors import (

@@ -8,13 +8,14 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
+from kernel.access import require
+from kernel.downloads import download
 from proposals import excel
 from proposals.errors import ProposalError
 from proposals.forms import CycleForm, ExtensionForm
 from proposals.models import Cycle, Proposal, default_deadline
 from proposals.selectors import locality_counts, submission_window
 from proposals.services import cycles as services
-from proposals.views.common import require
 from regions.models import Division
 
 
@@ -157,6 +158,4 @@ def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
         for r in _locality_table(cycle)
     ]
     content = excel.table_bytes(str(cycle.year), headers, rows)
-    response = HttpResponse(content, content_type=excel.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="cycle-{cycle.year}-localities.xlsx"'
-    return response
+    return download(content, f"cycle-{cycle.year}-localities.xlsx")

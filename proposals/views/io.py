@@ -11,34 +11,26 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from jobs.services import job_enqueue
+from kernel.access import require
+from kernel.downloads import DOCX, XLSX, download
 from proposals import excel
 from proposals.documents import proposal_docx as render_docx
 from proposals.forms import ProposalFilterForm, UploadForm
 from proposals.models import ReformField
 from proposals.selectors import current_cycle, proposal_get_for_user
-from proposals.views.common import require
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @login_required
 def proposal_docx(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
-    return _download(render_docx(proposal), f"proposal-{proposal.pk}.docx", DOCX)
+    return download(render_docx(proposal), f"proposal-{proposal.pk}.docx", DOCX)
 
 
 @login_required
 @require(permissions.can_import_proposals)
 def import_template(request: HttpRequest) -> HttpResponse:
     names = ReformField.objects.values_list("name", flat=True)
-    return _download(excel.template_bytes(names), "proposal-template.xlsx", XLSX)
+    return download(excel.template_bytes(names), "proposal-template.xlsx", XLSX)
 
 
 @login_required

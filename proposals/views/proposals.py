@@ -9,7 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
-from jiebang.forms import ReasonForm
+from kernel.access import require
+from kernel.forms import ReasonForm
+from kernel.pages import paginate, querystring_without_page
 from proposals.errors import ProposalError
 from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
 from proposals.models import Suggestion
@@ -23,7 +25,6 @@ from proposals.selectors import (
 )
 from proposals.services import proposals as services
 from proposals.services.attachments import attachment_add
-from proposals.views.common import paginate, querystring_without_page, require
 
 
 @login_required

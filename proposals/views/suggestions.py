@@ -11,15 +11,16 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit.selectors import entries_for
-from jiebang.forms import ReasonForm
 from jobs.services import job_enqueue
+from kernel.access import require
+from kernel.forms import ReasonForm
+from kernel.pages import paginate, querystring_without_page
 from proposals import selectors
 from proposals.errors import ProposalError
 from proposals.forms import SuggestionForm
 from proposals.models import Proposal, Suggestion
 from proposals.selectors import current_cycle, suggestion_get_for_user
 from proposals.services.suggestions import suggestion_decline, suggestion_submit
-from proposals.views.common import paginate, querystring_without_page, require
 
 
 def _can_see_suggestions(user: object) -> bool:

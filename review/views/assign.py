@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from audit.selectors import entries_for
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.downloads import download
+from kernel.pages import paginate, querystring_without_page
 from review import aggregation, excel
 from review.errors import ReviewError
 from review.forms import ApplyPlanForm, CandidateFilterForm, OverrideForm, ReasonForm, ReviewersForm
@@ -59,7 +61,7 @@ def cycle_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     candidates = candidate_overview(cycle, CandidateFilterForm(request.GET or None).params())
     name = f"review-{cycle.year}-assignments.xlsx"
-    return excel.download(excel.assignments_bytes(candidates), name)
+    return download(excel.assignments_bytes(candidates), name)
 
 
 @login_required

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from audit.selectors import entries_for
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.downloads import download
+from kernel.pages import paginate, querystring_without_page
 from review import excel
 from review.errors import ReviewError
 from review.forms import ExpertFilterForm, ExpertProfileForm
@@ -45,7 +47,7 @@ def expert_export(request: HttpRequest) -> HttpResponse:
     params = ExpertFilterForm(request.GET or None).params()
     profiles = expert_list(request.user, params, latest_review_cycle())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return excel.download(excel.experts_bytes(profiles), f"experts-{stamp}.xlsx")
+    return download(excel.experts_bytes(profiles), f"experts-{stamp}.xlsx")
 
 
 @login_required

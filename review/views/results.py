@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts import permissions
-from proposals.views.common import querystring_without_page, require
+from kernel.access import require
+from kernel.downloads import download
+from kernel.pages import querystring_without_page
 from review import excel
 from review.forms import RankingFilterForm
 from review.labels import disagreement_reasons, disagreement_rule
@@ -38,4 +40,4 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
 def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     rows = ranking_filtered(cycle, RankingFilterForm(request.GET or None).params())
-    return excel.download(excel.ranking_bytes(rows), f"review-{cycle.year}-ranking.xlsx")
+    return download(excel.ranking_bytes(rows), f"review-{cycle.year}-ranking.xlsx")

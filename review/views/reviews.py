@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.downloads import download
+from kernel.pages import paginate, querystring_without_page
 from review import excel
 from review.errors import ReviewError
 from review.forms import MyReviewFilterForm, ReviewForm
@@ -42,7 +44,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 def my_reviews_export(request: HttpRequest) -> HttpResponse:
     assignments = my_assignments(request.user, MyReviewFilterForm(request.GET or None).params())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return excel.download(excel.my_reviews_bytes(assignments), f"my-reviews-{stamp}.xlsx")
+    return download(excel.my_reviews_bytes(assignments), f"my-reviews-{stamp}.xlsx")
 
 
 def _initial(review: Review | None) -> dict[str, object]:

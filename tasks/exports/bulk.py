@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from jiebang.spreadsheets import text_cell
+from kernel.spreadsheets import text_cell
 from tasks.models import Milestone, Status, Target
 from tasks.services.bulk import SheetRow, as_downloaded
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from jiebang.spreadsheets import text_cell
+from kernel.spreadsheets import text_cell
 from tasks.dispatch import ClaimantLine, Dispatch, TaskLine
 
 

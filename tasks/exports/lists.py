@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from claims.models import Claimant
-from jiebang.spreadsheets import text_cell
+from kernel.spreadsheets import text_cell
 from tasks import selectors
 from tasks.models import Task
 

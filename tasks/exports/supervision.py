@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proposals.excel import table_bytes
+from kernel.spreadsheets import table_bytes
 from tasks.models import FollowUp, Inspection, ToleranceFiling
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from claims.models import Claimant, Programme
-from jiebang.forms import FilterForm
+from kernel.forms import FilterForm
 from tasks import selectors
 from tasks.models import Task
 

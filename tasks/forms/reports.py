@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Programme
-from jiebang.forms import FilterForm
+from kernel.forms import FilterForm
 from tasks import periods
 from tasks.models import HelpRequest, ProgressReport, Status
 from tasks.services.reports import MilestoneFigure

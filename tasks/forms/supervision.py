@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Programme
-from jiebang.forms import FilterForm
-from proposals.forms import DateInput
+from kernel.forms import DateInput, FilterForm
 from tasks.models import Inspection, ToleranceFiling
 from tasks.selectors import programmes_with_tasks
 

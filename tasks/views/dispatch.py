@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from claims.models import Claimant, Programme
-from jiebang.forms import FilterForm
-from jiebang.spreadsheets import xlsx_response
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.forms import FilterForm
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import xlsx_response
 from tasks import periods, selectors
 from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
 from tasks.dispatch import dispatch_for as compute

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from audit.selectors import entries_for
-from jiebang.actions import form_action
-from jiebang.spreadsheets import xlsx_response
-from proposals.excel import table_bytes
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.actions import form_action
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks import reports_selectors as selectors
 from tasks.forms.reports import AnswerForm, EscalateForm, HelpFilterForm, HelpRequestForm
 from tasks.models import HelpRequest

@@ -11,8 +11,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from jiebang.spreadsheets import xlsx_response
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import xlsx_response
 from tasks import selectors
 from tasks.exports import lists as exports
 from tasks.forms.lists import SearchForm

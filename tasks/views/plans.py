@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from jiebang.actions import form_action
-from jiebang.forms import ReasonForm
+from kernel.actions import form_action
+from kernel.forms import ReasonForm
 from tasks import selectors
 from tasks.errors import TaskError
 from tasks.forms.plans import MilestoneFormSet, PlanForm, TargetFormSet, kept_rows

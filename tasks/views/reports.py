@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from jiebang.actions import form_action
-from jiebang.spreadsheets import xlsx_response
-from proposals.views.common import require
+from kernel.access import require
+from kernel.actions import form_action
+from kernel.spreadsheets import xlsx_response
 from tasks import periods
 from tasks import reports_selectors as selectors
 from tasks.errors import TaskError

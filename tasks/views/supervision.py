@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from jiebang.actions import form_action
-from jiebang.spreadsheets import xlsx_response
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.actions import form_action
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import xlsx_response
 from tasks.exports import supervision as exports
 from tasks.forms.supervision import (
     CloseInspectionForm,

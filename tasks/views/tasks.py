@@ -11,9 +11,10 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from jiebang.actions import form_action
-from jiebang.spreadsheets import xlsx_response
-from proposals.views.common import paginate, querystring_without_page, require
+from kernel.access import require
+from kernel.actions import form_action
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import xlsx_response
 from tasks import selectors
 from tasks.errors import TaskError
 from tasks.exports import lists as exports

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
-from jiebang.errors import DomainError
+from kernel.errors import DomainError
 
 
 def form_action(

@@ -4,6 +4,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates (2027-04-30) whatever the
+    language, so a saved date is rendered in ISO too, not in the locale's 2027/04/30 that
+    the picker would take for empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class FilterForm(forms.Form):
     """A GET form of list filters whose valid values become plain strings for the selectors
     and for export jobs."""

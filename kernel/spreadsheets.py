@@ -4,13 +4,18 @@ Text in our sheets comes from users outside the reader's organisation (titles, i
 answers), so a cell must never become a formula Excel runs when the file is opened.
 """
 
+import io
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpResponse
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from kernel.downloads import XLSX, download
+
+__all__ = ["XLSX", "table_bytes", "text_cell", "xlsx_response"]
 # The characters spreadsheet programs read as the start of a formula (OWASP's list): openpyxl
 # itself turns only "=" into one, but a cell that Excel re-reads on editing must stay text too.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,8 +35,25 @@ def text_cell(sheet: Any, value: Any) -> Any:
     return cell
 
 
+def table_bytes(
+    title: str,
+    headers: list[str],
+    rows: Iterable[list[Any]],
+    on_row: Callable[[int], Any] | None = None,
+) -> bytes:
+    """Any list as a one-sheet workbook, streamed row by row."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(headers)
+    for count, row in enumerate(rows, start=1):
+        sheet.append([text_cell(sheet, value) for value in row])
+        if on_row:
+            on_row(count)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def xlsx_response(content: bytes, name: str) -> HttpResponse:
     """A workbook as a file to save, under `name`."""
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(content, name, XLSX)

@@ -1,0 +1,14 @@
+"""A file the browser saves, under a name that may be Chinese."""
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(content: bytes, name: str, content_type: str = XLSX) -> HttpResponse:
+    """`content` as an attachment named `name` (RFC 6266: non-ASCII names are encoded)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
