@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from audit.services import record
+from claims import signals
 from claims.errors import ClaimError
 from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
 from claims.selectors import below_minimum
@@ -378,10 +379,8 @@ def notices_issue(
         )
         for number, claimant in enumerate(claimants, start=1)
     )
-    # Implementation starts with the notices: one task per claim.
-    from tasks.services.core import tasks_open
-
-    tasks_open(programme=programme, by=by)
+    # Implementation starts with the notices: tasks opens one task per claim on this signal.
+    signals.notices_issued.send(sender=Programme, programme=programme, by=by)
     record(
         "programme.notices_issued",
         obj=programme,

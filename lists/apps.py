@@ -27,3 +27,8 @@ class ListsConfig(AppConfig):
         from audit.presentation import register_actions
 
         register_actions(ACTION_LABELS)
+
+        from lists.selectors import published_measures
+        from merging.known import register_known_measures
+
+        register_known_measures("lists", published_measures)

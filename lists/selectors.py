@@ -17,6 +17,7 @@ from accounts import permissions
 from audit.models import AuditEntry
 from lists import diff
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
+from merging.known import KnownMeasure
 from proposals.models import Cycle, Proposal, ReformField
 from review.selectors import RankRow, candidate_ranking
 
@@ -223,3 +224,26 @@ def version_history(version: ListVersion, limit: int = 100) -> list[AuditEntry]:
     )
     entries = AuditEntry.objects.filter(condition).select_related("actor", "content_type")
     return list(entries[:limit])
+
+
+# Measures the drafting warning compares a draft with (registered in lists.apps) --------------
+
+# The published lists hold some dozens of measures a year: the newest this many are compared.
+KNOWN_LIMIT = 200
+
+
+def published_measures() -> list[KnownMeasure]:
+    """Items of published lists, newest first, each candidate once (its latest wording)."""
+    items = (
+        ListItem.objects.filter(version__state=ListVersion.State.PUBLISHED)
+        .select_related("version__annual_list")
+        .order_by("-version__published_at", "-pk")[:KNOWN_LIMIT]
+    )
+    seen: set[int] = set()
+    measures = []
+    for item in items:
+        if item.candidate_id not in seen:
+            seen.add(item.candidate_id)
+            where = item.version.annual_list.title
+            measures.append(KnownMeasure(item.title, where, item.content))
+    return measures

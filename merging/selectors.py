@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts import permissions
-from lists.models import ListItem, ListVersion
+from merging.known import known_measures
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals.models import Cycle, Proposal
 from proposals.selectors import proposal_search
@@ -31,11 +31,10 @@ MAX_CHARS = 2000
 # The drafting warning runs on every view of a draft, so it compares less: the start of each
 # text (features() costs about 1 ms per 500 characters), and at most this many texts of each
 # kind, the most recent first. A province has a few dozen proposals over a decade, a cycle
-# about 160 submitted ones, the published lists some dozens of measures a year. It shows at
+# about 160 submitted ones. It shows at
 # most SHOWN of each kind.
 WARNING_CHARS = 600
 OWN_LIMIT = 100
-LIST_LIMIT = 200
 OTHERS_LIMIT = 200
 SHOWN = 5
 
@@ -52,7 +51,7 @@ def comparison_text(title: str, content: str, limit: int = MAX_CHARS) -> str:
     return f"{title}\n{content}"[:limit]
 
 
-def _warning_text(title: str, content: str) -> str:
+def warning_text(title: str, content: str) -> str:
     return comparison_text(title, content, WARNING_CHARS)
 
 
@@ -313,22 +312,6 @@ def _matches(draft: Features, rows: list[tuple[Any, str]]) -> list[Match]:
     return found
 
 
-def _published_items() -> list[tuple[ListItem, str]]:
-    """Items of published lists, newest first, each candidate once (its latest wording)."""
-    items = (
-        ListItem.objects.filter(version__state=ListVersion.State.PUBLISHED)
-        .select_related("version__annual_list")
-        .order_by("-version__published_at", "-pk")[:LIST_LIMIT]
-    )
-    seen: set[int] = set()
-    rows = []
-    for item in items:
-        if item.candidate_id not in seen:
-            seen.add(item.candidate_id)
-            rows.append((item, _warning_text(item.title, item.content)))
-    return rows
-
-
 def drafting_warning(
     user: Any, *, title: str, content: str, cycle: Cycle | None, exclude: int | None = None
 ) -> DraftingWarning:
@@ -338,7 +321,7 @@ def drafting_warning(
     localities' proposals submitted in this cycle are only counted, never shown.
     """
     locality = permissions.province_of(user)
-    text = _warning_text(title.strip(), content.strip())
+    text = warning_text(title.strip(), content.strip())
     if locality is None or not text.strip():
         return DraftingWarning()
     draft = features(text)
@@ -346,10 +329,10 @@ def drafting_warning(
     if exclude is not None:
         own_qs = own_qs.exclude(pk=exclude)
     own = [
-        (p, _warning_text(p.title, p.content))
+        (p, warning_text(p.title, p.content))
         for p in own_qs.select_related("cycle").order_by("-updated_at", "-pk")[:OWN_LIMIT]
     ]
-    items = _published_items()
+    items = [(m, warning_text(m.title, m.content)) for m in known_measures()]
     others: list[tuple[Any, str]] = []
     if cycle is not None:
         rows = (
@@ -360,7 +343,7 @@ def drafting_warning(
             .order_by("-submitted_at", "-pk")
             .values_list("pk", "title", "content")[:OTHERS_LIMIT]
         )
-        others = [(pk, _warning_text(t, c)) for pk, t, c in rows]
+        others = [(pk, warning_text(t, c)) for pk, t, c in rows]
     return DraftingWarning(
         own=_matches(draft, own)[:SHOWN],
         list_items=_matches(draft, items)[:SHOWN],

@@ -39,4 +39,8 @@ class TasksConfig(AppConfig):
         register_actions(ACTION_LABELS)
         # States of reports and milestones are recorded on the task, not on their own rows.
         register_values({**dict(Status.choices), **dict(ProgressReport.State.choices)})
+        from claims.signals import notices_issued
         from tasks import jobs  # noqa: F401  (registers the reminder job kind)
+        from tasks.services.core import open_tasks_on_notices
+
+        notices_issued.connect(open_tasks_on_notices, dispatch_uid="tasks.open_on_notices")

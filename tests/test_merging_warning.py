@@ -8,6 +8,7 @@ import time
 import pytest
 from django.utils import timezone
 
+from lists import selectors as list_selectors
 from lists.models import AnnualList, ListItem, ListVersion
 from merging import selectors, services
 from proposals.models import Cycle, Proposal
@@ -120,7 +121,7 @@ def test_no_warning_once_submitted_or_for_the_centre(users, scene):
 def test_the_comparison_set_is_capped(users, scene, monkeypatch):
     monkeypatch.setattr(selectors, "OWN_LIMIT", 1)
     monkeypatch.setattr(selectors, "OTHERS_LIMIT", 1)
-    monkeypatch.setattr(selectors, "LIST_LIMIT", 1)
+    monkeypatch.setattr(list_selectors, "KNOWN_LIMIT", 1)
     warning = selectors.drafting_warning(
         users["sichuan"], title=TECH[0], content=TECH[1], cycle=scene["cycle"], exclude=None
     )

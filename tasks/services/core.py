@@ -34,6 +34,11 @@ def tasks_open(*, programme: Programme, by: Any) -> list[Task]:
     return tasks
 
 
+def open_tasks_on_notices(sender: object, *, programme: Programme, by: Any, **kwargs: Any) -> None:
+    """Receiver of `claims.signals.notices_issued`: implementation starts with the notices."""
+    tasks_open(programme=programme, by=by)
+
+
 def task_lock(task: Task) -> Task:
     """The task read again under a row lock, with its claimant (every right is decided on
     it): the caller's copy may be stale by the time its request gets here."""
