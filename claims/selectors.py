@@ -12,9 +12,9 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from accounts import permissions
 from audit.models import AuditEntry
 from audit.selectors import entries_for
+from claims import rules
 from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
 
 State = Programme.State
@@ -22,9 +22,9 @@ State = Programme.State
 
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
     qs = Programme.objects.select_related("list_version__annual_list")
-    if permissions.can_manage_programmes(user):
+    if rules.can_manage_programmes(user):
         return qs
-    scope = permissions.claimant_scope(user)
+    scope = rules.claimant_scope(user)
     if scope is None:
         return qs.none()
     lookup = {f"claimants__{name}": value for name, value in scope.items()}
@@ -41,7 +41,7 @@ def programme_get_for_user(user: Any, pk: int) -> Programme:
 
 def own_claimant(user: Any, programme: Programme) -> Claimant | None:
     """The claimant of `programme` the user speaks for, if any."""
-    scope = permissions.claimant_scope(user)
+    scope = rules.claimant_scope(user)
     if scope is None:
         return None
     found = programme.claimants.select_related("division", "region_group", "programme")
@@ -69,7 +69,7 @@ def notice_get_for_user(user: Any, pk: int) -> TaskNotice:
         .filter(pk=pk)
         .first()
     )
-    if notice is None or not permissions.can_view_notice(user, notice):
+    if notice is None or not rules.can_view_notice(user, notice):
         raise Http404
     return notice
 

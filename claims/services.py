@@ -11,9 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
-from claims import signals
+from claims import rules, signals
 from claims.errors import ClaimError
 from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
 from claims.selectors import below_minimum
@@ -47,7 +46,7 @@ def programme_create(
 ) -> Programme:
     """A draft programme; from a published list version its measures become the items,
     grouped by reform field."""
-    if not permissions.can_manage_programmes(by):
+    if not rules.can_manage_programmes(by):
         raise PermissionError
     if not title.strip():
         raise ClaimError(_("Give the programme a title."))
@@ -93,7 +92,7 @@ def programme_create(
 
 
 def _lock_draft(programme: Programme, by: Any) -> Programme:
-    if not permissions.can_manage_programmes(by):
+    if not rules.can_manage_programmes(by):
         raise PermissionError
     programme = _lock(programme)
     if programme.state != State.DRAFT:
@@ -162,7 +161,7 @@ def claimants_set(
 ) -> list[Claimant]:
     """Make exactly these provinces and region groups eligible. A claimant that has claimed
     something cannot be dropped."""
-    if not permissions.can_set_claimants(by, programme):
+    if not rules.can_set_claimants(by, programme):
         raise PermissionError
     programme = _lock(programme)
     if programme.state == State.CLOSED:
@@ -208,7 +207,7 @@ def claimants_set(
 def programme_open(
     *, programme: Programme, by: Any, opens_at: datetime.date, closes_at: datetime.date
 ) -> Programme:
-    if not permissions.can_open_programme(by, programme):
+    if not rules.can_open_programme(by, programme):
         raise PermissionError
     programme = _lock(programme)
     if programme.state != State.DRAFT:
@@ -250,7 +249,7 @@ def shortfall_message(programme: Programme, short: list[Claimant]) -> str:
 def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Programme:
     """Close the window. Claimants below the minimum block the closing unless the coordinator
     gives a reason, which is kept on the programme and in the trail with their names."""
-    if not permissions.can_close_programme(by, programme):
+    if not rules.can_close_programme(by, programme):
         raise PermissionError
     programme = _lock(programme)
     if programme.state != State.OPEN:
@@ -276,7 +275,7 @@ def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Progr
 
 
 def _check_can_claim(claimant: Claimant, by: Any) -> Programme:
-    if not permissions.can_claim(by, claimant):
+    if not rules.can_claim(by, claimant):
         raise PermissionError
     programme = claimant.programme
     today = timezone.localdate()
@@ -349,7 +348,7 @@ def notices_issue(
 ) -> list[TaskNotice]:
     """One numbered notice for every claimant with at least one claim, numbered 1, 2, … in
     the order of the claimants; `doc_code` is the 发文机关代字, e.g. 发改高技."""
-    if not permissions.can_issue_notices(by, programme):
+    if not rules.can_issue_notices(by, programme):
         raise PermissionError
     programme = _lock(programme)
     if programme.state != State.CLOSED:
@@ -429,14 +428,14 @@ def programme_update(
     report_due_days: int = 10,
 ) -> Programme:
     """Change the terms of a draft programme."""
-    if not permissions.can_manage_programmes(by):
+    if not rules.can_manage_programmes(by):
         raise PermissionError
     programme = _lock(programme)
     if programme.state != State.DRAFT:
         raise ClaimError(
             _("Only a draft can be changed; while claims are open, only the closing date moves.")
         )
-    if not permissions.can_edit_programme(by, programme):
+    if not rules.can_edit_programme(by, programme):
         raise PermissionError
     if not title.strip():
         raise ClaimError(_("Give the programme a title."))
@@ -477,12 +476,12 @@ def programme_update(
 @transaction.atomic
 def programme_move_closing(*, programme: Programme, by: Any, closes_at: datetime.date) -> Programme:
     """Move the closing date of an open window: not into the past, not before it opened."""
-    if not permissions.can_manage_programmes(by):
+    if not rules.can_manage_programmes(by):
         raise PermissionError
     programme = _lock(programme)
     if programme.state != State.OPEN:
         raise ClaimError(_("The closing date can be moved only while claims are open."))
-    if not permissions.can_move_closing_date(by, programme):
+    if not rules.can_move_closing_date(by, programme):
         raise PermissionError
     if closes_at is None:
         raise ClaimError(_("Give the new closing date."))
@@ -509,7 +508,7 @@ def item_remove(*, item: ProgrammeItem, by: Any) -> None:
     """Remove an item from a draft. The other items keep their numbers: an item drawn from a
     published list keeps the number it has there, so a gap is the honest record."""
     programme = _lock_draft(item.programme, by)
-    if not permissions.can_edit_programme(by, programme):
+    if not rules.can_edit_programme(by, programme):
         raise PermissionError
     locked = ProgrammeItem.objects.select_for_update().filter(pk=item.pk, programme=programme)
     found = locked.first()
@@ -539,7 +538,7 @@ def notice_correct(
     """Correct the issuing authority, document number or date of an issued notice. The
     reason is required and the trail of the programme keeps before and after; the .docx is
     drawn from the notice, so it shows the correction at once."""
-    if not permissions.can_correct_notice(by, notice):
+    if not rules.can_correct_notice(by, notice):
         raise PermissionError
     reason = reason.strip()
     if not reason:

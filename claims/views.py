@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
-from claims import documents, excel, selectors, services
+from accounts import roles
+from claims import documents, excel, rules, selectors, services
 from claims.errors import ClaimError
 from claims.forms import (
     ClaimantsForm,
@@ -44,18 +44,18 @@ def programme_for(request: HttpRequest, pk: int, check: Check) -> Programme:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_list_programmes(request.user):
+    if not rules.can_list_programmes(request.user):
         raise PermissionDenied
     context = {
         "programmes": selectors.programme_index(request.user),
-        "can_create": permissions.can_manage_programmes(request.user),
+        "can_create": rules.can_manage_programmes(request.user),
     }
     return render(request, "claims/index.html", context)
 
 
 @login_required
 def programme_create(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_manage_programmes(request.user):
+    if not rules.can_manage_programmes(request.user):
         raise PermissionDenied
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -74,26 +74,26 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     programme = selectors.programme_get_for_user(user, pk)
     claimant = selectors.own_claimant(user, programme)
-    manage = permissions.can_manage_programmes(user)
+    manage = rules.can_manage_programmes(user)
     items = selectors.programme_items(programme)
     context: dict[str, Any] = {
         "programme": programme,
         "categories": selectors.by_category(items),
         "claimant": claimant,
         "manage": manage,
-        "can_edit": permissions.can_edit_programme(user, programme),
-        "can_move_closing": permissions.can_move_closing_date(user, programme),
-        "can_correct": permissions.is_national(user),
-        "can_set_claimants": permissions.can_set_claimants(user, programme),
-        "can_open": permissions.can_open_programme(user, programme),
-        "can_close": permissions.can_close_programme(user, programme),
-        "can_issue": permissions.can_issue_notices(user, programme),
+        "can_edit": rules.can_edit_programme(user, programme),
+        "can_move_closing": rules.can_move_closing_date(user, programme),
+        "can_correct": roles.is_national(user),
+        "can_set_claimants": rules.can_set_claimants(user, programme),
+        "can_open": rules.can_open_programme(user, programme),
+        "can_close": rules.can_close_programme(user, programme),
+        "can_issue": rules.can_issue_notices(user, programme),
     }
     if claimant is not None:
         mine = selectors.claimed_item_ids(claimant)
         context["mine"] = mine
         context["mine_count"] = len(mine)
-        context["can_claim"] = permissions.can_claim(user, claimant)
+        context["can_claim"] = rules.can_claim(user, claimant)
         context["notice"] = TaskNotice.objects.filter(claimant=claimant).first()
     if manage:
         context["claimants"] = selectors.claimants_of(programme)
@@ -104,7 +104,7 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_edit_programme)
+    programme = programme_for(request, pk, rules.can_edit_programme)
     form = ItemForm(request.POST or None)
     if form_action(
         request,
@@ -119,7 +119,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def items_import(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_edit_programme)
+    programme = programme_for(request, pk, rules.can_edit_programme)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +143,7 @@ def items_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def claimants(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_set_claimants)
+    programme = programme_for(request, pk, rules.can_set_claimants)
     current = list(programme.claimants.all())
     initial = {
         "divisions": [c.division_id for c in current if c.division_id],
@@ -163,7 +163,7 @@ def claimants(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_open_programme)
+    programme = programme_for(request, pk, rules.can_open_programme)
     initial = {"opens_at": programme.opens_at, "closes_at": programme.closes_at}
     form = OpenForm(request.POST or None, initial=initial)
     if form_action(
@@ -180,7 +180,7 @@ def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page naming the claimants still below the minimum."""
-    programme = programme_for(request, pk, permissions.can_close_programme)
+    programme = programme_for(request, pk, rules.can_close_programme)
     form = CloseForm(request.POST or None)
     if form_action(
         request,
@@ -201,20 +201,20 @@ def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def results_page(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_view_results)
+    programme = programme_for(request, pk, rules.can_view_results)
     context = {"programme": programme, "results": selectors.results(programme)}
     return render(request, "claims/results.html", context)
 
 
 @login_required
 def results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_view_results)
+    programme = programme_for(request, pk, rules.can_view_results)
     return download(excel.results_xlsx(programme), f"claims-{programme.pk}.xlsx", XLSX)
 
 
 @login_required
 def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_issue_notices)
+    programme = programme_for(request, pk, rules.can_issue_notices)
     form = IssueForm(request.POST or None)
     if form_action(
         request,
@@ -230,7 +230,7 @@ def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _claim_target(request: HttpRequest, pk: int) -> tuple[Any, Any]:
     item, claimant = selectors.item_get_for_user(request.user, pk)
-    if not permissions.can_claim(request.user, claimant):
+    if not rules.can_claim(request.user, claimant):
         raise PermissionDenied
     return item, claimant
 
@@ -271,7 +271,7 @@ def notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_edit_programme)
+    programme = programme_for(request, pk, rules.can_edit_programme)
     initial = model_to_dict(programme, fields=services.PROGRAMME_FIELDS)
     form = ProgrammeEditForm(request.POST or None, initial=initial)
     if form_action(
@@ -289,7 +289,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, permissions.can_move_closing_date)
+    programme = programme_for(request, pk, rules.can_move_closing_date)
     form = ClosingForm(request.POST or None, initial={"closes_at": programme.closes_at})
     if form_action(
         request,
@@ -314,7 +314,7 @@ def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
 def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET asks, POST removes)."""
     item = get_object_or_404(ProgrammeItem.objects.select_related("programme"), pk=pk)
-    programme = programme_for(request, item.programme_id, permissions.can_edit_programme)
+    programme = programme_for(request, item.programme_id, rules.can_edit_programme)
     if request.method == "POST":
         try:
             services.item_remove(item=item, by=request.user)
@@ -329,7 +329,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notice_correct(request: HttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(request.user, pk)
-    if not permissions.can_correct_notice(request.user, notice):
+    if not rules.can_correct_notice(request.user, notice):
         raise PermissionDenied
     initial = model_to_dict(notice, fields=["issuing_authority", "doc_number", "issued_on"])
     form = NoticeCorrectionForm(request.POST or None, initial=initial)

@@ -2,7 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts import permissions
+from accounts import roles
+from proposals import rules as proposals_rules
 from proposals.selectors import current_cycle, locality_counts, submission_window
 
 
@@ -12,11 +13,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     cycle = current_cycle()
     context: dict[str, object] = {"cycle": cycle}
-    locality = permissions.province_of(user)
+    locality = roles.province_of(user)
     if cycle and locality is not None:
         context["counts"] = locality_counts(cycle, locality.pk)
         context["window"] = submission_window(cycle, locality.pk)
-    context["is_national"] = permissions.is_national(user)
+    context["is_national"] = roles.is_national(user)
     context["is_locality"] = locality is not None
-    context["is_innovation_body"] = permissions.can_submit_suggestion(user)
+    context["is_innovation_body"] = proposals_rules.can_submit_suggestion(user)
     return render(request, "home.html", context)

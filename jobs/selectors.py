@@ -3,7 +3,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 
-from accounts import permissions
+from accounts import roles
 from jobs.models import Job
 
 
@@ -11,7 +11,7 @@ def job_get_for_user(user: Any, pk: int) -> Job:
     """A job is its creator's alone: others get 404. The system's own jobs (reminders), which
     have no creator, are the national coordinator's to look at."""
     mine = Q(created_by_id=user.pk)
-    if permissions.is_national(user):
+    if roles.is_national(user):
         mine |= Q(created_by__isnull=True)
     job = Job.objects.filter(mine, pk=pk).first()
     if job is None:

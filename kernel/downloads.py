@@ -10,5 +10,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def download(content: bytes, name: str, content_type: str = XLSX) -> HttpResponse:
     """`content` as an attachment named `name` (RFC 6266: non-ASCII names are encoded)."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    header = content_disposition_header(True, name)
+    assert header is not None  # None only for an inline file without a name
+    response["Content-Disposition"] = header
     return response

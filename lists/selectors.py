@@ -13,9 +13,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.models import AuditEntry
-from lists import diff
+from lists import diff, rules
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from merging.known import KnownMeasure
 from proposals.models import Cycle, Proposal, ReformField
@@ -26,7 +25,7 @@ PUBLISHED = ListVersion.State.PUBLISHED
 
 def versions_visible_to(user: Any) -> QuerySet[ListVersion]:
     qs = ListVersion.objects.select_related("annual_list__cycle")
-    if permissions.can_manage_lists(user):
+    if rules.can_manage_lists(user):
         return qs
     return qs.filter(state=PUBLISHED)
 
@@ -46,7 +45,7 @@ def published_version_get(pk: int) -> ListVersion:
 
 def annual_list_get_for_user(user: Any, pk: int) -> AnnualList:
     qs = AnnualList.objects.select_related("cycle")
-    if not permissions.can_manage_lists(user):
+    if not rules.can_manage_lists(user):
         qs = qs.filter(versions__state=PUBLISHED).distinct()
     try:
         return qs.get(pk=pk)
@@ -57,14 +56,14 @@ def annual_list_get_for_user(user: Any, pk: int) -> AnnualList:
 def item_get_for_user(user: Any, pk: int) -> ListItem:
     found = ListItem.objects.select_related("version__annual_list__cycle", "field").filter(pk=pk)
     result = found.first()
-    if result is None or not permissions.can_view_list_version(user, result.version):
+    if result is None or not rules.can_view_list_version(user, result.version):
         raise Http404
     return result
 
 
 def consultation_get_for_user(user: Any, pk: int) -> Consultation:
     """Consultations are never public, not even those of a published version."""
-    if not permissions.can_manage_lists(user):
+    if not rules.can_manage_lists(user):
         raise Http404
     found = Consultation.objects.select_related("version__annual_list__cycle").filter(pk=pk)
     result = found.first()

@@ -4,11 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts import permissions
 from jobs.models import Job
 from jobs.registry import job_kind
 from jobs.services import JobFailed, job_attach_result, job_set_progress
-from merging import excel
+from merging import excel, rules
 from merging.selectors import candidate_list
 
 
@@ -20,7 +19,7 @@ from merging.selectors import candidate_list
     atomic=True,
 )
 def run_candidates_export(job: Job) -> None:
-    if not permissions.can_list_candidates(job.created_by):
+    if not rules.can_list_candidates(job.created_by):
         raise JobFailed(_("You may not export candidate measures."))
     qs = candidate_list(job.created_by, job.params.get("filters", {}))
     total = qs.count()

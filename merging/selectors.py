@@ -17,7 +17,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from accounts import permissions
+from accounts import roles
+from merging import rules
 from merging.known import known_measures
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals.models import Cycle, Proposal
@@ -92,7 +93,7 @@ def _members() -> Prefetch:
 
 def group_get_for_user(user: Any, pk: int) -> SuggestedGroup:
     """Suggested groups are the national coordinator's working material: 404 for anyone else."""
-    if not permissions.can_merge(user):
+    if not rules.can_merge(user):
         raise Http404
     group = (
         SuggestedGroup.objects.select_related("cycle", "candidate")
@@ -189,9 +190,9 @@ def candidate_draft(proposals: list[Proposal]) -> dict[str, Any]:
 
 def candidates_visible_to(user: Any) -> QuerySet[CandidateMeasure]:
     qs = CandidateMeasure.objects.select_related("cycle", "field")
-    if permissions.is_national(user):
+    if roles.is_national(user):
         return qs
-    locality = permissions.province_of(user)
+    locality = roles.province_of(user)
     if locality is not None:
         own = Proposal.objects.filter(locality=locality, merged_into__isnull=False)
         return qs.filter(pk__in=own.values("merged_into"))
@@ -256,9 +257,9 @@ class CandidateSources:
 
 def candidate_sources_for(user: Any, candidate: CandidateMeasure) -> CandidateSources:
     sources = candidate.sources.select_related("locality", "field").order_by("locality__code", "pk")
-    if permissions.is_national(user):
+    if roles.is_national(user):
         return CandidateSources(shown=list(sources), others=0)
-    locality = permissions.province_of(user)
+    locality = roles.province_of(user)
     shown = [p for p in sources if locality is not None and p.locality_id == locality.pk]
     return CandidateSources(shown=shown, others=len(sources) - len(shown) if shown else 0)
 
@@ -278,7 +279,7 @@ def proposal_fate(user: Any, proposal: Proposal) -> Fate | None:
     candidate = proposal.merged_into
     assert candidate is not None
     others = candidate.sources.exclude(locality_id=proposal.locality_id).count()
-    return Fate(candidate, others, permissions.can_view_candidate(user, candidate))
+    return Fate(candidate, others, rules.can_view_candidate(user, candidate))
 
 
 # The drafting warning ------------------------------------------------------------------------
@@ -320,7 +321,7 @@ def drafting_warning(
     Its own proposals (any state, any cycle) and published list items are shown; other
     localities' proposals submitted in this cycle are only counted, never shown.
     """
-    locality = permissions.province_of(user)
+    locality = roles.province_of(user)
     text = warning_text(title.strip(), content.strip())
     if locality is None or not text.strip():
         return DraftingWarning()

@@ -13,8 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import diff, record, snapshot
+from merging import rules
 from merging.errors import MergeError
 from merging.models import CandidateMeasure, SuggestedGroup
 from merging.selectors import comparison_text
@@ -27,7 +27,7 @@ Members = SuggestedGroup.proposals.through
 
 
 def _check(by: Any) -> None:
-    if not permissions.can_merge(by):
+    if not rules.can_merge(by):
         raise PermissionError
 
 

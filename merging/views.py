@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
 from audit.selectors import entries_for
 from jobs.services import job_enqueue
 from kernel.access import require
@@ -19,7 +18,7 @@ from kernel.actions import form_action
 from kernel.downloads import download
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
-from merging import excel, selectors, services
+from merging import excel, rules, selectors, services
 from merging.errors import MergeError
 from merging.forms import (
     CandidateFilterForm,
@@ -30,6 +29,7 @@ from merging.forms import (
     SplitForm,
 )
 from merging.models import CandidateMeasure, SuggestedGroup
+from proposals import rules as proposals_rules
 from proposals.models import Cycle, Proposal
 
 
@@ -41,14 +41,14 @@ def _ids(values: list[str]) -> list[int]:
 
 
 @login_required
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def merging_index(request: HttpRequest) -> HttpResponse:
     cycles = selectors.cycles_for_merging()
     return render(request, "merging/index.html", {"cycles": cycles})
 
 
 @login_required
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def group_index(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     filters = GroupFilterForm(request.GET or None)
@@ -67,7 +67,7 @@ def group_index(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def suggestions_run(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     groups = services.suggestions_run(cycle=cycle, by=request.user)
@@ -80,7 +80,7 @@ def suggestions_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def group_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The groups of one cycle: a few hundred rows at most, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)
@@ -188,7 +188,7 @@ def group_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def remaining_index(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     filters = RemainingFilterForm(request.GET or None)
@@ -203,7 +203,7 @@ def remaining_index(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge proposals chosen by hand: the chosen ones come as `proposal` ids, GET or POST."""
     cycle = get_object_or_404(Cycle, pk=pk)
@@ -231,7 +231,7 @@ def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_merge)
+@require(rules.can_merge)
 def proposals_promote(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then make each remaining proposal a candidate of its own. Only the proposals
     shown on the confirmation page are promoted, never one that arrived since."""
@@ -260,7 +260,7 @@ def proposals_promote(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_list_candidates)
+@require(rules.can_list_candidates)
 def candidate_index(request: HttpRequest) -> HttpResponse:
     filters = CandidateFilterForm(request.GET or None)
     page = paginate(request, selectors.candidate_list(request.user, filters.params()))
@@ -275,7 +275,7 @@ def candidate_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@require(permissions.can_list_candidates)
+@require(rules.can_list_candidates)
 def candidate_export(request: HttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
     filters = CandidateFilterForm(query).params()
@@ -296,7 +296,7 @@ def _locked_reason(candidate: CandidateMeasure) -> str:
 @login_required
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get_for_user(request.user, pk)
-    can_merge = permissions.can_merge(request.user)
+    can_merge = rules.can_merge(request.user)
     context = {
         "candidate": candidate,
         "sources": selectors.candidate_sources_for(request.user, candidate),
@@ -311,7 +311,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def candidate_undo(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get_for_user(request.user, pk)
-    if not permissions.can_merge(request.user):
+    if not rules.can_merge(request.user):
         raise PermissionDenied
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -338,7 +338,7 @@ def candidate_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@require(permissions.can_create_proposal)
+@require(proposals_rules.can_create_proposal)
 def similar_fragment(request: HttpRequest) -> HttpResponse:
     """The drafting warning for what is typed in the proposal form, refreshed as one types."""
     exclude = _ids([request.POST.get("proposal", "")])

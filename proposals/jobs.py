@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts import permissions
 from jobs.models import Job
 from jobs.registry import job_kind
 from jobs.services import JobFailed, job_attach_result, job_set_progress
-from proposals import excel
+from proposals import excel, rules
 from proposals.errors import ProposalError
 from proposals.forms import ProposalForm
 from proposals.models import Cycle, ReformField
@@ -58,7 +57,7 @@ def _form_problems(form: ProposalForm) -> list[str]:
 )
 def run_import(job: Job) -> None:
     user, cycle = job.created_by, Cycle.objects.get(pk=job.params["cycle_id"])
-    if not permissions.can_import_proposals(user):
+    if not rules.can_import_proposals(user):
         raise JobFailed(_("You may not import proposals."))
     fields = {f.name: f.pk for f in ReformField.objects.all()}
     with job.input_file.open("rb") as upload:
@@ -121,7 +120,7 @@ def _create_all(
     atomic=True,
 )
 def run_export(job: Job) -> None:
-    if not permissions.can_list_proposals(job.created_by):
+    if not rules.can_list_proposals(job.created_by):
         raise JobFailed(_("You may not export proposals."))
     qs = proposal_list(job.created_by, job.params.get("filters", {}))
     total = qs.count()

@@ -7,7 +7,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import roles
+from proposals import rules
 from proposals.models import Attachment, Cycle, DeadlineExtension, Proposal, Suggestion
 from zhtext import query_terms
 
@@ -23,9 +24,9 @@ SORTS = {
 
 def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
     qs = Proposal.objects.select_related("cycle", "locality", "field")
-    if permissions.is_national(user):
+    if roles.is_national(user):
         return qs.exclude(state=Proposal.State.DRAFT)
-    locality = permissions.province_of(user)
+    locality = roles.province_of(user)
     if locality is not None:
         return qs.filter(locality=locality)
     return qs.none()
@@ -69,10 +70,10 @@ def proposal_list(user: Any, params: dict[str, str]) -> QuerySet[Proposal]:
 
 def suggestions_visible_to(user: Any) -> QuerySet[Suggestion]:
     qs = Suggestion.objects.select_related("cycle", "organisation", "locality")
-    locality = permissions.province_of(user)
+    locality = roles.province_of(user)
     if locality is not None:
         return qs.filter(locality=locality)
-    if permissions.innovation_body_locality(user) is not None:
+    if roles.innovation_body_locality(user) is not None:
         return qs.filter(organisation_id=user.organisation_id)
     return qs.none()
 
@@ -100,7 +101,7 @@ def suggestion_get_for_user(user: Any, pk: int) -> Suggestion:
 
 def attachment_get_for_user(user: Any, pk: int) -> Attachment:
     attachment = Attachment.objects.select_related("proposal").filter(pk=pk).first()
-    if attachment is None or not permissions.can_view_proposal(user, attachment.proposal):
+    if attachment is None or not rules.can_view_proposal(user, attachment.proposal):
         raise Http404
     return attachment
 

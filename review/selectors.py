@@ -9,11 +9,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts import permissions
+from accounts import roles
 from accounts.models import Role, User
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal, Suggestion
-from review import aggregation
+from review import aggregation, rules
 from review.models import Assignment, ExpertProfile, Review
 
 SUBMITTED = Review.State.SUBMITTED
@@ -36,7 +36,7 @@ def latest_review_cycle() -> Cycle | None:
 
 
 def experts_visible_to(user: Any) -> QuerySet[ExpertProfile]:
-    if not permissions.can_manage_expert_pool(user):
+    if not rules.can_manage_expert_pool(user):
         return ExpertProfile.objects.none()
     return ExpertProfile.objects.select_related(
         "user", "division", "organisation"
@@ -136,7 +136,7 @@ def candidate_overview(cycle: Cycle, params: dict[str, str]) -> QuerySet[Candida
 
 def candidate_get_for_review(user: Any, pk: int) -> CandidateMeasure:
     """A candidate's review page: the coordinator's alone; others may not know it exists."""
-    if not permissions.can_view_review_results(user):
+    if not rules.can_view_review_results(user):
         raise Http404
     try:
         return CandidateMeasure.objects.select_related("cycle", "field").get(pk=pk)
@@ -172,9 +172,9 @@ def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
     qs = Assignment.objects.select_related(
         "candidate__cycle", "candidate__field", "expert", "review"
     )
-    if permissions.is_national(user):
+    if roles.is_national(user):
         return qs
-    if permissions.is_expert(user):
+    if roles.is_expert(user):
         return qs.filter(expert_id=user.pk)
     return qs.none()
 
@@ -189,7 +189,7 @@ def assignment_get_for_user(user: Any, pk: int) -> Assignment:
 
 def my_assignments(user: Any, params: dict[str, str]) -> QuerySet[Assignment]:
     """The expert's own assignments (never anyone else's, even for the coordinator)."""
-    if not permissions.can_list_own_reviews(user):
+    if not rules.can_list_own_reviews(user):
         return Assignment.objects.none()
     qs = assignments_visible_to(user).filter(expert_id=user.pk)
     query = params.get("q", "").strip()

@@ -12,9 +12,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import roles
 from accounts.models import Role, User
-from tasks import periods, progress
+from tasks import periods, progress, rules
 from tasks.models import (
     HelpRequest,
     Milestone,
@@ -68,13 +68,13 @@ def period_rows(user: Any, task: Task, today: datetime.date | None = None) -> li
     months, days = schedule(task)
     reports = {(r.year, r.period): r for r in task.reports.all()}
     # A submitted report is seen by whoever sees the task; only drafts need the finer check.
-    sees_submitted = permissions.can_view_task(user, task)
+    sees_submitted = rules.can_view_task(user, task)
     rows = []
     for period in reversed(periods_open(task, today)):
         report = reports.get(period)
         if report is not None:
             submitted = report.state == ProgressReport.State.SUBMITTED
-            visible = sees_submitted if submitted else permissions.can_view_report(user, report)
+            visible = sees_submitted if submitted else rules.can_view_report(user, report)
             report = report if visible else None
         due = periods.due_on(period, months, days)
         filed = report is not None and report.state == ProgressReport.State.SUBMITTED
@@ -91,7 +91,7 @@ def report_get_for_user(user: Any, pk: int) -> ProgressReport:
         )
     except ProgressReport.DoesNotExist:
         raise Http404 from None
-    if not permissions.can_view_report(user, report):
+    if not rules.can_view_report(user, report):
         raise Http404
     return report
 
@@ -258,7 +258,7 @@ def help_visible_to(user: Any) -> QuerySet[HelpRequest]:
         "raised_by",
         "answered_by",
     )
-    if permissions.is_national(user):
+    if roles.is_national(user):
         return qs
     return qs.filter(task__in=tasks_visible_to(user).values("pk"))
 

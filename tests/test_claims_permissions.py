@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from accounts import permissions as perm
+from claims import rules as claims_rules
 from claims import services
 from claims.models import Claim, Programme, TaskNotice
 from tests.conftest import client_for
@@ -52,11 +52,11 @@ def w(users):
 
 # right(user, programme), expected allowed roles
 RIGHTS = {
-    "list": (lambda u, p: perm.can_list_programmes(u), {"national"} | CLAIMANTS),
-    "create": (lambda u, p: perm.can_manage_programmes(u), {"national"}),
-    "set_claimants": (perm.can_set_claimants, {"national"}),
-    "close": (perm.can_close_programme, {"national"}),
-    "results": (perm.can_view_results, {"national"}),
+    "list": (lambda u, p: claims_rules.can_list_programmes(u), {"national"} | CLAIMANTS),
+    "create": (lambda u, p: claims_rules.can_manage_programmes(u), {"national"}),
+    "set_claimants": (claims_rules.can_set_claimants, {"national"}),
+    "close": (claims_rules.can_close_programme, {"national"}),
+    "results": (claims_rules.can_view_results, {"national"}),
 }
 
 
@@ -71,9 +71,9 @@ def test_rights(users, w, role, action):
 def test_claim_right_only_for_own_claimant(users, w, role):
     user = user_of(users, role)
     for c in w.claimants.select_related("programme"):
-        assert perm.can_claim(user, c) == perm.speaks_for_claimant(user, c)
+        assert claims_rules.can_claim(user, c) == claims_rules.speaks_for_claimant(user, c)
     expected = role in CLAIMANTS
-    assert any(perm.can_claim(user, c) for c in w.claimants.all()) == expected
+    assert any(claims_rules.can_claim(user, c) for c in w.claimants.all()) == expected
 
 
 def _status(users, role, method, url, data=None):
@@ -183,8 +183,8 @@ def test_notices_each_claimant_sees_its_own_only(users, w, role):
     assert notices.count() == 3
     user = user_of(users, role)
     for notice in notices:
-        own = role == "national" or perm.speaks_for_claimant(user, notice.claimant)
-        assert perm.can_view_notice(user, notice) == own
+        own = role == "national" or claims_rules.speaks_for_claimant(user, notice.claimant)
+        assert claims_rules.can_view_notice(user, notice) == own
         status, response = _status(users, role, "get", f"/claims/notices/{notice.pk}/docx/")
         if own:
             assert status == 200 and response.content[:2] == b"PK"

@@ -21,11 +21,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from openpyxl import load_workbook
 
-from accounts import permissions as perm
 from audit.models import AuditEntry
 from jobs.models import Job
+from merging import rules as merging_rules
 from merging import services
 from merging.models import CandidateMeasure, SuggestedGroup
+from proposals import rules as proposals_rules
 from proposals.models import Proposal
 from tests.conftest import client_for
 from tests.test_merging_flows import (
@@ -132,7 +133,7 @@ class Act:
 
 
 def merge_right(user: Any, w: SimpleNamespace) -> bool:
-    return perm.can_merge(user)
+    return merging_rules.can_merge(user)
 
 
 def cycle_url(path: str) -> Callable[[SimpleNamespace], str]:
@@ -224,20 +225,20 @@ ACTIONS: dict[str, Act] = {
         done=_loose_merged,
     ),
     "candidates": Act(
-        lambda u, w: perm.can_list_candidates(u),
+        lambda u, w: merging_rules.can_list_candidates(u),
         "get",
         lambda w: "/merging/candidates/",
         shows=lambda w: w.candidate.title,
     ),
     "export_candidates": Act(
-        lambda u, w: perm.can_list_candidates(u),
+        lambda u, w: merging_rules.can_list_candidates(u),
         "post",
         lambda w: "/merging/candidates/export/",
         data=lambda w: {"query": ""},
         done=_exported,
     ),
     "view_candidate": Act(
-        lambda u, w: perm.can_view_candidate(u, w.candidate),
+        lambda u, w: merging_rules.can_view_candidate(u, w.candidate),
         "get",
         lambda w: f"/merging/candidates/{w.candidate.pk}/",
         shows=lambda w: w.candidate.title,
@@ -259,7 +260,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_candidate",
     ),
     "similar": Act(
-        lambda u, w: perm.can_create_proposal(u),
+        lambda u, w: proposals_rules.can_create_proposal(u),
         "post",
         lambda w: "/merging/similar/",
         data=lambda w: {"title": TECH[0], "content": TECH[1], "cycle": w.cycle.pk},

@@ -1,7 +1,7 @@
 """Every role against every action of the call for proposals, as one explicit table.
 
 Each (role, action) cell is tested twice: at the permission function in
-`accounts/permissions.py`, and over HTTP, where an allowed cell must succeed (200, or 302 with
+the stages' `rules.py`, and over HTTP, where an allowed cell must succeed (200, or 302 with
 its write done) and a refused one must fail without writing: 404 when the user may not know
 the object exists, 403 when they see it but may not act, a redirect to login when anonymous.
 The proposals and the suggestion all belong to Sichuan; `guangdong` is the other province.
@@ -20,8 +20,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
-from accounts import permissions as perm
 from jobs.models import Job
+from proposals import rules as proposals_rules
 from proposals.models import Cycle, DeadlineExtension, Proposal, Suggestion
 from proposals.services.attachments import attachment_add
 from proposals.services.suggestions import suggestion_submit
@@ -115,7 +115,7 @@ class Act:
 
 def _proposal_view(name: str, state: str) -> Act:
     return Act(
-        right=lambda u, w: perm.can_view_proposal(u, getattr(w, state)),
+        right=lambda u, w: proposals_rules.can_view_proposal(u, getattr(w, state)),
         method="get",
         url=lambda w: f"/proposals/{getattr(w, state).pk}/",
         shows=lambda w: getattr(w, state).title,
@@ -125,7 +125,7 @@ def _proposal_view(name: str, state: str) -> Act:
 
 def _proposal_edit(state: str) -> Act:
     return Act(
-        right=lambda u, w: perm.can_edit_proposal(u, getattr(w, state)),
+        right=lambda u, w: proposals_rules.can_edit_proposal(u, getattr(w, state)),
         method="post",
         url=lambda w: f"/proposals/{getattr(w, state).pk}/edit/",
         data=lambda w: form_data(title="改过的标题"),
@@ -136,7 +136,7 @@ def _proposal_edit(state: str) -> Act:
 
 def _proposal_submit(state: str) -> Act:
     return Act(
-        right=lambda u, w: perm.can_submit_proposal(u, getattr(w, state)),
+        right=lambda u, w: proposals_rules.can_submit_proposal(u, getattr(w, state)),
         method="post",
         url=lambda w: "/proposals/submit/",
         data=lambda w: {"proposal": [getattr(w, state).pk]},
@@ -146,7 +146,7 @@ def _proposal_submit(state: str) -> Act:
 
 ACTIONS: dict[str, Act] = {
     "open_cycle": Act(
-        right=lambda u, w: perm.can_manage_cycles(u),
+        right=lambda u, w: proposals_rules.can_manage_cycles(u),
         method="post",
         url=lambda w: "/cycles/new/",
         data=lambda w: {
@@ -160,7 +160,7 @@ ACTIONS: dict[str, Act] = {
         done=lambda w: Cycle.objects.filter(year=2100).exists(),
     ),
     "edit_cycle": Act(
-        right=lambda u, w: perm.can_manage_cycles(u),
+        right=lambda u, w: proposals_rules.can_manage_cycles(u),
         method="post",
         url=lambda w: f"/cycles/{w.cycle.pk}/edit/",
         data=lambda w: {
@@ -173,7 +173,7 @@ ACTIONS: dict[str, Act] = {
         done=lambda w: Cycle.objects.get(pk=w.cycle.pk).title == "改名的征集",
     ),
     "grant_extension": Act(
-        right=lambda u, w: perm.can_grant_extension(u),
+        right=lambda u, w: proposals_rules.can_grant_extension(u),
         method="post",
         url=lambda w: f"/cycles/{w.cycle.pk}/extensions/",
         data=lambda w: {
@@ -184,21 +184,21 @@ ACTIONS: dict[str, Act] = {
         done=lambda w: DeadlineExtension.objects.filter(cycle=w.cycle).exists(),
     ),
     "submit_suggestion": Act(
-        right=lambda u, w: perm.can_submit_suggestion(u),
+        right=lambda u, w: proposals_rules.can_submit_suggestion(u),
         method="post",
         url=lambda w: "/suggestions/new/",
         data=lambda w: {"title": "新的建议", "content": "放宽科研经费使用"},
         done=lambda w: Suggestion.objects.filter(title="新的建议").exists(),
     ),
     "view_suggestion": Act(
-        right=lambda u, w: perm.can_view_suggestion(u, w.suggestion),
+        right=lambda u, w: proposals_rules.can_view_suggestion(u, w.suggestion),
         method="get",
         url=lambda w: f"/suggestions/{w.suggestion.pk}/",
         shows=lambda w: w.suggestion.title,
         seen_via="view_suggestion",
     ),
     "decline_suggestion": Act(
-        right=lambda u, w: perm.can_handle_suggestion(u, w.suggestion),
+        right=lambda u, w: proposals_rules.can_handle_suggestion(u, w.suggestion),
         method="post",
         url=lambda w: f"/suggestions/{w.suggestion.pk}/",
         data=lambda w: {"reason": "已有类似举措"},
@@ -206,7 +206,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_suggestion",
     ),
     "create_proposal": Act(
-        right=lambda u, w: perm.can_create_proposal(u),
+        right=lambda u, w: proposals_rules.can_create_proposal(u),
         method="post",
         url=lambda w: "/proposals/new/",
         data=lambda w: form_data(title="新建的建议书"),
@@ -219,14 +219,14 @@ ACTIONS: dict[str, Act] = {
     "edit_returned": _proposal_edit("returned"),
     "edit_submitted": _proposal_edit("submitted"),
     "delete_draft": Act(
-        right=lambda u, w: perm.can_delete_proposal(u, w.draft),
+        right=lambda u, w: proposals_rules.can_delete_proposal(u, w.draft),
         method="post",
         url=lambda w: f"/proposals/{w.draft.pk}/delete/",
         done=lambda w: not Proposal.objects.filter(pk=w.draft.pk).exists(),
         seen_via="view_draft",
     ),
     "delete_submitted": Act(
-        right=lambda u, w: perm.can_delete_proposal(u, w.submitted),
+        right=lambda u, w: proposals_rules.can_delete_proposal(u, w.submitted),
         method="post",
         url=lambda w: f"/proposals/{w.submitted.pk}/delete/",
         done=lambda w: not Proposal.objects.filter(pk=w.submitted.pk).exists(),
@@ -235,7 +235,7 @@ ACTIONS: dict[str, Act] = {
     "submit_draft": _proposal_submit("draft"),
     "resubmit_returned": _proposal_submit("returned"),
     "return_submitted": Act(
-        right=lambda u, w: perm.can_return_proposal(u, w.submitted),
+        right=lambda u, w: proposals_rules.can_return_proposal(u, w.submitted),
         method="post",
         url=lambda w: f"/proposals/{w.submitted.pk}/return/",
         data=lambda w: {"reason": "请补充量化指标"},
@@ -243,17 +243,17 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_submitted",
     ),
     "import": Act(
-        right=lambda u, w: perm.can_import_proposals(u),
+        right=lambda u, w: proposals_rules.can_import_proposals(u),
         method="get",
         url=lambda w: "/proposals/import/",
     ),
     "list": Act(
-        right=lambda u, w: perm.can_list_proposals(u),
+        right=lambda u, w: proposals_rules.can_list_proposals(u),
         method="get",
         url=lambda w: "/proposals/",
     ),
     "export": Act(
-        right=lambda u, w: perm.can_list_proposals(u),
+        right=lambda u, w: proposals_rules.can_list_proposals(u),
         method="post",
         url=lambda w: "/proposals/export/",
         data=lambda w: {"query": ""},

@@ -18,8 +18,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from accounts import permissions as perm
 from accounts.models import Role
+from review import rules as review_rules
 from review.models import Assignment, ExpertProfile, Review
 from review.selectors import review_of
 from review.services.assignments import assignment_plan
@@ -120,26 +120,28 @@ def _get(right: Callable[[Any, SimpleNamespace], bool], url: str, **kw: Any) -> 
 
 
 def national_only(u: Any, w: SimpleNamespace) -> bool:
-    return perm.can_assign_reviewers(u)
+    return review_rules.can_assign_reviewers(u)
 
 
 ACTIONS: dict[str, Act] = {
     "review_index": _get(national_only, "/review/", shows=lambda w: w.cycle.title),
     "list_experts": _get(
-        lambda u, w: perm.can_manage_expert_pool(u),
+        lambda u, w: review_rules.can_manage_expert_pool(u),
         "/review/experts/",
         shows=lambda w: "shu_expert",
     ),
-    "export_experts": _get(lambda u, w: perm.can_manage_expert_pool(u), "/review/experts/export/"),
+    "export_experts": _get(
+        lambda u, w: review_rules.can_manage_expert_pool(u), "/review/experts/export/"
+    ),
     "create_expert": Act(
-        right=lambda u, w: perm.can_manage_expert_pool(u),
+        right=lambda u, w: review_rules.can_manage_expert_pool(u),
         method="post",
         url=lambda w: "/review/experts/new/",
         data=lambda w: {"user": w.newcomer.pk, "max_load": 4, "available": "on"},
         done=lambda w: ExpertProfile.objects.filter(user=w.newcomer).exists(),
     ),
     "edit_expert": Act(
-        right=lambda u, w: perm.can_manage_expert_pool(u),
+        right=lambda u, w: review_rules.can_manage_expert_pool(u),
         method="post",
         url=lambda w: f"/review/experts/{w.profile.pk}/edit/",
         data=lambda w: {"tags": "矩阵标签", "max_load": 4, "available": "on"},
@@ -162,7 +164,7 @@ ACTIONS: dict[str, Act] = {
         done=lambda w: Assignment.objects.filter(candidate=w.tech).exists(),
     ),
     "view_candidate": _get(
-        lambda u, w: perm.can_view_review_results(u),
+        lambda u, w: review_rules.can_view_review_results(u),
         "/review/candidates/{w.ip.pk}/",
         shows=lambda w: w.ip.title,
         seen_via="view_candidate",
@@ -176,7 +178,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_candidate",
     ),
     "replace_reviewer": Act(
-        right=lambda u, w: perm.can_change_assignment(u, _review(w.theirs)),
+        right=lambda u, w: review_rules.can_change_assignment(u, _review(w.theirs)),
         method="post",
         url=lambda w: f"/review/assignments/{w.theirs.pk}/replace/",
         data=lambda w: {"expert": w.shu_expert.pk, "reason": "矩阵"},
@@ -184,7 +186,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_their_assignment",
     ),
     "remove_reviewer": Act(
-        right=lambda u, w: perm.can_change_assignment(u, _review(w.theirs)),
+        right=lambda u, w: review_rules.can_change_assignment(u, _review(w.theirs)),
         method="post",
         url=lambda w: f"/review/assignments/{w.theirs.pk}/remove/",
         data=lambda w: {"reason": "矩阵"},
@@ -192,7 +194,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_their_assignment",
     ),
     "remove_own_reviewer": Act(
-        right=lambda u, w: perm.can_change_assignment(u, _review(w.mine)),
+        right=lambda u, w: review_rules.can_change_assignment(u, _review(w.mine)),
         method="post",
         url=lambda w: f"/review/assignments/{w.mine.pk}/remove/",
         data=lambda w: {"reason": "矩阵"},
@@ -200,31 +202,36 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_own_assignment",
     ),
     "ranking": _get(
-        lambda u, w: perm.can_view_review_results(u),
+        lambda u, w: review_rules.can_view_review_results(u),
         "/review/cycles/{w.cycle.pk}/ranking/",
         shows=lambda w: w.joint.title,
     ),
     "export_ranking": _get(
-        lambda u, w: perm.can_view_review_results(u), "/review/cycles/{w.cycle.pk}/ranking/export/"
+        lambda u, w: review_rules.can_view_review_results(u),
+        "/review/cycles/{w.cycle.pk}/ranking/export/",
     ),
     "my_reviews": _get(
-        lambda u, w: perm.can_list_own_reviews(u), "/review/mine/", shows=lambda w: w.ip.title
+        lambda u, w: review_rules.can_list_own_reviews(u),
+        "/review/mine/",
+        shows=lambda w: w.ip.title,
     ),
-    "export_my_reviews": _get(lambda u, w: perm.can_list_own_reviews(u), "/review/mine/export/"),
+    "export_my_reviews": _get(
+        lambda u, w: review_rules.can_list_own_reviews(u), "/review/mine/export/"
+    ),
     "view_own_assignment": _get(
-        lambda u, w: perm.can_view_assignment(u, w.mine),
+        lambda u, w: review_rules.can_view_assignment(u, w.mine),
         "/review/assignments/{w.mine.pk}/",
         shows=lambda w: w.ip.content,
         seen_via="view_own_assignment",
     ),
     "view_their_assignment": _get(
-        lambda u, w: perm.can_view_assignment(u, w.theirs),
+        lambda u, w: review_rules.can_view_assignment(u, w.theirs),
         "/review/assignments/{w.theirs.pk}/",
         shows=lambda w: w.ip.content,
         seen_via="view_their_assignment",
     ),
     "save_own_review": Act(
-        right=lambda u, w: perm.can_write_review(u, w.mine, _review(w.mine)),
+        right=lambda u, w: review_rules.can_write_review(u, w.mine, _review(w.mine)),
         method="post",
         url=lambda w: f"/review/assignments/{w.mine.pk}/",
         data=lambda w: _review_form(comments="矩阵意见", action="save"),
@@ -232,14 +239,14 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_own_assignment",
     ),
     "submit_own_review": Act(
-        right=lambda u, w: perm.can_write_review(u, w.mine, _review(w.mine)),
+        right=lambda u, w: review_rules.can_write_review(u, w.mine, _review(w.mine)),
         method="post",
         url=lambda w: f"/review/assignments/{w.mine.pk}/submit/",
         done=lambda w: _saved(w.mine).state == "submitted",
         seen_via="view_own_assignment",
     ),
     "save_their_review": Act(
-        right=lambda u, w: perm.can_write_review(u, w.theirs, _review(w.theirs)),
+        right=lambda u, w: review_rules.can_write_review(u, w.theirs, _review(w.theirs)),
         method="post",
         url=lambda w: f"/review/assignments/{w.theirs.pk}/",
         data=lambda w: _review_form(action="save"),

@@ -1,7 +1,7 @@
 """Every role against every action of implementation, as one explicit table.
 
 Each (role, action) cell is tested twice: at the permission function in
-`accounts/permissions.py`, and over HTTP, where an allowed cell must succeed (200 with the
+the stages' `rules.py`, and over HTTP, where an allowed cell must succeed (200 with the
 page's own text, or 302 with its write done) and a refused one must fail without writing: 404
 when the user may not know the object exists (the scoped reads of `tasks.selectors`), 403 when
 they see it but may not act, a redirect to login when anonymous. A list that is open to the
@@ -28,9 +28,11 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accounts import permissions as perm
+from accounts import roles
 from accounts.models import Role, User
+from claims import rules as claims_rules
 from regions.models import Organisation
+from tasks import rules as tasks_rules
 from tasks.models import (
     FollowUp,
     HelpRequest,
@@ -277,8 +279,8 @@ def _plan_post(w: SimpleNamespace) -> dict[str, Any]:
 def _claimant_list(kind: str) -> Act:
     return Act(
         right=lambda u, w: (
-            perm.can_view_task_lists(u)
-            and (perm.is_national(u) or perm.speaks_for_claimant(u, w.sichuan))
+            tasks_rules.can_view_task_lists(u)
+            and (roles.is_national(u) or claims_rules.speaks_for_claimant(u, w.sichuan))
         ),
         method="get",
         url=lambda w: f"/tasks/lists/{w.sichuan.pk}/{kind}/",
@@ -290,14 +292,14 @@ def _claimant_list(kind: str) -> Act:
 
 ACTIONS: dict[str, Act] = {
     "view_task": Act(
-        right=lambda u, w: perm.can_view_task(u, w.task),
+        right=lambda u, w: tasks_rules.can_view_task(u, w.task),
         method="get",
         url=_task_url(""),
         shows=lambda w: f"<h1>{w.task.title}",
         seen_via="view_task",
     ),
     "list": Act(
-        right=lambda u, w: perm.can_list_tasks(u) and perm.can_view_task(u, w.task),
+        right=lambda u, w: tasks_rules.can_list_tasks(u) and tasks_rules.can_view_task(u, w.task),
         method="get",
         url=lambda w: "/tasks/",
         shows=lambda w: f'<a href="/tasks/{w.task.pk}/">{w.task.title}</a>',
@@ -305,7 +307,7 @@ ACTIONS: dict[str, Act] = {
         hides=True,
     ),
     "index_xlsx": Act(
-        right=lambda u, w: perm.can_list_tasks(u) and perm.can_view_task(u, w.task),
+        right=lambda u, w: tasks_rules.can_list_tasks(u) and tasks_rules.can_view_task(u, w.task),
         method="get",
         url=lambda w: "/tasks/xlsx/",
         shows=lambda w: f"{w.task.claimant.short_name}|{w.task.title}",
@@ -314,7 +316,7 @@ ACTIONS: dict[str, Act] = {
         xlsx=True,
     ),
     "setup": Act(
-        right=lambda u, w: perm.can_manage_task(u, w.task),
+        right=lambda u, w: tasks_rules.can_manage_task(u, w.task),
         method="post",
         url=_task_url("setup/"),
         data=lambda w: {"responsible_person": "赵六", "weight": "1", "landmark": "on"},
@@ -322,7 +324,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "add_implementer": Act(
-        right=lambda u, w: perm.can_manage_task(u, w.task),
+        right=lambda u, w: tasks_rules.can_manage_task(u, w.task),
         method="post",
         url=_task_url("implementers/add/"),
         data=lambda w: {"organisation": w.scu.pk, "responsibility": "提供智力支持"},
@@ -331,7 +333,7 @@ ACTIONS: dict[str, Act] = {
     ),
     # Tasks 2 and 3 have the implementers of the first: `view_task` says who sees them.
     "edit_plan": Act(
-        right=lambda u, w: perm.can_edit_plan(u, w.draft_plan),
+        right=lambda u, w: tasks_rules.can_edit_plan(u, w.draft_plan),
         method="post",
         url=_task_url("plan/", "draft_plan"),
         data=_plan_post,
@@ -339,21 +341,21 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "submit_plan": Act(
-        right=lambda u, w: perm.can_edit_plan(u, w.draft_plan),
+        right=lambda u, w: tasks_rules.can_edit_plan(u, w.draft_plan),
         method="post",
         url=_task_url("plan/submit/", "draft_plan"),
         done=lambda w: _plan_state(w.draft_plan) == Task.PlanState.SUBMITTED,
         seen_via="view_task",
     ),
     "approve_plan": Act(
-        right=lambda u, w: perm.can_decide_plan(u, w.submitted_plan),
+        right=lambda u, w: tasks_rules.can_decide_plan(u, w.submitted_plan),
         method="post",
         url=_task_url("plan/approve/", "submitted_plan"),
         done=lambda w: _plan_state(w.submitted_plan) == Task.PlanState.APPROVED,
         seen_via="view_task",
     ),
     "return_plan": Act(
-        right=lambda u, w: perm.can_decide_plan(u, w.submitted_plan),
+        right=lambda u, w: tasks_rules.can_decide_plan(u, w.submitted_plan),
         method="post",
         url=_task_url("plan/return/", "submitted_plan"),
         data=lambda w: {"reason": "目标不够量化"},
@@ -361,7 +363,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "start_report": Act(
-        right=lambda u, w: perm.can_report(u, w.task),
+        right=lambda u, w: tasks_rules.can_report(u, w.task),
         method="post",
         url=_task_url("reports/new/"),
         data=lambda w: {"period": "{}-{}".format(*w.start_period)},
@@ -371,7 +373,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "view_submitted_report": Act(
-        right=lambda u, w: perm.can_view_report(u, w.submitted_report),
+        right=lambda u, w: tasks_rules.can_view_report(u, w.submitted_report),
         method="get",
         url=lambda w: f"/tasks/reports/{w.submitted_report.pk}/",
         shows=lambda w: w.submitted_report.done,
@@ -379,14 +381,14 @@ ACTIONS: dict[str, Act] = {
     ),
     # A draft is the implementer's: for everybody else it does not exist yet.
     "view_draft_report": Act(
-        right=lambda u, w: perm.can_view_report(u, w.draft_report),
+        right=lambda u, w: tasks_rules.can_view_report(u, w.draft_report),
         method="get",
         url=lambda w: f"/tasks/reports/{w.draft_report.pk}/",
         shows=lambda w: w.draft_report.done,
         seen_via="view_draft_report",
     ),
     "request_help": Act(
-        right=lambda u, w: perm.can_request_help(u, w.task),
+        right=lambda u, w: tasks_rules.can_request_help(u, w.task),
         method="post",
         url=_task_url("help/new/"),
         data=lambda w: {"text": "需要协调资金", "level": HelpRequest.Level.LOCALITY},
@@ -394,7 +396,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "answer_local_help": Act(
-        right=lambda u, w: perm.can_answer_help(u, w.local_help),
+        right=lambda u, w: tasks_rules.can_answer_help(u, w.local_help),
         method="post",
         url=lambda w: f"/tasks/help/{w.local_help.pk}/answer/",
         data=lambda w: {"answer": "已协调解决"},
@@ -402,7 +404,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "escalate_help": Act(
-        right=lambda u, w: perm.can_escalate_help(u, w.local_help),
+        right=lambda u, w: tasks_rules.can_escalate_help(u, w.local_help),
         method="post",
         url=lambda w: f"/tasks/help/{w.local_help.pk}/escalate/",
         data=lambda w: {"note": "超出省级权限"},
@@ -410,7 +412,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "answer_national_help": Act(
-        right=lambda u, w: perm.can_answer_help(u, w.national_help),
+        right=lambda u, w: tasks_rules.can_answer_help(u, w.national_help),
         method="post",
         url=lambda w: f"/tasks/help/{w.national_help.pk}/answer/",
         data=lambda w: {"answer": "已商有关部委"},
@@ -418,21 +420,21 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "dispatch": Act(
-        right=lambda u, w: perm.can_view_dispatch(u),
+        right=lambda u, w: tasks_rules.can_view_dispatch(u),
         method="get",
         url=lambda w: "/tasks/dispatch/",
         shows=lambda w: "<h1>Dispatch</h1>",
         gate=COORDINATORS,
     ),
     "bulk_update": Act(
-        right=lambda u, w: perm.can_bulk_update_tasks(u),
+        right=lambda u, w: tasks_rules.can_bulk_update_tasks(u),
         method="get",
         url=lambda w: "/tasks/bulk/",
         shows=lambda w: "<h1>Update tasks from Excel</h1>",
         gate=COORDINATORS,
     ),
     "inspect": Act(
-        right=lambda u, w: perm.can_inspect(u, w.task),
+        right=lambda u, w: tasks_rules.can_inspect(u, w.task),
         method="post",
         url=_task_url("inspections/new/"),
         data=lambda w: {
@@ -444,7 +446,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "follow_up": Act(
-        right=lambda u, w: perm.can_follow_up(u, w.inspection),
+        right=lambda u, w: tasks_rules.can_follow_up(u, w.inspection),
         method="post",
         url=lambda w: f"/tasks/inspections/{w.inspection.pk}/",
         data=lambda w: {"note": "台账已补齐"},
@@ -452,7 +454,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "close_inspection": Act(
-        right=lambda u, w: perm.can_close_inspection(u, w.inspection),
+        right=lambda u, w: tasks_rules.can_close_inspection(u, w.inspection),
         method="post",
         url=lambda w: f"/tasks/inspections/{w.inspection.pk}/close/",
         data=lambda w: {"note": "整改到位"},
@@ -460,7 +462,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "file_tolerance": Act(
-        right=lambda u, w: perm.can_file_tolerance(u, w.task),
+        right=lambda u, w: tasks_rules.can_file_tolerance(u, w.task),
         method="post",
         url=_task_url("tolerance/new/"),
         data=lambda w: {"what_went_wrong": "采购失误", "good_faith": "按批准的方案执行"},
@@ -470,7 +472,7 @@ ACTIONS: dict[str, Act] = {
         seen_via="view_task",
     ),
     "decide_tolerance": Act(
-        right=lambda u, w: perm.can_decide_tolerance(u, w.filing),
+        right=lambda u, w: tasks_rules.can_decide_tolerance(u, w.filing),
         method="post",
         url=lambda w: f"/tasks/tolerance/{w.filing.pk}/decide/",
         data=lambda w: {"decision": ToleranceFiling.State.ACCEPTED, "reason": "属于探索性失误"},
@@ -484,8 +486,10 @@ ACTIONS: dict[str, Act] = {
     "claimant_list_landmark": _claimant_list("landmark"),
     "progress": Act(
         right=lambda u, w: (
-            perm.can_view_task_lists(u)
-            and any(perm.can_view_task(u, t) for t in Task.objects.filter(programme=w.programme))
+            tasks_rules.can_view_task_lists(u)
+            and any(
+                tasks_rules.can_view_task(u, t) for t in Task.objects.filter(programme=w.programme)
+            )
         ),
         method="get",
         url=lambda w: f"/tasks/progress/{w.programme.pk}/",
@@ -521,18 +525,18 @@ def test_permission_functions(world, role):
     ]
     assert wrong == []
     # The gates of the views, as the table above names them.
-    assert perm.can_list_tasks(user) is (role in LISTERS)
+    assert tasks_rules.can_list_tasks(user) is (role in LISTERS)
     for gate in (
-        perm.can_view_task_lists,
-        perm.can_view_dispatch,
-        perm.can_bulk_update_tasks,
-        perm.can_list_tolerance_filings,
+        tasks_rules.can_view_task_lists,
+        tasks_rules.can_view_dispatch,
+        tasks_rules.can_bulk_update_tasks,
+        tasks_rules.can_list_tolerance_filings,
     ):
         assert gate(user) is (role in COORDINATORS), gate.__name__
     # The plan tasks are seen by exactly who sees the first task (`seen_via="view_task"`).
-    seen = perm.can_view_task(user, world.task)
-    assert perm.can_view_task(user, world.draft_plan) is seen
-    assert perm.can_view_task(user, world.submitted_plan) is seen
+    seen = tasks_rules.can_view_task(user, world.task)
+    assert tasks_rules.can_view_task(user, world.draft_plan) is seen
+    assert tasks_rules.can_view_task(user, world.submitted_plan) is seen
 
 
 # Over HTTP ----------------------------------------------------------------------------------

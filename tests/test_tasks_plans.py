@@ -590,7 +590,8 @@ def test_a_submitted_plan_is_announced_to_the_locality(users, w):
 
 
 def test_the_recipients_are_who_speaks_for_the_claimant_and_who_implements(users, w):
-    from accounts import permissions
+    from claims import rules as claims_rules
+    from tasks import rules as tasks_rules
     from tasks import selectors
 
     inactive = make_user(
@@ -602,11 +603,11 @@ def test_the_recipients_are_who_speaks_for_the_claimant_and_who_implements(users
     everybody = [*users.values(), inactive]
     for claimant in (w.sichuan, group):
         told = set(selectors.claimant_coordinators(claimant))
-        speaks = {u for u in everybody if permissions.speaks_for_claimant(u, claimant)}
+        speaks = {u for u in everybody if claims_rules.speaks_for_claimant(u, claimant)}
         assert told == speaks, claimant
     assert set(selectors.claimant_coordinators(w.sichuan)) == {users["sichuan"]}
     assert set(selectors.claimant_coordinators(group)) == {users["region"]}
-    implementing = {u for u in everybody if permissions.is_task_implementer(u, w.task)}
+    implementing = {u for u in everybody if tasks_rules.is_task_implementer(u, w.task)}
     assert set(selectors.task_implementer_users(w.task)) == implementing == {users["implementer"]}
 
 

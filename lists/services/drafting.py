@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import diff, record, snapshot
+from lists import rules
 from lists.errors import ListError
 from lists.models import AnnualList, ListItem, ListVersion
 from lists.selectors import grouped_order
@@ -24,7 +24,7 @@ ITEM_TEXT_FIELDS = ["title", "content", "field", "ministries"]
 def lock_open_version(version: ListVersion, by: Any) -> ListVersion:
     """The version, locked for the change, or an error if the user may not change lists or
     the version is published. Every write to a version and its measures starts here."""
-    if not permissions.can_manage_lists(by):
+    if not rules.can_manage_lists(by):
         raise PermissionError
     locked = (
         ListVersion.objects.select_for_update(of=("self",))
@@ -55,7 +55,7 @@ def list_create(
     *, cycle: Cycle, by: Any, title: str, issuing_authority: str = "", preamble: str = ""
 ) -> ListVersion:
     """Start the cycle's annual list: its first version, an empty draft."""
-    if not permissions.can_manage_lists(by):
+    if not rules.can_manage_lists(by):
         raise PermissionError
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if AnnualList.objects.filter(cycle=cycle).exists():

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import diff, record, snapshot
+from lists import rules
 from lists.errors import ListError
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from lists.services.drafting import created_changes, lock_open_version
@@ -154,7 +154,7 @@ def version_publish(
 @transaction.atomic
 def list_revise(*, annual_list: AnnualList, by: Any, change_note: str) -> ListVersion:
     """A new version, drafted from the latest published one, which stays as it is."""
-    if not permissions.can_manage_lists(by):
+    if not rules.can_manage_lists(by):
         raise PermissionError
     annual_list = AnnualList.objects.select_for_update().get(pk=annual_list.pk)
     latest = annual_list.versions.order_by("-number").first()

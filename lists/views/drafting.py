@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
 from kernel.access import require
 from kernel.actions import form_action
+from lists import rules
 from lists.errors import ListError
 from lists.forms import CandidatesForm, ItemForm, ListCreateForm, OrderForm, VersionForm
 from lists.models import ListVersion
@@ -43,17 +43,17 @@ def version_for(request: HttpRequest, pk: int, check: Check) -> ListVersion:
 
 
 def _manage(user: Any, version: ListVersion) -> bool:
-    return permissions.can_manage_lists(user)
+    return rules.can_manage_lists(user)
 
 
 @login_required
-@require(permissions.can_manage_lists)
+@require(rules.can_manage_lists)
 def manage_index(request: HttpRequest) -> HttpResponse:
     return render(request, "lists/manage_index.html", {"cycles": lists_overview()})
 
 
 @login_required
-@require(permissions.can_manage_lists)
+@require(rules.can_manage_lists)
 def list_create(request: HttpRequest, cycle_pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_pk)
     form = ListCreateForm(request.POST or None)
@@ -86,7 +86,7 @@ def render_workspace(
     user = request.user
     items = version_items(version)
     order_form = order_form or OrderForm(items=items)
-    editable = permissions.can_edit_list_version(user, version)
+    editable = rules.can_edit_list_version(user, version)
     ranking = ranked_candidates(version.annual_list.cycle, exclude=version) if editable else []
     ticked = set(request.POST.getlist("candidates")) if candidates_form else set()
     versions = versions_of(user, version.annual_list)
@@ -103,11 +103,11 @@ def render_workspace(
         "previous": next((v for v in reversed(versions) if v.number < version.number), None),
         "entries": version_history(version),
         "can_edit": editable,
-        "can_send": permissions.can_send_list_for_opinions(user, version),
-        "can_consult": permissions.can_record_consultation(user, version),
-        "can_publish": permissions.can_publish_list_version(user, version),
-        "can_discard": permissions.can_discard_list_version(user, version),
-        "can_revise": latest.pk == version.pk and permissions.can_revise_list(user, latest),
+        "can_send": rules.can_send_list_for_opinions(user, version),
+        "can_consult": rules.can_record_consultation(user, version),
+        "can_publish": rules.can_publish_list_version(user, version),
+        "can_discard": rules.can_discard_list_version(user, version),
+        "can_revise": latest.pk == version.pk and rules.can_revise_list(user, latest),
     }
     return render(request, "lists/workspace.html", context, status=status)
 
@@ -119,7 +119,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, permissions.can_edit_list_version)
+    version = version_for(request, pk, rules.can_edit_list_version)
     title_fixed = version.annual_list.versions.filter(state=ListVersion.State.PUBLISHED).exists()
     form = VersionForm(request.POST or None, instance=version, title_fixed=title_fixed)
     if request.method == "POST" and form.is_valid():
@@ -139,7 +139,7 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def items_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, permissions.can_edit_list_version)
+    version = version_for(request, pk, rules.can_edit_list_version)
     available = CandidateMeasure.objects.filter(cycle_id=version.annual_list.cycle_id)
     form = CandidatesForm(request.POST, available=available)
     if form.is_valid():
@@ -163,7 +163,7 @@ def items_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def items_order(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, permissions.can_edit_list_version)
+    version = version_for(request, pk, rules.can_edit_list_version)
     form = OrderForm(request.POST, items=version_items(version))
     if form.is_valid():
         try:
@@ -179,7 +179,7 @@ def items_order(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = item_get_for_user(request.user, pk)
-    if not permissions.can_edit_list_version(request.user, item.version):
+    if not rules.can_edit_list_version(request.user, item.version):
         raise PermissionDenied
     form = ItemForm(request.POST or None, instance=item)
     if form_action(
@@ -197,7 +197,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     item = item_get_for_user(request.user, pk)
-    if not permissions.can_edit_list_version(request.user, item.version):
+    if not rules.can_edit_list_version(request.user, item.version):
         raise PermissionDenied
     if request.method == "POST":
         try:

@@ -5,10 +5,9 @@ from collections.abc import Mapping
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts import permissions
 from kernel.downloads import DOCX, XLSX, download
 from kernel.pages import paginate
-from lists import excel
+from lists import excel, rules
 from lists.documents import version_docx as render_docx
 from lists.forms import CompareForm
 from lists.selectors import (
@@ -39,7 +38,7 @@ def version_page(request: HttpRequest, pk: int) -> HttpResponse:
         "published": published,
         "current": published[-1],
         "previous": earlier[-1] if earlier else None,
-        "can_manage": permissions.can_manage_lists(request.user),
+        "can_manage": rules.can_manage_lists(request.user),
     }
     return render(request, "lists/version_page.html", context)
 

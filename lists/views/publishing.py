@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
 from kernel.actions import form_action
+from lists import rules
 from lists.errors import ListError
 from lists.forms import ConsultationForm, PublishForm, ReviseForm
 from lists.selectors import (
@@ -25,7 +25,7 @@ from lists.views.drafting import version_for
 @login_required
 @require_POST
 def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, permissions.can_send_list_for_opinions)
+    version = version_for(request, pk, rules.can_send_list_for_opinions)
     try:
         services.version_send_for_opinions(version=version, by=request.user)
     except ListError as exc:
@@ -39,7 +39,7 @@ def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, permissions.can_record_consultation)
+    version = version_for(request, pk, rules.can_record_consultation)
     form = ConsultationForm(request.POST or None)
     if form_action(
         request,
@@ -55,7 +55,7 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = consultation_get_for_user(request.user, pk)
     version = consultation.version
-    if not permissions.can_record_consultation(request.user, version):
+    if not rules.can_record_consultation(request.user, version):
         raise PermissionDenied
     form = ConsultationForm(request.POST or None, instance=consultation)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +75,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: what will be published, and the document's number and date."""
-    version = version_for(request, pk, permissions.can_publish_list_version)
+    version = version_for(request, pk, rules.can_publish_list_version)
     form = PublishForm(
         request.POST or None,
         initial={
@@ -104,7 +104,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     annual_list = annual_list_get_for_user(request.user, pk)
     latest = latest_version(annual_list)
-    if latest is None or not permissions.can_revise_list(request.user, latest):
+    if latest is None or not rules.can_revise_list(request.user, latest):
         raise PermissionDenied
     form = ReviseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +123,7 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def discard(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, permissions.can_discard_list_version)
+    version = version_for(request, pk, rules.can_discard_list_version)
     if request.method == "POST":
         try:
             remaining = services.version_discard(version=version, by=request.user)

@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
-from accounts import permissions
 from merging.selectors import drafting_warning, proposal_fate
+from proposals import rules as proposals_rules
 from proposals.models import Proposal
 
 register = template.Library()
@@ -34,7 +34,7 @@ def proposal_merging(context: dict[str, Any], proposal: Proposal) -> dict[str, A
     """On a proposal's page: what it became, or, while it is drafted, what looks alike."""
     user = context["request"].user
     out: dict[str, Any] = {"fate": proposal_fate(user, proposal)}
-    if permissions.can_edit_proposal(user, proposal):
+    if proposals_rules.can_edit_proposal(user, proposal):
         out.update(
             _warning_context(
                 user,
@@ -53,7 +53,7 @@ def drafting_warning_for_form(context: dict[str, Any]) -> dict[str, Any]:
     merging/drafting.js as the locality types."""
     user = context["request"].user
     form, proposal = context.get("form"), context.get("proposal")
-    if not permissions.can_create_proposal(user):
+    if not proposals_rules.can_create_proposal(user):
         return {}
     if form is not None and form.is_bound:
         title, content = form.data.get("title", ""), form.data.get("content", "")

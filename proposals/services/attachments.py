@@ -9,8 +9,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
+from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Attachment, Proposal
 
@@ -81,7 +81,7 @@ def check_upload(upload: Any) -> str:
 
 @transaction.atomic
 def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
-    if not permissions.can_edit_proposal(by, proposal):
+    if not rules.can_edit_proposal(by, proposal):
         raise PermissionError
     name = check_upload(upload)
     attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
@@ -94,7 +94,7 @@ def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: Any) -> None:
     proposal = attachment.proposal
-    if not permissions.can_edit_proposal(by, proposal):
+    if not rules.can_edit_proposal(by, proposal):
         raise PermissionError
     record(
         "proposal.attachment_removed",

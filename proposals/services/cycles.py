@@ -4,8 +4,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import diff, record, snapshot
+from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, DeadlineExtension
 from regions.models import Division
@@ -31,7 +31,7 @@ def cycle_open(
     max_per_locality: int = 5,
     is_open: bool = True,
 ) -> Cycle:
-    if not permissions.can_manage_cycles(by):
+    if not rules.can_manage_cycles(by):
         raise PermissionError
     _check_range(min_per_locality, max_per_locality)
     if Cycle.objects.filter(year=year).exists():
@@ -51,7 +51,7 @@ def cycle_open(
 
 @transaction.atomic
 def cycle_update(*, cycle: Cycle, by: Any, **fields: Any) -> Cycle:
-    if not permissions.can_manage_cycles(by):
+    if not rules.can_manage_cycles(by):
         raise PermissionError
     before = snapshot(cycle, CYCLE_FIELDS)
     for name, value in fields.items():
@@ -76,7 +76,7 @@ def _label(extension: DeadlineExtension | None) -> str | None:
 def extension_grant(
     *, cycle: Cycle, locality: Division, until: datetime.date, reason: str, by: Any
 ) -> DeadlineExtension:
-    if not permissions.can_grant_extension(by):
+    if not rules.can_grant_extension(by):
         raise PermissionError
     if not locality.is_province:
         raise ProposalError(_("Extensions are granted to province-level localities."))

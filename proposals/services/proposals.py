@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from accounts import roles
 from audit.services import diff, record, snapshot
+from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Proposal, Suggestion
 from proposals.selectors import submission_window
@@ -65,7 +66,7 @@ def _move(suggestion: Suggestion, state: str, action: str, by: Any, note: str) -
 def proposal_create(
     *, by: Any, cycle: Cycle, data: dict[str, Any], sources: Iterable[Suggestion] = ()
 ) -> Proposal:
-    locality = permissions.province_of(by)
+    locality = roles.province_of(by)
     if locality is None:
         raise PermissionError
     if not cycle.is_open:
@@ -95,7 +96,7 @@ def proposal_update(
     data: dict[str, Any],
     sources: Iterable[Suggestion] | None = None,
 ) -> Proposal:
-    if not permissions.can_edit_proposal(by, proposal):
+    if not rules.can_edit_proposal(by, proposal):
         raise PermissionError
     before = snapshot(proposal, TRAIL_FIELDS)
     for name in CONTENT_FIELDS:
@@ -117,7 +118,7 @@ def proposal_update(
 
 @transaction.atomic
 def proposal_delete(*, proposal: Proposal, by: Any) -> None:
-    if not permissions.can_delete_proposal(by, proposal):
+    if not rules.can_delete_proposal(by, proposal):
         raise PermissionError
     record(
         "proposal.deleted",
@@ -181,11 +182,9 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
         Proposal.objects.select_for_update().filter(pk__in=[p.pk for p in proposals]).order_by("pk")
     )
     for proposal in locked:
-        if proposal.state == Proposal.State.SUBMITTED and permissions.can_view_proposal(
-            by, proposal
-        ):
+        if proposal.state == Proposal.State.SUBMITTED and rules.can_view_proposal(by, proposal):
             raise ProposalError(_("“%(title)s” is already submitted.") % {"title": proposal.title})
-        if not permissions.can_submit_proposal(by, proposal):
+        if not rules.can_submit_proposal(by, proposal):
             raise PermissionError
     cycles = {p.cycle_id for p in locked}
     if len(cycles) != 1:
@@ -214,7 +213,7 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
 @transaction.atomic
 def proposal_return(*, proposal: Proposal, by: Any, reason: str) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if not permissions.can_return_proposal(by, proposal):
+    if not rules.can_return_proposal(by, proposal):
         raise PermissionError
     if not reason.strip():
         raise ProposalError(_("Give the locality a reason for the return."))

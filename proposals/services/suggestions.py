@@ -3,8 +3,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from accounts import roles
 from audit.services import diff, record, snapshot
+from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Suggestion
 
@@ -13,7 +14,7 @@ SUGGESTION_FIELDS = ["cycle", "organisation", "locality", "title", "content", "s
 
 @transaction.atomic
 def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Suggestion:
-    locality = permissions.innovation_body_locality(by)
+    locality = roles.innovation_body_locality(by)
     if locality is None:
         raise PermissionError
     if not cycle.is_open:
@@ -37,7 +38,7 @@ def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Sug
 
 @transaction.atomic
 def suggestion_decline(*, suggestion: Suggestion, by: Any, reason: str) -> Suggestion:
-    if not permissions.can_handle_suggestion(by, suggestion):
+    if not rules.can_handle_suggestion(by, suggestion):
         raise PermissionError
     if suggestion.state != Suggestion.State.SUBMITTED:
         raise ProposalError(_("Only a suggestion that is still pending can be declined."))

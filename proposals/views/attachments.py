@@ -5,7 +5,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from proposals import rules
 from proposals.selectors import attachment_get_for_user
 from proposals.services.attachments import attachment_remove
 
@@ -19,7 +19,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = attachment_get_for_user(request.user, pk)
-    if not permissions.can_edit_proposal(request.user, attachment.proposal):
+    if not rules.can_edit_proposal(request.user, attachment.proposal):
         raise PermissionDenied
     if request.method == "POST":
         proposal_pk = attachment.proposal_id

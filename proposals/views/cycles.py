@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from accounts import roles
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
-from proposals import excel
+from proposals import excel, rules
 from proposals.errors import ProposalError
 from proposals.forms import CycleForm, ExtensionForm
 from proposals.models import Cycle, Proposal, default_deadline
@@ -22,12 +22,12 @@ from regions.models import Division
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
     cycles = Cycle.objects.all()
-    context = {"cycles": cycles, "can_manage": permissions.can_manage_cycles(request.user)}
+    context = {"cycles": cycles, "can_manage": rules.can_manage_cycles(request.user)}
     return render(request, "proposals/cycle_list.html", context)
 
 
 @login_required
-@require(permissions.can_manage_cycles)
+@require(rules.can_manage_cycles)
 def cycle_create(request: HttpRequest) -> HttpResponse:
     form = CycleForm(request.POST or None)
     if request.method == "GET":
@@ -61,7 +61,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_manage_cycles)
+@require(rules.can_manage_cycles)
 def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     form = CycleForm(request.POST or None, instance=cycle)
@@ -89,12 +89,12 @@ def _render_detail(
     request: HttpRequest, cycle: Cycle, extension_form: ExtensionForm
 ) -> HttpResponse:
     context: dict[str, object] = {"cycle": cycle}
-    if permissions.is_national(request.user):
+    if roles.is_national(request.user):
         context["rows"] = _locality_table(cycle)
         context["extensions"] = cycle.extensions.select_related("locality", "granted_by")
         context["extension_form"] = extension_form
         context["entries"] = entries_for(cycle)[:50]
-    locality = permissions.province_of(request.user)
+    locality = roles.province_of(request.user)
     if locality is not None:
         context["counts"] = locality_counts(cycle, locality.pk)
         context["window"] = submission_window(cycle, locality.pk)
@@ -132,7 +132,7 @@ def _locality_table(cycle: Cycle) -> list[dict[str, object]]:
 @login_required
 @require_POST
 def extension_grant(request: HttpRequest, pk: int) -> HttpResponse:
-    if not permissions.can_grant_extension(request.user):
+    if not rules.can_grant_extension(request.user):
         raise PermissionDenied
     cycle = get_object_or_404(Cycle, pk=pk)
     form = ExtensionForm(request.POST)
@@ -148,7 +148,7 @@ def extension_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_manage_cycles)
+@require(rules.can_manage_cycles)
 def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The submissions-by-locality table: 31 rows, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)

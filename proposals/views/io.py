@@ -9,11 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
 from jobs.services import job_enqueue
 from kernel.access import require
 from kernel.downloads import DOCX, XLSX, download
-from proposals import excel
+from proposals import excel, rules
 from proposals.documents import proposal_docx as render_docx
 from proposals.forms import ProposalFilterForm, UploadForm
 from proposals.models import ReformField
@@ -27,14 +26,14 @@ def proposal_docx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_import_proposals)
+@require(rules.can_import_proposals)
 def import_template(request: HttpRequest) -> HttpResponse:
     names = ReformField.objects.values_list("name", flat=True)
     return download(excel.template_bytes(names), "proposal-template.xlsx", XLSX)
 
 
 @login_required
-@require(permissions.can_import_proposals)
+@require(rules.can_import_proposals)
 def proposal_import(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle()
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -58,7 +57,7 @@ def proposal_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@require(permissions.can_list_proposals)
+@require(rules.can_list_proposals)
 def proposal_export(request: HttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
     filters = ProposalFilterForm(query).params()

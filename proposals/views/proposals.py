@@ -7,11 +7,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from accounts import roles
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
+from proposals import rules
 from proposals.errors import ProposalError
 from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
 from proposals.models import Suggestion
@@ -28,7 +29,7 @@ from proposals.services.attachments import attachment_add
 
 
 @login_required
-@require(permissions.can_list_proposals)
+@require(rules.can_list_proposals)
 def proposal_index(request: HttpRequest) -> HttpResponse:
     filters = ProposalFilterForm(request.GET or None)
     params = filters.params()
@@ -38,10 +39,10 @@ def proposal_index(request: HttpRequest) -> HttpResponse:
         "page": page,
         "querystring": querystring_without_page(request),
         "export_query": request.GET.urlencode(),
-        "is_locality": permissions.is_province_coordinator(request.user),
+        "is_locality": roles.is_province_coordinator(request.user),
     }
     cycle = current_cycle()
-    locality = permissions.province_of(request.user)
+    locality = roles.province_of(request.user)
     if cycle and locality is not None:
         context["cycle"] = cycle
         context["counts"] = locality_counts(cycle, locality.pk)
@@ -50,14 +51,14 @@ def proposal_index(request: HttpRequest) -> HttpResponse:
 
 
 def _suggestions_for(request: HttpRequest, cycle_id: int) -> object:
-    locality = permissions.province_of(request.user)
+    locality = roles.province_of(request.user)
     return Suggestion.objects.filter(locality=locality, cycle_id=cycle_id).exclude(
         state=Suggestion.State.DECLINED
     )
 
 
 @login_required
-@require(permissions.can_create_proposal)
+@require(rules.can_create_proposal)
 def proposal_create(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle()
     if cycle is None:
@@ -85,7 +86,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
-    if not permissions.can_edit_proposal(request.user, proposal):
+    if not rules.can_edit_proposal(request.user, proposal):
         raise PermissionDenied
     suggestions = _suggestions_for(request, proposal.cycle_id)
     form = ProposalForm(
@@ -125,10 +126,10 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sources": proposal.sources.select_related("organisation"),
             "attachments": proposal.attachments.all(),
             "entries": entries_for(proposal),
-            "can_edit": permissions.can_edit_proposal(user, proposal),
-            "can_delete": permissions.can_delete_proposal(user, proposal),
-            "can_submit": permissions.can_submit_proposal(user, proposal),
-            "can_return": permissions.can_return_proposal(user, proposal),
+            "can_edit": rules.can_edit_proposal(user, proposal),
+            "can_delete": rules.can_delete_proposal(user, proposal),
+            "can_submit": rules.can_submit_proposal(user, proposal),
+            "can_return": rules.can_return_proposal(user, proposal),
             "return_form": ReasonForm(),
             "upload_form": UploadForm(),
         },
@@ -162,7 +163,7 @@ def proposal_submit(request: HttpRequest) -> HttpResponse:
 @login_required
 def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
-    if not permissions.can_return_proposal(request.user, proposal):
+    if not rules.can_return_proposal(request.user, proposal):
         raise PermissionDenied
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +182,7 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
-    if not permissions.can_delete_proposal(request.user, proposal):
+    if not rules.can_delete_proposal(request.user, proposal):
         raise PermissionDenied
     if request.method == "POST":
         services.proposal_delete(proposal=proposal, by=request.user)
@@ -194,7 +195,7 @@ def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
-    if not permissions.can_edit_proposal(request.user, proposal):
+    if not rules.can_edit_proposal(request.user, proposal):
         raise PermissionDenied
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():

@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from accounts import roles
 from audit.selectors import entries_for
 from jobs.services import job_enqueue
 from kernel.access import require
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
-from proposals import selectors
+from proposals import rules, selectors
 from proposals.errors import ProposalError
 from proposals.forms import SuggestionForm
 from proposals.models import Proposal, Suggestion
@@ -24,7 +24,7 @@ from proposals.services.suggestions import suggestion_decline, suggestion_submit
 
 
 def _can_see_suggestions(user: object) -> bool:
-    return permissions.is_province_coordinator(user) or permissions.can_submit_suggestion(user)
+    return roles.is_province_coordinator(user) or rules.can_submit_suggestion(user)
 
 
 @login_required
@@ -41,7 +41,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": Suggestion.State.choices,
             "querystring": querystring_without_page(request),
-            "can_submit": permissions.can_submit_suggestion(request.user),
+            "can_submit": rules.can_submit_suggestion(request.user),
             "export_query": request.GET.urlencode(),
         },
     )
@@ -58,7 +58,7 @@ def suggestion_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_submit_suggestion)
+@require(rules.can_submit_suggestion)
 def suggestion_create(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle()
     form = SuggestionForm(request.POST or None)
@@ -79,7 +79,7 @@ def suggestion_create(request: HttpRequest) -> HttpResponse:
 def _proposals_from(user: Any, suggestion: Suggestion) -> Any:
     """What became of a suggestion; a locality's drafts stay private to its coordinator."""
     qs = suggestion.proposals.filter(locality_id=suggestion.locality_id)
-    if permissions.can_handle_suggestion(user, suggestion):
+    if rules.can_handle_suggestion(user, suggestion):
         return qs
     return qs.exclude(state=Proposal.State.DRAFT)
 
@@ -89,7 +89,7 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     suggestion = suggestion_get_for_user(request.user, pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST":
-        if not permissions.can_handle_suggestion(request.user, suggestion):
+        if not rules.can_handle_suggestion(request.user, suggestion):
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -107,7 +107,7 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "suggestion": suggestion,
             "form": form,
-            "can_handle": permissions.can_handle_suggestion(request.user, suggestion)
+            "can_handle": rules.can_handle_suggestion(request.user, suggestion)
             and suggestion.state == Suggestion.State.SUBMITTED,
             "proposals": _proposals_from(request.user, suggestion),
             "entries": entries_for(suggestion),

@@ -10,12 +10,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from accounts.models import Role
 from audit.services import record
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal
 from review import assignment as solver
+from review import rules
 from review.errors import ReviewError
 from review.models import Assignment, ExpertProfile, Review
 
@@ -163,7 +163,7 @@ def shortfall_message(shortfall: solver.Shortfall, reviewers: int, already: int)
 
 def assignment_plan(*, cycle: Cycle, by: Any, reviewers: int = DEFAULT_REVIEWERS) -> Plan:
     """Solve the whole cycle and say what would be assigned; nothing is saved."""
-    if not permissions.can_assign_reviewers(by):
+    if not rules.can_assign_reviewers(by):
         raise PermissionError
     if not 1 <= reviewers <= MAX_REVIEWERS:
         raise ReviewError(
@@ -212,7 +212,7 @@ def assignments_apply(
 ) -> list[Assignment]:
     """Save the previewed plan; refuse if anything changed since, or if it is partial and the
     coordinator has not confirmed that a partial assignment is wanted."""
-    if not permissions.can_assign_reviewers(by):
+    if not rules.can_assign_reviewers(by):
         raise PermissionError
     Cycle.objects.select_for_update().get(pk=cycle.pk)  # one solve per cycle at a time
     plan = assignment_plan(cycle=cycle, by=by, reviewers=reviewers)
@@ -311,7 +311,7 @@ def _lock_review(assignment: Assignment) -> Review | None:
 
 
 def _check_changeable(assignment: Assignment, by: Any) -> Review | None:
-    if not permissions.can_assign_reviewers(by):
+    if not rules.can_assign_reviewers(by):
         raise PermissionError
     review = _lock_review(assignment)
     if review is not None and review.state == Review.State.SUBMITTED:
@@ -326,7 +326,7 @@ def _check_changeable(assignment: Assignment, by: Any) -> Review | None:
 def assignment_add(*, candidate: CandidateMeasure, expert: Any, by: Any, reason: str) -> Assignment:
     """Add a reviewer by hand. The load cap may be exceeded (the reason says why); a conflict
     of interest or an unavailable expert may not."""
-    if not permissions.can_assign_reviewers(by):
+    if not rules.can_assign_reviewers(by):
         raise PermissionError
     reason = _require_reason(reason)
     _check_eligible(candidate, expert)

@@ -5,9 +5,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from accounts.models import Role
 from audit.services import diff, record, snapshot
+from review import rules
 from review.errors import ReviewError
 from review.models import ExpertProfile
 
@@ -32,7 +32,7 @@ def _apply(profile: ExpertProfile, data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def expert_profile_create(*, by: Any, user: Any, data: dict[str, Any]) -> ExpertProfile:
-    if not permissions.can_manage_expert_pool(by):
+    if not rules.can_manage_expert_pool(by):
         raise PermissionError
     if user.role != Role.EXPERT:
         raise ReviewError(_("Only a user with the expert role can join the expert pool."))
@@ -50,7 +50,7 @@ def expert_profile_create(*, by: Any, user: Any, data: dict[str, Any]) -> Expert
 def expert_profile_update(
     *, profile: ExpertProfile, by: Any, data: dict[str, Any]
 ) -> ExpertProfile:
-    if not permissions.can_manage_expert_pool(by):
+    if not rules.can_manage_expert_pool(by):
         raise PermissionError
     before = _trail(profile)
     _apply(profile, data)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from accounts import roles
 from audit.services import diff, record, snapshot
 from review.errors import ReviewError
 from review.models import Assignment, Review
@@ -18,7 +18,7 @@ REVIEW_FIELDS = [*CRITERIA, "comments", "recommendation"]
 
 def _check_own(assignment: Assignment, by: Any) -> Review | None:
     """The review, locked for the transaction; only the assigned expert gets this far."""
-    if not (permissions.is_expert(by) and assignment.expert_id == by.pk):
+    if not (roles.is_expert(by) and assignment.expert_id == by.pk):
         raise PermissionError
     review = Review.objects.select_for_update().filter(assignment=assignment).first()
     if review is not None and review.state == Review.State.SUBMITTED:

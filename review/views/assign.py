@@ -8,12 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
-from review import aggregation, excel
+from review import aggregation, excel, rules
 from review.errors import ReviewError
 from review.forms import ApplyPlanForm, CandidateFilterForm, OverrideForm, ReasonForm, ReviewersForm
 from review.labels import criterion_label, disagreement_reasons, disagreement_rule
@@ -33,13 +32,13 @@ from review.services import assignments as services
 
 
 @login_required
-@require(permissions.can_assign_reviewers)
+@require(rules.can_assign_reviewers)
 def review_index(request: HttpRequest) -> HttpResponse:
     return render(request, "review/index.html", {"cycles": review_cycles()})
 
 
 @login_required
-@require(permissions.can_assign_reviewers)
+@require(rules.can_assign_reviewers)
 def cycle_overview(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     filters = CandidateFilterForm(request.GET or None)
@@ -56,7 +55,7 @@ def cycle_overview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_assign_reviewers)
+@require(rules.can_assign_reviewers)
 def cycle_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     candidates = candidate_overview(cycle, CandidateFilterForm(request.GET or None).params())
@@ -65,7 +64,7 @@ def cycle_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_assign_reviewers)
+@require(rules.can_assign_reviewers)
 def assignment_solve(request: HttpRequest, pk: int) -> HttpResponse:
     """GET with `reviewers`: the preview. POST: save exactly what the preview showed."""
     cycle = cycle_get_for_review(request.user, pk)
@@ -112,7 +111,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assignment": a,
             "review": review_of(a),
-            "can_change": permissions.can_change_assignment(request.user, review_of(a)),
+            "can_change": rules.can_change_assignment(request.user, review_of(a)),
         }
         for a in assignments
     ]
@@ -138,7 +137,7 @@ def _stat_rows(summary: aggregation.Summary) -> list[tuple[str, aggregation.Stat
 @login_required
 def reviewer_add(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = candidate_get_for_review(request.user, pk)
-    if not permissions.can_assign_reviewers(request.user):
+    if not rules.can_assign_reviewers(request.user):
         raise PermissionDenied
     form = OverrideForm(request.POST or None, choices=services.override_choices(candidate))
     if request.method == "POST" and form.is_valid():
@@ -160,7 +159,7 @@ def reviewer_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _changeable(request: HttpRequest, pk: int) -> Assignment:
     assignment = assignment_get_for_user(request.user, pk)
-    if not permissions.can_assign_reviewers(request.user):
+    if not rules.can_assign_reviewers(request.user):
         raise PermissionDenied  # the expert sees their assignment but may not change it
     return assignment
 

@@ -7,12 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
-from review import excel
+from review import excel, rules
 from review.errors import ReviewError
 from review.forms import ExpertFilterForm, ExpertProfileForm
 from review.selectors import (
@@ -25,7 +24,7 @@ from review.services import experts as services
 
 
 @login_required
-@require(permissions.can_manage_expert_pool)
+@require(rules.can_manage_expert_pool)
 def expert_index(request: HttpRequest) -> HttpResponse:
     filters = ExpertFilterForm(request.GET or None)
     cycle = latest_review_cycle()
@@ -41,7 +40,7 @@ def expert_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_manage_expert_pool)
+@require(rules.can_manage_expert_pool)
 def expert_export(request: HttpRequest) -> HttpResponse:
     """The filtered pool; a pool is hundreds of people, small enough to send at once."""
     params = ExpertFilterForm(request.GET or None).params()
@@ -51,7 +50,7 @@ def expert_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_manage_expert_pool)
+@require(rules.can_manage_expert_pool)
 def expert_create(request: HttpRequest) -> HttpResponse:
     form = ExpertProfileForm(request.POST or None, users=expert_users_without_profile())
     if request.method == "POST" and form.is_valid():
@@ -67,7 +66,7 @@ def expert_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_manage_expert_pool)
+@require(rules.can_manage_expert_pool)
 def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
     profile = expert_profile_get_for_user(request.user, pk)
     form = ExpertProfileForm(request.POST or None, instance=profile)

@@ -6,18 +6,17 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts import permissions
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import querystring_without_page
-from review import excel
+from review import excel, rules
 from review.forms import RankingFilterForm
 from review.labels import disagreement_reasons, disagreement_rule
 from review.selectors import cycle_get_for_review, ranking_filtered
 
 
 @login_required
-@require(permissions.can_view_review_results)
+@require(rules.can_view_review_results)
 def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     filters = RankingFilterForm(request.GET or None)
@@ -36,7 +35,7 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_view_review_results)
+@require(rules.can_view_review_results)
 def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     rows = ranking_filtered(cycle, RankingFilterForm(request.GET or None).params())

@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
-from review import excel
+from review import excel, rules
 from review.errors import ReviewError
 from review.forms import MyReviewFilterForm, ReviewForm
 from review.models import Assignment, Review
@@ -26,7 +25,7 @@ from review.services import reviews as services
 
 
 @login_required
-@require(permissions.can_list_own_reviews)
+@require(rules.can_list_own_reviews)
 def my_reviews(request: HttpRequest) -> HttpResponse:
     filters = MyReviewFilterForm(request.GET or None)
     page = paginate(request, my_assignments(request.user, filters.params()))
@@ -40,7 +39,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_list_own_reviews)
+@require(rules.can_list_own_reviews)
 def my_reviews_export(request: HttpRequest) -> HttpResponse:
     assignments = my_assignments(request.user, MyReviewFilterForm(request.GET or None).params())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -74,7 +73,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The candidate and the review form. The coordinator may read it; only the expert writes."""
     assignment = assignment_get_for_user(request.user, pk)
     review = review_of(assignment)
-    can_write = permissions.can_write_review(request.user, assignment, review)
+    can_write = rules.can_write_review(request.user, assignment, review)
     if request.method != "POST":
         form = ReviewForm(initial=_initial(review)) if can_write else None
         return _page(request, assignment, form)
@@ -100,7 +99,7 @@ def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm before submitting: a submitted review is locked."""
     assignment = assignment_get_for_user(request.user, pk)
     review = review_of(assignment)
-    if not permissions.can_write_review(request.user, assignment, review):
+    if not rules.can_write_review(request.user, assignment, review):
         raise PermissionDenied
     error = ""
     if request.method == "POST":

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts import permissions
+from accounts import roles
 from claims.models import Claimant, Programme
 from kernel.forms import FilterForm
 from tasks import selectors
@@ -31,7 +31,7 @@ class TaskFilterForm(FilterForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = selectors.programmes_with_tasks(user)  # type: ignore[attr-defined]
-        if permissions.is_national(user):
+        if roles.is_national(user):
             self.fields["claimant"].queryset = selectors.claimants_visible_to(user)  # type: ignore[attr-defined]
         else:
             # A locality has one claimant per programme and an implementer none to pick.

@@ -18,10 +18,11 @@ from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import permissions
+from accounts import roles
 from accounts.models import Role, User
 from audit.models import AuditEntry
 from audit.selectors import entries_for
+from claims import rules as claims_rules
 from claims.models import Claimant, Programme
 from regions.models import Division, Organisation
 from tasks import progress
@@ -32,12 +33,12 @@ def tasks_visible_to(user: Any) -> QuerySet[Task]:
     qs = Task.objects.select_related(
         "programme", "claimant__division", "claimant__region_group", "claim__item"
     )
-    if permissions.is_national(user):
+    if roles.is_national(user):
         return qs
-    scope = permissions.claimant_scope(user)
+    scope = claims_rules.claimant_scope(user)
     if scope is not None:
         return qs.filter(**{f"claimant__{name}": value for name, value in scope.items()})
-    organisation = permissions.implementer_organisation(user)
+    organisation = roles.implementer_organisation(user)
     if organisation is not None:
         return qs.filter(implementers__organisation_id=organisation).distinct()
     return qs.none()
@@ -52,7 +53,7 @@ def task_get_for_user(user: Any, pk: int) -> Task:
 
 # Who is told ---------------------------------------------------------------------------------
 # Every notice about a task goes to one of these two sets, so that whoever is told is whoever
-# may act: they match `permissions.speaks_for_claimant` and `permissions.is_task_implementer`.
+# may act: they match `claims_rules.speaks_for_claimant` and `tasks.rules.is_task_implementer`.
 
 
 def claimant_coordinators(claimant: Claimant) -> QuerySet[User]:
@@ -82,8 +83,8 @@ def claimants_visible_to(user: Any, programme: Programme | None = None) -> Query
     )
     if programme is not None:
         qs = qs.filter(programme=programme)
-    if not permissions.is_national(user):
-        scope = permissions.claimant_scope(user)
+    if not roles.is_national(user):
+        scope = claims_rules.claimant_scope(user)
         if scope is None:
             return qs.none()
         qs = qs.filter(**scope)
@@ -203,7 +204,7 @@ def plan_rows(task: Task) -> tuple[list[Milestone], list[Target]]:
 
 
 def can_see_claimant(user: Any, claimant: Claimant) -> bool:
-    return permissions.is_national(user) or permissions.speaks_for_claimant(user, claimant)
+    return roles.is_national(user) or claims_rules.speaks_for_claimant(user, claimant)
 
 
 def claimant_get_for_user(user: Any, pk: int) -> Claimant:
@@ -276,7 +277,7 @@ def progress_overview(user: Any, programme: Programme, text: str = "") -> Overvi
         ClaimantRow(c, counts.get(c.pk, 0), figures.get(c.pk, progress.ZERO))
         for c in claimants_visible_to(user, programme)
     ]
-    national = permissions.is_national(user)
+    national = roles.is_national(user)
     return Overview(
         programme=programme,
         programme_progress=programme_progress(programme) if national else None,

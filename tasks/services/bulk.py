@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
 from tasks import reports_selectors as selectors
+from tasks import rules
 from tasks.errors import TaskError
 from tasks.models import Milestone, Status, Target, Task
 from tasks.services.core import refresh_progress
@@ -311,7 +311,7 @@ def lock_sheet_tasks(by: Any, rows: list[SheetRow]) -> list[int]:
 
 @transaction.atomic
 def bulk_update(*, by: Any, rows: list[SheetRow], today: datetime.date | None = None) -> BulkResult:
-    if not permissions.can_bulk_update_tasks(by):
+    if not rules.can_bulk_update_tasks(by):
         raise PermissionError
     if not rows:
         raise TaskError(_("The sheet has no rows to update."))

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
 from notifications.services import notify
 from tasks import reports_selectors as selectors
+from tasks import rules
 from tasks.errors import TaskError
 from tasks.models import HelpRequest, ProgressReport, Task
 
@@ -38,7 +38,7 @@ def help_request(
     level: str = Level.LOCALITY,
     report: ProgressReport | None = None,
 ) -> HelpRequest:
-    if not permissions.can_request_help(by, task):
+    if not rules.can_request_help(by, task):
         raise PermissionError
     text = text.strip()
     if not text:
@@ -82,8 +82,8 @@ def _check_open(request: HelpRequest) -> None:
 def help_answer(*, request: HelpRequest, by: Any, answer: str) -> HelpRequest:
     answer = answer.strip()
     request = _lock(request)
-    if not permissions.answers_help_at_level(by, request):
-        if request.level == Level.NATIONAL and permissions.runs_task(by, request.task):
+    if not rules.answers_help_at_level(by, request):
+        if request.level == Level.NATIONAL and rules.runs_task(by, request.task):
             # Passed up by a colleague while this answer was being written.
             raise TaskError(_("This request is now with the national coordinator, who answers it."))
         raise PermissionError
@@ -120,7 +120,7 @@ def help_escalate(*, request: HelpRequest, by: Any, note: str) -> HelpRequest:
     """Pass a locality-level request to the national coordinator, saying why."""
     note = note.strip()
     request = _lock(request)
-    if not permissions.runs_task(by, request.task):
+    if not rules.runs_task(by, request.task):
         raise PermissionError
     _check_open(request)
     if request.level == Level.NATIONAL:

@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
 from notifications.services import notify
 from regions.models import Division, Organisation
-from tasks import selectors
+from tasks import rules, selectors
 from tasks.errors import TaskError
 from tasks.models import Implementer, Milestone, Target, Task
 from tasks.services.core import refresh_progress, task_lock
@@ -37,7 +36,7 @@ def task_update(
     weight: Decimal = Decimal(1),
 ) -> Task:
     task = task_lock(task)
-    if not permissions.can_manage_task(by, task):
+    if not rules.can_manage_task(by, task):
         raise PermissionError
     if weight is None or weight <= 0:
         raise TaskError(_("The weight must be greater than zero."))
@@ -71,7 +70,7 @@ def implementer_add(
 ) -> Implementer:
     """Name an implementing body. Only one lead: naming a new lead demotes the old one."""
     task = task_lock(task)
-    if not permissions.can_manage_task(by, task):
+    if not rules.can_manage_task(by, task):
         raise PermissionError
     return _add(task, by, organisation, lead, responsibility)
 
@@ -128,7 +127,7 @@ def implementer_add_new(
     group's member divisions) and name it as implementer. An organisation of that name
     already registered there is reused rather than duplicated."""
     task = task_lock(task)
-    if not permissions.can_manage_task(by, task):
+    if not rules.can_manage_task(by, task):
         raise PermissionError
     name = name.strip()
     if not name:
@@ -159,7 +158,7 @@ def implementer_update(
     *, implementer: Implementer, by: Any, lead: bool, responsibility: str
 ) -> Implementer:
     task = task_lock(implementer.task)
-    if not permissions.can_manage_task(by, task):
+    if not rules.can_manage_task(by, task):
         raise PermissionError
     implementer = Implementer.objects.select_for_update().get(pk=implementer.pk)
     responsibility = responsibility.strip()
@@ -187,7 +186,7 @@ def implementer_update(
 @transaction.atomic
 def implementer_remove(*, implementer: Implementer, by: Any) -> None:
     task = task_lock(implementer.task)
-    if not permissions.can_manage_task(by, task):
+    if not rules.can_manage_task(by, task):
         raise PermissionError
     # A filed plan is somebody's commitment: it keeps at least one body answering for it.
     filed = task.plan_state in (PlanState.SUBMITTED, PlanState.APPROVED)
@@ -252,7 +251,7 @@ def plan_save(
     """Replace the plan's milestones and targets by these rows (the plan is not yet
     approved, so nothing has been reported against them)."""
     task = task_lock(task)
-    if not permissions.takes_part_in_plan(by, task):
+    if not rules.takes_part_in_plan(by, task):
         raise PermissionError
     if task.plan_state not in EDITABLE:
         raise TaskError(_("The plan can be changed only before it is submitted."))
@@ -303,7 +302,7 @@ def plan_save(
 def plan_submit(*, task: Task, by: Any) -> Task:
     """Send the plan to the locality, whose coordinators are told it waits for them."""
     task = task_lock(task)
-    if not permissions.takes_part_in_plan(by, task):
+    if not rules.takes_part_in_plan(by, task):
         raise PermissionError
     if task.plan_state not in EDITABLE:
         raise TaskError(_("This plan has already been submitted."))
@@ -334,7 +333,7 @@ def plan_submit(*, task: Task, by: Any) -> Task:
 @transaction.atomic
 def plan_approve(*, task: Task, by: Any) -> Task:
     task = task_lock(task)
-    if not permissions.runs_task(by, task):
+    if not rules.runs_task(by, task):
         raise PermissionError
     if task.plan_state != PlanState.SUBMITTED:
         raise TaskError(_("Only a submitted plan can be approved."))
@@ -355,7 +354,7 @@ def plan_return(*, task: Task, by: Any, reason: str) -> Task:
     if not reason.strip():
         raise TaskError(_("Say why the plan is returned."))
     task = task_lock(task)
-    if not permissions.runs_task(by, task):
+    if not rules.runs_task(by, task):
         raise PermissionError
     if task.plan_state != PlanState.SUBMITTED:
         raise TaskError(_("Only a submitted plan can be returned."))

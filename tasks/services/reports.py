@@ -22,10 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
 from notifications.services import notify
-from tasks import periods
+from tasks import periods, rules
 from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
 from tasks.models import (
@@ -68,7 +67,7 @@ def report_start(
 ) -> ProgressReport:
     """Open the draft report of `period` (default: the current one), prefilled."""
     task = _lock(task)
-    if not permissions.can_report(by, task):
+    if not rules.can_report(by, task):
         raise PermissionError
     allowed = selectors.periods_open(task, today)
     if not allowed:
@@ -168,7 +167,7 @@ def _lock_report(report: ProgressReport) -> ProgressReport:
 
 
 def _check_writable(report: ProgressReport, by: Any) -> None:
-    if not permissions.can_report(by, report.task):
+    if not rules.can_report(by, report.task):
         raise PermissionError
     if report.state != State.DRAFT:
         raise TaskError(_("A submitted report can no longer be changed."))

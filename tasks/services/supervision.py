@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
 from notifications.services import notify
+from tasks import rules
 from tasks.errors import TaskError
 from tasks.models import FollowUp, Inspection, Task
 from tasks.selectors import task_implementer_users
@@ -52,7 +52,7 @@ def inspection_record(
     """Record an inspection. With nothing to rectify it is closed at once; otherwise it stays
     open until the inspecting side closes it, and the implementers are told."""
     task = task_lock(task)
-    if not permissions.can_inspect(by, task):
+    if not rules.can_inspect(by, task):
         raise PermissionError
     findings, rectification = findings.strip(), rectification.strip()
     if kind not in Inspection.Kind.values:
@@ -107,18 +107,18 @@ def follow_up_add(*, inspection: Inspection, by: Any, note: str) -> FollowUp:
     """The implementer's account of what was rectified, or the inspecting side's check."""
     inspection = _lock(inspection)
     task = inspection.task
-    if not (permissions.can_inspect(by, task) or permissions.is_task_implementer(by, task)):
+    if not (rules.can_inspect(by, task) or rules.is_task_implementer(by, task)):
         raise PermissionError
     if inspection.state != State.OPEN:
         raise TaskError(_("This inspection is closed: nothing more to follow up."))
-    if not permissions.can_follow_up(by, inspection):
+    if not rules.can_follow_up(by, inspection):
         raise PermissionError
     note = note.strip()
     if not note:
         raise TaskError(_("Write the follow-up note."))
     follow_up = FollowUp.objects.create(inspection=inspection, note=note, by=by)
     record("task.followed_up", obj=task, by=by, note=f"{inspection}: {note}")
-    if permissions.is_task_implementer(by, task) and inspection.inspector_id != by.pk:
+    if rules.is_task_implementer(by, task) and inspection.inspector_id != by.pk:
         # The inspector learns that there is something to check.
         notify(
             users=[inspection.inspector],
@@ -137,11 +137,11 @@ def inspection_close(*, inspection: Inspection, by: Any, note: str) -> Inspectio
         raise TaskError(_("Say why the rectification can be closed."))
     inspection = _lock(inspection)
     task = inspection.task
-    if not permissions.can_inspect(by, task):
+    if not rules.can_inspect(by, task):
         raise PermissionError
     if inspection.state != State.OPEN:
         raise TaskError(_("This inspection is already closed."))
-    if not permissions.can_close_inspection(by, inspection):
+    if not rules.can_close_inspection(by, inspection):
         raise PermissionError
     FollowUp.objects.create(inspection=inspection, note=note, closes=True, by=by)
     inspection.state, inspection.closed_at = State.CLOSED, timezone.now()

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.services import record
 from notifications.services import notify
+from tasks import rules
 from tasks.errors import TaskError
 from tasks.models import Task, ToleranceFiling
 from tasks.selectors import claimant_coordinators
@@ -33,7 +33,7 @@ def tolerance_file(
     *, task: Task, by: Any, what_went_wrong: str, good_faith: str
 ) -> ToleranceFiling:
     task = task_lock(task)
-    if not permissions.can_file_tolerance(by, task):
+    if not rules.can_file_tolerance(by, task):
         raise PermissionError
     what_went_wrong, good_faith = what_went_wrong.strip(), good_faith.strip()
     if not what_went_wrong:
@@ -72,11 +72,11 @@ def tolerance_decide(
         .select_related("task__claimant", "filed_by")
         .get(pk=filing.pk)
     )
-    if not permissions.runs_task(by, filing.task):
+    if not rules.runs_task(by, filing.task):
         raise PermissionError
     if filing.state != State.PENDING:
         raise TaskError(_("This filing has already been decided."))
-    if not permissions.can_decide_tolerance(by, filing):
+    if not rules.can_decide_tolerance(by, filing):
         raise PermissionError
     filing.state = State.ACCEPTED if accepted else State.REJECTED
     filing.decision_reason, filing.decided_by, filing.decided_at = reason, by, timezone.now()

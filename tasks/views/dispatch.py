@@ -12,13 +12,13 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import permissions
+from accounts import roles
 from claims.models import Claimant, Programme
 from kernel.access import require
 from kernel.forms import FilterForm
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
-from tasks import periods, selectors
+from tasks import periods, rules, selectors
 from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
 from tasks.dispatch import dispatch_for as compute
 from tasks.exports.dispatch import dispatch_xlsx
@@ -79,7 +79,7 @@ class DispatchFilterForm(FilterForm):
         if self.chosen is None:
             return
         self.fields["period"].choices = self._period_choices(asked)  # type: ignore[attr-defined]
-        if permissions.is_national(user):
+        if roles.is_national(user):
             claimants = selectors.claimants_visible_to(user, self.chosen)
             self.fields["claimant"].queryset = claimants  # type: ignore[attr-defined]
         else:
@@ -113,7 +113,7 @@ def _compute(request: HttpRequest) -> tuple[DispatchFilterForm, Dispatch | None,
 
 
 @login_required
-@require(permissions.can_view_dispatch)
+@require(rules.can_view_dispatch)
 def dispatch_page(request: HttpRequest) -> HttpResponse:
     form, result, params = _compute(request)
     context: dict[str, Any] = {"filters": form, "dispatch": result}
@@ -126,7 +126,7 @@ def dispatch_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_view_dispatch)
+@require(rules.can_view_dispatch)
 def dispatch_export(request: HttpRequest) -> HttpResponse:
     _form, result, params = _compute(request)
     if result is None:

@@ -12,13 +12,13 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks import reports_selectors as selectors
+from tasks import rules
 from tasks.forms.reports import AnswerForm, EscalateForm, HelpFilterForm, HelpRequestForm
 from tasks.models import HelpRequest
 from tasks.selectors import programmes_with_tasks
@@ -33,7 +33,7 @@ def _filters(request: HttpRequest) -> HelpFilterForm:
 
 
 @login_required
-@require(permissions.can_list_tasks)
+@require(rules.can_list_tasks)
 def help_index(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     page = paginate(request, selectors.help_list(request.user, filters.params()))
@@ -51,7 +51,7 @@ def _local(moment: Any) -> str:
 
 
 @login_required
-@require(permissions.can_list_tasks)
+@require(rules.can_list_tasks)
 def help_xlsx(request: HttpRequest) -> HttpResponse:
     requests = selectors.help_list(request.user, _filters(request).params())
     headers = [
@@ -104,8 +104,8 @@ def help_page(request: HttpRequest, pk: int) -> HttpResponse:
         "help": help_request,
         "task": help_request.task,
         "entries": _steps(help_request),
-        "can_answer": permissions.can_answer_help(request.user, help_request),
-        "can_escalate": permissions.can_escalate_help(request.user, help_request),
+        "can_answer": rules.can_answer_help(request.user, help_request),
+        "can_escalate": rules.can_escalate_help(request.user, help_request),
     }
     return render(request, "tasks/help/help.html", context)
 
@@ -122,14 +122,12 @@ def _help_for(request: HttpRequest, pk: int, check: Right, posted: Right) -> Hel
 
 
 def _runs_task_of(user: Any, help_request: HelpRequest) -> bool:
-    return permissions.runs_task(user, help_request.task)
+    return rules.runs_task(user, help_request.task)
 
 
 @login_required
 def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    help_request = _help_for(
-        request, pk, permissions.can_answer_help, permissions.answers_help_at_level
-    )
+    help_request = _help_for(request, pk, rules.can_answer_help, rules.answers_help_at_level)
     form = AnswerForm(request.POST or None)
     if form_action(
         request,
@@ -147,7 +145,7 @@ def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation with a note: the request leaves the locality for the national level."""
-    help_request = _help_for(request, pk, permissions.can_escalate_help, _runs_task_of)
+    help_request = _help_for(request, pk, rules.can_escalate_help, _runs_task_of)
     form = EscalateForm(request.POST or None)
     if form_action(
         request,
@@ -169,7 +167,7 @@ def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def help_new(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_request_help)
+    task = task_for(request, pk, rules.can_request_help)
     form = HelpRequestForm(request.POST or None)
     if form_action(
         request,
@@ -200,5 +198,5 @@ urlpatterns: list[URLPattern] = [
 def task_context(user: Any, task: Any) -> dict[str, Any]:
     return {
         "help_requests": selectors.help_of_task(task),
-        "can_request_help": permissions.can_request_help(user, task),
+        "can_request_help": rules.can_request_help(user, task),
     }

@@ -10,11 +10,10 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from kernel.access import require
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
-from tasks import selectors
+from tasks import rules, selectors
 from tasks.exports import lists as exports
 from tasks.forms.lists import SearchForm
 from tasks.models import Task
@@ -38,7 +37,7 @@ LISTS: dict[str, tuple[Any, bool, str, Any]] = {
 
 
 @login_required
-@require(permissions.can_view_task_lists)
+@require(rules.can_view_task_lists)
 def lists_index(request: HttpRequest) -> HttpResponse:
     """Where the lists are: the claimants the user may list, by programme."""
     claimants = selectors.claimants_visible_to(request.user)
@@ -79,19 +78,19 @@ def _claimant_list(request: HttpRequest, pk: int, kind: str, xlsx: bool) -> Http
 
 
 @login_required
-@require(permissions.can_view_task_lists)
+@require(rules.can_view_task_lists)
 def claimant_list(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _claimant_list(request, pk, kind, xlsx=False)
 
 
 @login_required
-@require(permissions.can_view_task_lists)
+@require(rules.can_view_task_lists)
 def claimant_list_xlsx(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _claimant_list(request, pk, kind, xlsx=True)
 
 
 @login_required
-@require(permissions.can_view_task_lists)
+@require(rules.can_view_task_lists)
 def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)
@@ -108,7 +107,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_view_task_lists)
+@require(rules.can_view_task_lists)
 def progress_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)

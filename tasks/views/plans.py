@@ -12,10 +12,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
 from kernel.actions import form_action
 from kernel.forms import ReasonForm
-from tasks import selectors
+from tasks import rules, selectors
 from tasks.errors import TaskError
 from tasks.forms.plans import MilestoneFormSet, PlanForm, TargetFormSet, kept_rows
 from tasks.services import plans as services
@@ -25,7 +24,7 @@ from tasks.views.common import task_for
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Timetable, roadmap, milestones and targets on one page, filled from the current plan."""
-    task = task_for(request, pk, permissions.can_edit_plan, posted=permissions.takes_part_in_plan)
+    task = task_for(request, pk, rules.can_edit_plan, posted=rules.takes_part_in_plan)
     milestones, targets = selectors.plan_rows(task)
     data = request.POST if request.method == "POST" else None
     form = PlanForm(data, initial={"timetable": task.timetable, "roadmap": task.roadmap})
@@ -83,7 +82,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.takes_part_in_plan)
+    task = task_for(request, pk, rules.takes_part_in_plan)
     try:
         services.plan_submit(task=task, by=request.user)
     except TaskError as exc:
@@ -96,7 +95,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: once approved, the plan is what reports are measured against."""
-    task = task_for(request, pk, permissions.can_decide_plan, posted=permissions.runs_task)
+    task = task_for(request, pk, rules.can_decide_plan, posted=rules.runs_task)
     if request.method == "POST":
         try:
             services.plan_approve(task=task, by=request.user)
@@ -110,7 +109,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_decide_plan, posted=permissions.runs_task)
+    task = task_for(request, pk, rules.can_decide_plan, posted=rules.runs_task)
     form = ReasonForm(request.POST or None)
     if form_action(
         request,
@@ -144,7 +143,7 @@ def task_context(user: Any, task: Any) -> dict[str, Any]:
     return {
         "plan": PlanPart(
             line=next(selectors.plan_lines([task])),
-            can_edit=permissions.can_edit_plan(user, task),
-            can_decide=permissions.can_decide_plan(user, task),
+            can_edit=rules.can_edit_plan(user, task),
+            can_decide=rules.can_decide_plan(user, task),
         )
     }

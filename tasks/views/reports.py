@@ -12,11 +12,10 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.spreadsheets import xlsx_response
-from tasks import periods
+from tasks import periods, rules
 from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
 from tasks.exports import bulk as bulk_sheet
@@ -31,7 +30,7 @@ from tasks.views.common import task_for
 def _writable(request: HttpRequest, pk: int) -> ProgressReport:
     """404 outside the user's scope, 403 when the user may not change the report."""
     report = selectors.report_get_for_user(request.user, pk)
-    if report.state != ProgressReport.State.DRAFT or not permissions.can_report(
+    if report.state != ProgressReport.State.DRAFT or not rules.can_report(
         request.user, report.task
     ):
         raise PermissionDenied
@@ -40,7 +39,7 @@ def _writable(request: HttpRequest, pk: int) -> ProgressReport:
 
 @login_required
 def report_start(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_report)
+    task = task_for(request, pk, rules.can_report)
     open_periods = services.periods_to_start(task)
     if not open_periods:
         messages.info(request, _("Every period so far already has a report."))
@@ -66,9 +65,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     task = report.task
     months, days = selectors.schedule(task)
     period = (report.year, report.period)
-    writable = report.state == ProgressReport.State.DRAFT and permissions.can_report(
-        request.user, task
-    )
+    writable = report.state == ProgressReport.State.DRAFT and rules.can_report(request.user, task)
     context = {
         "report": report,
         "task": task,
@@ -158,7 +155,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_bulk_update_tasks)
+@require(rules.can_bulk_update_tasks)
 def bulk_page(request: HttpRequest) -> HttpResponse:
     form = BulkUploadForm(request.POST or None, request.FILES or None)
     errors: list[tuple[int, str]] = []
@@ -186,7 +183,7 @@ def bulk_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_bulk_update_tasks)
+@require(rules.can_bulk_update_tasks)
 def bulk_download(request: HttpRequest) -> HttpResponse:
     milestones, targets = selectors.bulk_items(request.user)
     stamp = timezone.localdate().isoformat()
@@ -207,12 +204,12 @@ urlpatterns: list[URLPattern] = [
 def task_context(user: Any, task: Any) -> dict[str, Any]:
     """What this part adds to the task page: the periods and their reports, and the help
     requests of the task."""
-    can_report = permissions.can_report(user, task)
+    can_report = rules.can_report(user, task)
     context = {
         "report_rows": selectors.period_rows(user, task),
         "can_report": can_report,
         "can_start_report": can_report and bool(services.periods_to_start(task)),
-        "can_bulk_update": permissions.can_bulk_update_tasks(user),
+        "can_bulk_update": rules.can_bulk_update_tasks(user),
     }
     context.update(help_views.task_context(user, task))
     return context

@@ -16,11 +16,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from claims import rules as claims_rules
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
+from tasks import rules
 from tasks.exports import supervision as exports
 from tasks.forms.supervision import (
     CloseInspectionForm,
@@ -45,7 +46,7 @@ def _stamp() -> str:
 
 
 @login_required
-@require(permissions.can_list_tasks)
+@require(rules.can_list_tasks)
 def inspection_index(request: HttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
     qs = reads.inspection_index(request.user, filters.params())
@@ -58,7 +59,7 @@ def inspection_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_list_tasks)
+@require(rules.can_list_tasks)
 def inspection_index_xlsx(request: HttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
     qs = reads.inspection_index(request.user, filters.params())
@@ -67,7 +68,7 @@ def inspection_index_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_inspect)
+    task = task_for(request, pk, rules.can_inspect)
     form = InspectionForm(request.POST or None)
     done: list[Inspection] = []
     if form_action(
@@ -88,7 +89,7 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The inspection, its follow-ups, and the form to add one (GET shows, POST adds)."""
     user = request.user
     inspection = reads.inspection_get_for_user(user, pk)
-    can_follow_up = permissions.can_follow_up(user, inspection)
+    can_follow_up = rules.can_follow_up(user, inspection)
     form = FollowUpForm(request.POST or None)
     if request.method == "POST":
         if not can_follow_up:
@@ -107,7 +108,7 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
         "task": inspection.task,
         "follow_ups": inspection.follow_ups.select_related("by"),
         "form": form if can_follow_up else None,
-        "can_close": permissions.can_close_inspection(user, inspection),
+        "can_close": rules.can_close_inspection(user, inspection),
     }
     return render(request, "tasks/supervision/inspection.html", context)
 
@@ -117,12 +118,10 @@ def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page with the closing note (GET shows it, POST closes)."""
     user = request.user
     inspection = reads.inspection_get_for_user(user, pk)
-    if inspection.state == Inspection.State.CLOSED and permissions.can_inspect(
-        user, inspection.task
-    ):
+    if inspection.state == Inspection.State.CLOSED and rules.can_inspect(user, inspection.task):
         messages.info(request, _("This inspection is already closed."))
         return redirect("tasks:inspection", inspection.pk)
-    if not permissions.can_close_inspection(user, inspection):
+    if not rules.can_close_inspection(user, inspection):
         raise PermissionDenied
     form = CloseInspectionForm(request.POST or None)
     if form_action(
@@ -142,7 +141,7 @@ def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require(permissions.can_list_tolerance_filings)
+@require(rules.can_list_tolerance_filings)
 def tolerance_index(request: HttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
@@ -151,13 +150,13 @@ def tolerance_index(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, qs),
         "querystring": querystring_without_page(request),
         # A locality sees only the filings of its own tasks, so it decides every pending one.
-        "can_decide": permissions.claimant_scope(request.user) is not None,
+        "can_decide": claims_rules.claimant_scope(request.user) is not None,
     }
     return render(request, "tasks/supervision/tolerance.html", context)
 
 
 @login_required
-@require(permissions.can_list_tolerance_filings)
+@require(rules.can_list_tolerance_filings)
 def tolerance_index_xlsx(request: HttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
@@ -166,7 +165,7 @@ def tolerance_index_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tolerance_new(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_file_tolerance)
+    task = task_for(request, pk, rules.can_file_tolerance)
     form = ToleranceForm(request.POST or None)
     if form_action(
         request,
@@ -184,10 +183,10 @@ def tolerance_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     filing = reads.filing_get_for_user(user, pk)
     back = reverse("tasks:task", args=[filing.task_id]) + "#tolerance"
-    if filing.state != ToleranceFiling.State.PENDING and permissions.runs_task(user, filing.task):
+    if filing.state != ToleranceFiling.State.PENDING and rules.runs_task(user, filing.task):
         messages.info(request, _("This filing has already been decided."))
         return redirect(back)
-    if not permissions.can_decide_tolerance(user, filing):
+    if not rules.can_decide_tolerance(user, filing):
         raise PermissionDenied
     form = DecisionForm(request.POST or None)
     if form_action(
@@ -248,9 +247,9 @@ def task_context(user: Any, task: Task) -> dict[str, Any]:
     """What this part adds to the task page, in a fixed number of queries: the rights are
     decided once for the task and then per row from its state, as the permission functions
     decide them (can_follow_up, can_close_inspection, can_decide_tolerance)."""
-    inspect = permissions.can_inspect(user, task)
-    implementer = permissions.is_task_implementer(user, task)
-    runs = permissions.runs_task(user, task)
+    inspect = rules.can_inspect(user, task)
+    implementer = rules.is_task_implementer(user, task)
+    runs = rules.runs_task(user, task)
     follow_ups = FollowUp.objects.select_related("by").order_by("at", "id")
     inspections = reads.with_overdue(
         task.inspections.select_related("inspector").prefetch_related(
@@ -274,6 +273,6 @@ def task_context(user: Any, task: Task) -> dict[str, Any]:
         filings=filings,
         can_inspect=inspect,
         can_file=implementer,
-        can_list_filings=permissions.can_list_tolerance_filings(user),
+        can_list_filings=rules.can_list_tolerance_filings(user),
     )
     return {"supervision": part}

@@ -10,12 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
-from tasks import selectors
+from tasks import rules, selectors
 from tasks.errors import TaskError
 from tasks.exports import lists as exports
 from tasks.forms.lists import TaskFilterForm
@@ -27,7 +26,7 @@ from tasks.views.common import task_for
 
 
 @login_required
-@require(permissions.can_list_tasks)
+@require(rules.can_list_tasks)
 def index(request: HttpRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None, user=request.user)
     tasks = selectors.task_list(request.user, filters.params())
@@ -36,15 +35,15 @@ def index(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, tasks),
         "querystring": querystring_without_page(request),
         "export_query": request.GET.urlencode(),
-        "can_lists": permissions.can_view_task_lists(request.user),
-        "can_tolerance": permissions.can_list_tolerance_filings(request.user),
-        "can_bulk_update": permissions.can_bulk_update_tasks(request.user),
+        "can_lists": rules.can_view_task_lists(request.user),
+        "can_tolerance": rules.can_list_tolerance_filings(request.user),
+        "can_bulk_update": rules.can_bulk_update_tasks(request.user),
     }
     return render(request, "tasks/index.html", context)
 
 
 @login_required
-@require(permissions.can_list_tasks)
+@require(rules.can_list_tasks)
 def index_xlsx(request: HttpRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None, user=request.user)
     tasks = selectors.task_list(request.user, filters.params())
@@ -59,7 +58,7 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
         "task": task,
         "implementers": selectors.task_implementers(task),
         "entries": selectors.task_history(task),
-        "can_manage": permissions.can_manage_task(user, task),
+        "can_manage": rules.can_manage_task(user, task),
     }
     for part in (plans, reports, supervision):
         context.update(part.task_context(user, task))
@@ -68,7 +67,7 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def task_setup(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_manage_task)
+    task = task_for(request, pk, rules.can_manage_task)
     form = TaskSetupForm(request.POST or None, instance=Task.objects.get(pk=task.pk))
     if form_action(
         request,
@@ -106,7 +105,7 @@ def _add_implementer(request: HttpRequest, task: Task, data: dict[str, Any]) -> 
 
 @login_required
 def implementer_add(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_manage_task)
+    task = task_for(request, pk, rules.can_manage_task)
     form = ImplementerForm(
         request.POST or None,
         organisations=selectors.organisations_for(task.claimant).exclude(
@@ -127,7 +126,7 @@ def implementer_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def implementer_edit(request: HttpRequest, pk: int, implementer_pk: int) -> HttpResponse:
-    task = task_for(request, pk, permissions.can_manage_task)
+    task = task_for(request, pk, rules.can_manage_task)
     implementer = selectors.implementer_get(task, implementer_pk)
     initial = {"lead": implementer.lead, "responsibility": implementer.responsibility}
     form = ImplementerEditForm(request.POST or None, initial=initial)
@@ -149,7 +148,7 @@ def implementer_edit(request: HttpRequest, pk: int, implementer_pk: int) -> Http
 @login_required
 def implementer_remove(request: HttpRequest, pk: int, implementer_pk: int) -> HttpResponse:
     """A confirmation page; the responsibility list loses the row."""
-    task = task_for(request, pk, permissions.can_manage_task)
+    task = task_for(request, pk, rules.can_manage_task)
     implementer = selectors.implementer_get(task, implementer_pk)
     if request.method == "POST":
         try:

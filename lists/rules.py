@@ -1,0 +1,49 @@
+"""Who may do what with the annual list (《年度全面改革创新举措清单》)."""
+
+from typing import Any
+
+from accounts.roles import is_national
+
+# Annual lists -------------------------------------------------------------------------------
+# The annual list (年度全面改革创新举措清单) is drafted, sent to the ministries concerned for
+# opinions (征求意见) and published by the national coordinator alone. A published version is
+# public: anyone, logged in or not, reads it, downloads it and compares it with the other
+# published versions. Drafts, versions out for opinions and the consultations stay with the
+# coordinator. A published version never changes; a revision is a new version, drafted from
+# the latest published one, and only one version of a list is open at a time.
+
+
+def can_manage_lists(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_view_list_version(user: Any, version: Any) -> bool:
+    return version.state == version.State.PUBLISHED or can_manage_lists(user)
+
+
+def can_edit_list_version(user: Any, version: Any) -> bool:
+    """Choose, order and edit the measures and the details of a version not yet published."""
+    return can_manage_lists(user) and version.state != version.State.PUBLISHED
+
+
+def can_send_list_for_opinions(user: Any, version: Any) -> bool:
+    return can_manage_lists(user) and version.state == version.State.DRAFT
+
+
+def can_record_consultation(user: Any, version: Any) -> bool:
+    return can_manage_lists(user) and version.state == version.State.CONSULTING
+
+
+def can_publish_list_version(user: Any, version: Any) -> bool:
+    # A version is published only after the ministries concerned were asked.
+    return can_manage_lists(user) and version.state == version.State.CONSULTING
+
+
+def can_discard_list_version(user: Any, version: Any) -> bool:
+    # Once out for opinions, a version and its consultations are part of the record.
+    return can_manage_lists(user) and version.state == version.State.DRAFT
+
+
+def can_revise_list(user: Any, latest: Any) -> bool:
+    """Start a revision: `latest` is the list's newest version, which must be published."""
+    return can_manage_lists(user) and latest.state == latest.State.PUBLISHED

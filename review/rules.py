@@ -1,0 +1,44 @@
+"""Who may do what in the expert review (专家论证, 不见面评审)."""
+
+from typing import Any
+
+from accounts.roles import is_expert, is_national
+
+# Expert review ------------------------------------------------------------------------------
+# Expert review (专家论证, 不见面评审): the national coordinator keeps the expert pool, assigns
+# reviewers (and overrides the solver, with a reason), and reads the results. An expert sees
+# and writes only the reviews assigned to them, and a submitted review is locked. Localities
+# see no review scores at all, not even the aggregate of their own candidates: they follow
+# what their proposal became through merging and the published list.
+
+
+def can_manage_expert_pool(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_assign_reviewers(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_view_review_results(user: Any) -> bool:
+    return is_national(user)
+
+
+def can_list_own_reviews(user: Any) -> bool:
+    return is_expert(user)
+
+
+def can_view_assignment(user: Any, assignment: Any) -> bool:
+    """The coordinator, and the expert it is assigned to; nobody else learns it exists."""
+    return is_national(user) or (is_expert(user) and assignment.expert_id == user.pk)
+
+
+def can_write_review(user: Any, assignment: Any, review: Any) -> bool:
+    """The assigned expert, until the review (None: not started yet) is submitted."""
+    own = is_expert(user) and assignment.expert_id == user.pk
+    return own and (review is None or review.state == review.State.DRAFT)
+
+
+def can_change_assignment(user: Any, review: Any) -> bool:
+    """Remove or replace a reviewer: the coordinator, unless the review is already submitted."""
+    return is_national(user) and (review is None or review.state == review.State.DRAFT)

@@ -1,0 +1,147 @@
+"""Who may do what in implementation (实施): tasks, plans, reports, help, supervision."""
+
+from typing import Any
+
+from accounts.roles import implementer_organisation, is_national
+from claims.rules import claimant_scope, speaks_for_claimant
+
+# Implementation -----------------------------------------------------------------------------
+# The locality that claimed a measure runs its task: names implementers and the responsible
+# person, approves or returns the plan, answers help requests addressed to it, inspects, and
+# decides fault-tolerance filings. Implementers (users of an implementing organisation) see
+# only the tasks their organisation implements: they file the plan, the reports and the
+# filings. The national coordinator sees every task, answers what is escalated to it and
+# inspects, but does not approve plans or decide filings: those are the locality's.
+
+
+def is_task_implementer(user: Any, task: Any) -> bool:
+    organisation = implementer_organisation(user)
+    if organisation is None:
+        return False
+    return bool(task.implementers.filter(organisation_id=organisation).exists())
+
+
+def runs_task(user: Any, task: Any) -> bool:
+    """The user speaks for the locality that claimed the task."""
+    return speaks_for_claimant(user, task.claimant)
+
+
+def can_list_tasks(user: Any) -> bool:
+    return (
+        is_national(user)
+        or claimant_scope(user) is not None
+        or implementer_organisation(user) is not None
+    )
+
+
+def can_view_task(user: Any, task: Any) -> bool:
+    return is_national(user) or runs_task(user, task) or is_task_implementer(user, task)
+
+
+def can_manage_task(user: Any, task: Any) -> bool:
+    """Implementers, responsible person, landmark flag and weight."""
+    return runs_task(user, task)
+
+
+def can_edit_plan(user: Any, task: Any) -> bool:
+    editable = (task.PlanState.DRAFT, task.PlanState.RETURNED)
+    return task.plan_state in editable and (
+        runs_task(user, task) or is_task_implementer(user, task)
+    )
+
+
+def can_decide_plan(user: Any, task: Any) -> bool:
+    return runs_task(user, task) and task.plan_state == task.PlanState.SUBMITTED
+
+
+def can_report(user: Any, task: Any) -> bool:
+    return task.plan_state == task.PlanState.APPROVED and is_task_implementer(user, task)
+
+
+def can_view_report(user: Any, report: Any) -> bool:
+    """Drafts are the implementer's until submitted."""
+    if is_task_implementer(user, report.task):
+        return True
+    submitted = report.state == report.State.SUBMITTED
+    return submitted and (is_national(user) or runs_task(user, report.task))
+
+
+def can_request_help(user: Any, task: Any) -> bool:
+    return is_task_implementer(user, task)
+
+
+def can_answer_help(user: Any, request: Any) -> bool:
+    if request.state != request.State.OPEN:
+        return False
+    if request.level == request.Level.NATIONAL:
+        return is_national(user)
+    return runs_task(user, request.task)
+
+
+def can_escalate_help(user: Any, request: Any) -> bool:
+    """A locality passes up what it cannot act on itself."""
+    return (
+        request.state == request.State.OPEN
+        and request.level == request.Level.LOCALITY
+        and runs_task(user, request.task)
+    )
+
+
+def can_view_dispatch(user: Any) -> bool:
+    return is_national(user) or claimant_scope(user) is not None
+
+
+def can_bulk_update_tasks(user: Any) -> bool:
+    """Coordinators; each row is still checked against the user's own tasks."""
+    return is_national(user) or claimant_scope(user) is not None
+
+
+def can_inspect(user: Any, task: Any) -> bool:
+    return is_national(user) or runs_task(user, task)
+
+
+def can_follow_up(user: Any, inspection: Any) -> bool:
+    if inspection.state != inspection.State.OPEN:
+        return False
+    return can_inspect(user, inspection.task) or is_task_implementer(user, inspection.task)
+
+
+def can_close_inspection(user: Any, inspection: Any) -> bool:
+    return inspection.state == inspection.State.OPEN and can_inspect(user, inspection.task)
+
+
+def can_file_tolerance(user: Any, task: Any) -> bool:
+    return is_task_implementer(user, task)
+
+
+def can_decide_tolerance(user: Any, filing: Any) -> bool:
+    return filing.state == filing.State.PENDING and runs_task(user, filing.task)
+
+
+def can_list_tolerance_filings(user: Any) -> bool:
+    """The localities decide filings; the national coordinator reads them all."""
+    return is_national(user) or claimant_scope(user) is not None
+
+
+def can_view_task_lists(user: Any) -> bool:
+    """The three lists per claimant and the progress overview: coordinators (a locality its
+    own claimants); implementers have the task index instead."""
+    return is_national(user) or claimant_scope(user) is not None
+
+
+# State-free rights --------------------------------------------------------------------------
+# The part a user plays in an action, whatever state the object is in now. A service checks
+# these under its lock and then the state, with a message the user can act on: a double click
+# or a colleague who acted first is a change of state, not a missing right.
+
+
+def takes_part_in_plan(user: Any, task: Any) -> bool:
+    """`can_edit_plan` without the state: the locality running the task, or an implementer."""
+    return runs_task(user, task) or is_task_implementer(user, task)
+
+
+def answers_help_at_level(user: Any, request: Any) -> bool:
+    """`can_answer_help` without the state: whoever answers at the level the request is at."""
+    if request.level == request.Level.NATIONAL:
+        return is_national(user)
+    return runs_task(user, request.task)
