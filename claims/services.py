@@ -16,6 +16,7 @@ from claims import rules, signals
 from claims.errors import ClaimError
 from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
 from claims.selectors import below_minimum
+from kernel.errors import Forbidden
 from lists.models import ListVersion
 from regions.models import Division, RegionGroup
 
@@ -47,7 +48,7 @@ def programme_create(
     """A draft programme; from a published list version its measures become the items,
     grouped by reform field."""
     if not rules.can_manage_programmes(by):
-        raise PermissionError
+        raise Forbidden
     if not title.strip():
         raise ClaimError(_("Give the programme a title."))
     if list_version is not None and list_version.state != ListVersion.State.PUBLISHED:
@@ -93,7 +94,7 @@ def programme_create(
 
 def _lock_draft(programme: Programme, by: Any) -> Programme:
     if not rules.can_manage_programmes(by):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state != State.DRAFT:
         raise ClaimError(_("Items can be changed only while the programme is a draft."))
@@ -162,7 +163,7 @@ def claimants_set(
     """Make exactly these provinces and region groups eligible. A claimant that has claimed
     something cannot be dropped."""
     if not rules.can_set_claimants(by, programme):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state == State.CLOSED:
         raise ClaimError(_("The claim window is closed."))
@@ -208,7 +209,7 @@ def programme_open(
     *, programme: Programme, by: Any, opens_at: datetime.date, closes_at: datetime.date
 ) -> Programme:
     if not rules.can_open_programme(by, programme):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state != State.DRAFT:
         raise ClaimError(_("The programme is already open or closed."))
@@ -250,7 +251,7 @@ def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Progr
     """Close the window. Claimants below the minimum block the closing unless the coordinator
     gives a reason, which is kept on the programme and in the trail with their names."""
     if not rules.can_close_programme(by, programme):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state != State.OPEN:
         raise ClaimError(_("The claim window is not open."))
@@ -276,7 +277,7 @@ def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Progr
 
 def _check_can_claim(claimant: Claimant, by: Any) -> Programme:
     if not rules.can_claim(by, claimant):
-        raise PermissionError
+        raise Forbidden
     programme = claimant.programme
     today = timezone.localdate()
     if programme.state != State.OPEN:
@@ -299,7 +300,7 @@ def item_claim(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> Claim:
         pk=claimant.pk
     )
     if locked.programme_id != claimant.programme_id:
-        raise PermissionError
+        raise Forbidden
     programme = _check_can_claim(claimant, by)
     claims = locked.claims.all()
     if claims.filter(claimant=claimant).exists():
@@ -349,7 +350,7 @@ def notices_issue(
     """One numbered notice for every claimant with at least one claim, numbered 1, 2, … in
     the order of the claimants; `doc_code` is the 发文机关代字, e.g. 发改高技."""
     if not rules.can_issue_notices(by, programme):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state != State.CLOSED:
         raise ClaimError(_("Close the claim window first."))
@@ -429,14 +430,14 @@ def programme_update(
 ) -> Programme:
     """Change the terms of a draft programme."""
     if not rules.can_manage_programmes(by):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state != State.DRAFT:
         raise ClaimError(
             _("Only a draft can be changed; while claims are open, only the closing date moves.")
         )
     if not rules.can_edit_programme(by, programme):
-        raise PermissionError
+        raise Forbidden
     if not title.strip():
         raise ClaimError(_("Give the programme a title."))
     if min_claims is None or min_claims < 0:
@@ -477,12 +478,12 @@ def programme_update(
 def programme_move_closing(*, programme: Programme, by: Any, closes_at: datetime.date) -> Programme:
     """Move the closing date of an open window: not into the past, not before it opened."""
     if not rules.can_manage_programmes(by):
-        raise PermissionError
+        raise Forbidden
     programme = _lock(programme)
     if programme.state != State.OPEN:
         raise ClaimError(_("The closing date can be moved only while claims are open."))
     if not rules.can_move_closing_date(by, programme):
-        raise PermissionError
+        raise Forbidden
     if closes_at is None:
         raise ClaimError(_("Give the new closing date."))
     if closes_at < timezone.localdate():
@@ -509,7 +510,7 @@ def item_remove(*, item: ProgrammeItem, by: Any) -> None:
     published list keeps the number it has there, so a gap is the honest record."""
     programme = _lock_draft(item.programme, by)
     if not rules.can_edit_programme(by, programme):
-        raise PermissionError
+        raise Forbidden
     locked = ProgrammeItem.objects.select_for_update().filter(pk=item.pk, programme=programme)
     found = locked.first()
     if found is None:
@@ -539,7 +540,7 @@ def notice_correct(
     reason is required and the trail of the programme keeps before and after; the .docx is
     drawn from the notice, so it shows the correction at once."""
     if not rules.can_correct_notice(by, notice):
-        raise PermissionError
+        raise Forbidden
     reason = reason.strip()
     if not reason:
         raise ClaimError(_("Give the reason for the correction."))

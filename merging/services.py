@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from merging import rules
 from merging.errors import MergeError
 from merging.models import CandidateMeasure, SuggestedGroup
@@ -28,7 +29,7 @@ Members = SuggestedGroup.proposals.through
 
 def _check(by: Any) -> None:
     if not rules.can_merge(by):
-        raise PermissionError
+        raise Forbidden
 
 
 # Describing a group --------------------------------------------------------------------------

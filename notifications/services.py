@@ -21,6 +21,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.errors import Forbidden
 from notifications import selectors
 from notifications.models import Notification
 
@@ -191,7 +192,7 @@ def notification_mark_read(*, notification: Notification, by: Any) -> Notificati
     """Reading is the recipient's alone. Not audited: it records nobody's decision, only
     what the recipient has seen."""
     if notification.user_id != by.pk:
-        raise PermissionError
+        raise Forbidden
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])

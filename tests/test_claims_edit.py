@@ -16,6 +16,7 @@ from audit.models import AuditEntry
 from claims import documents, services
 from claims.errors import ClaimError
 from claims.models import Programme, ProgrammeItem, TaskNotice
+from kernel.errors import Forbidden
 from tests.conftest import client_for
 from tests.test_claims_fixtures import claimant, make_programme
 
@@ -97,7 +98,7 @@ def test_rules_of_editing(users, draft, overrides, message):
 
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_only_the_national_coordinator_edits(users, draft, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.programme_update(programme=draft, by=users[who], **terms())
     assert not entries(draft, "programme.updated").exists()
 
@@ -187,7 +188,7 @@ def test_rules_of_moving_the_closing_date(users, open_programme, draft):
 
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_only_the_national_coordinator_moves_the_closing_date(users, open_programme, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.programme_move_closing(
             programme=open_programme, by=users[who], closes_at=TODAY + 30 * DAY
         )
@@ -230,7 +231,7 @@ def test_removing_an_item_leaves_a_gap_in_the_numbers(users, draft):
 
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_only_the_national_coordinator_removes_items(users, draft, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.item_remove(item=draft.items.first(), by=users[who])
     assert draft.items.count() == 4
 
@@ -370,7 +371,7 @@ def test_two_notices_of_a_programme_never_share_a_document_number(users, notice)
 
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_only_the_national_coordinator_corrects(users, notice, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         correct(notice, users[who])
     notice.refresh_from_db()
     assert notice.doc_number == "发改高技〔2026〕1号"

@@ -12,6 +12,7 @@ from audit.models import AuditEntry
 from claims import documents, excel, selectors, services
 from claims.errors import ClaimError
 from claims.models import Claim, Claimant, Programme, TaskNotice
+from kernel.errors import Forbidden
 from regions.models import Division
 from tests.conftest import client_for
 from tests.test_claims_fixtures import claimant, make_programme
@@ -74,7 +75,7 @@ def test_opening_needs_items_claimants_and_a_window(users):
     services.item_add(programme=programme, by=national, category="类", title="项")
     with pytest.raises(ClaimError, match="claimant"):
         services.programme_open(programme=programme, by=national, opens_at=day, closes_at=day)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.item_add(programme=programme, by=users["sichuan"], category="类", title="项")
 
 
@@ -96,7 +97,7 @@ def test_claim_withdraw_and_the_count_as_they_go(users):
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"programme.claimed", "programme.withdrawn"} <= actions
     # A claimant never claims for another.
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.item_claim(
             item=programme.items.order_by("position")[0], claimant=c, by=users["guangdong"]
         )
@@ -192,7 +193,7 @@ def test_notices_numbered_one_per_claimant_with_claims(users):
     claim_n(programme, users["sichuan"], 3)
     claim_n(programme, users["guangdong"], 3)
     national = users["national"]
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.notices_issue(
             programme=programme,
             by=national,

@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
+from kernel.errors import Forbidden
 from lists import rules as lists_rules
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from lists.services import drafting, publishing
@@ -386,7 +387,7 @@ WRITES: dict[str, Callable[[Any, SimpleNamespace], Any]] = {
 def test_services_refuse_everyone_but_the_coordinator(world, everyone, role):
     # A refusal writes nothing, so one world serves every write.
     for write in WRITES.values():
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             write(everyone[role], world)
     assert not AnnualList.objects.filter(cycle=world.cycle96).exists()
     assert ListVersion.objects.get(pk=world.draft.pk).state == "draft"

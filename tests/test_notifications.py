@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from jobs.models import Job
 from jobs.services import job_run, periodic_enqueue
+from kernel.errors import Forbidden
 from notifications.models import Notification
 from notifications.services import (
     MAX_ATTEMPTS,
@@ -101,7 +102,7 @@ def test_another_users_message_is_not_found(users, inbox):
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         notification_mark_read(notification=theirs, by=inbox)
 
 

@@ -17,6 +17,7 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Proposal, Suggestion
 from proposals.selectors import locality_counts
@@ -164,7 +165,7 @@ def test_an_extension_that_ran_out_does_not_help(users, past_cycle):
 def test_extension_rules(users, past_cycle, locality, until, reason):
     with pytest.raises(ProposalError):
         grant(past_cycle, datetime.date.fromisoformat(until), users["national"], locality, reason)
-    with pytest.raises(PermissionError):  # and only the centre grants them
+    with pytest.raises(Forbidden):  # and only the centre grants them
         grant(past_cycle, datetime.date(2099, 1, 1), users["sichuan"])
     assert not past_cycle.extensions.exists()
 
@@ -192,7 +193,7 @@ def test_a_return_needs_a_reason(users, cycle, reason):
         proposal_return(proposal=proposal, by=users["national"], reason=reason)
     assert states([proposal]) == ["submitted"]
     assert not AuditEntry.objects.filter(action="proposal.returned").exists()
-    with pytest.raises(PermissionError):  # a draft was never sent, so cannot come back
+    with pytest.raises(Forbidden):  # a draft was never sent, so cannot come back
         proposal_return(
             proposal=make_proposal(cycle, users["sichuan"]), by=users["national"], reason="退回"
         )
@@ -286,7 +287,7 @@ def test_declining_needs_a_reason_and_only_once(users, cycle):
     suggestion = suggestion_submit(by=users["innovator"], cycle=cycle, title="建议", content="内容")
     with pytest.raises(ProposalError):
         suggestion_decline(suggestion=suggestion, by=users["sichuan"], reason=" ")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         suggestion_decline(suggestion=suggestion, by=users["guangdong"], reason="不归我管")
     suggestion_decline(suggestion=suggestion, by=users["sichuan"], reason="已有类似举措")
     with pytest.raises(ProposalError):

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from review.errors import ReviewError
 from review.models import Assignment, ExpertProfile, Review
 from review.services import assignments as services
@@ -172,9 +173,9 @@ def test_the_load_cap_counts_reviews_already_held_in_the_cycle(review_world):
 def test_only_the_national_coordinator_may_solve(review_world):
     w = review_world
     for role in ("sichuan", "expert", "public"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             services.assignment_plan(cycle=w.cycle, by=w.users[role], reviewers=3)
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             services.assignments_apply(
                 cycle=w.cycle, by=w.users[role], reviewers=3, fingerprint="x"
             )

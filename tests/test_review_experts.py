@@ -8,6 +8,7 @@ from django.conf import settings
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from proposals.models import ReformField
 from regions.models import Organisation
 from review.errors import ReviewError
@@ -67,7 +68,7 @@ def test_only_expert_users_join_once(users):
     expert_profile_create(by=national, user=users["expert"], data={"max_load": 3})
     with pytest.raises(ReviewError):
         expert_profile_create(by=national, user=users["expert"], data={"max_load": 3})
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         expert_profile_create(by=users["expert"], user=users["expert"], data={})
 
 

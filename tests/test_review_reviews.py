@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from review.errors import ReviewError
 from review.models import Review
 from review.services.reviews import review_save, review_submit
@@ -87,9 +88,9 @@ def test_scores_run_from_one_to_five(review_world):
 def test_only_the_assigned_expert_writes_the_review(review_world, who):
     w = review_world
     user = w.colleague if who == "colleague" else w.users[who]
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         review_save(assignment=w.mine, by=user, data={"value": 3})
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         review_submit(assignment=w.mine, by=user, data=COMPLETE)
     assert not Review.objects.filter(assignment=w.mine).exists()
 

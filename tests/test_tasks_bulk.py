@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.models import Role
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from kernel.spreadsheets import text_cell
 from regions.models import Organisation
 from tasks import progress
@@ -155,7 +156,7 @@ def test_a_done_milestone_needs_a_valid_past_date(w, users):
 def test_only_coordinators_update_from_a_sheet(w, users):
     rows = [bulk.SheetRow(2, w.task.pk, "target", 1, actual="12", was=f"target {w.task.pk} 1")]
     for role in ("implementer", "expert", "public", "city"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             bulk.bulk_update(by=users[role], rows=rows)
         client = client_for(users[role])
         assert client.get("/tasks/bulk/").status_code == 403, role

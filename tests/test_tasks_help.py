@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from notifications.models import Notification
 from regions.models import Organisation
 from tasks.errors import TaskError
@@ -53,9 +54,9 @@ def test_a_request_goes_to_the_coordinators_of_its_level(w, users):
 
 def test_only_an_implementer_of_the_task_asks_for_help(w, users):
     for role in ("sichuan", "national", "guangdong"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             services.help_request(task=w.task, by=users[role], text="x")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.help_request(task=w.task, by=w.sysu_implementer, text="x")
     with override("en"), pytest.raises(TaskError, match="what help"):
         services.help_request(task=w.task, by=users["implementer"], text="  ")
@@ -65,7 +66,7 @@ def test_only_an_implementer_of_the_task_asks_for_help(w, users):
 def test_the_locality_answers_its_own_and_the_raiser_is_told(w, users):
     request = ask(w, users)
     for role in ("national", "guangdong", "implementer"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             services.help_answer(request=request, by=users[role], answer="已协调")
     with override("en"), pytest.raises(TaskError, match="answer"):
         services.help_answer(request=request, by=users["sichuan"], answer=" ")
@@ -85,9 +86,9 @@ def test_the_locality_answers_its_own_and_the_raiser_is_told(w, users):
 
 def test_the_locality_passes_up_what_it_cannot_act_on(w, users):
     request = ask(w, users)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.help_escalate(request=request, by=users["implementer"], note="x")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.help_escalate(request=request, by=users["national"], note="x")
     with override("en"), pytest.raises(TaskError, match="Say why"):
         services.help_escalate(request=request, by=users["sichuan"], note="")
@@ -101,7 +102,7 @@ def test_the_locality_passes_up_what_it_cannot_act_on(w, users):
         services.help_answer(request=up, by=users["sichuan"], answer="x")
     with override("en"), pytest.raises(TaskError, match="already with the national"):
         services.help_escalate(request=up, by=users["sichuan"], note="again")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.help_answer(request=up, by=users["guangdong"], answer="x")
     services.help_answer(request=up, by=users["national"], answer="已商国家部委")
     assert HelpRequest.objects.get(pk=up.pk).state == "answered"

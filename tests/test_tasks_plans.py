@@ -10,6 +10,7 @@ from django.utils.translation import override
 from accounts.models import Role
 from audit.models import AuditEntry
 from claims.models import Claim, Claimant
+from kernel.errors import Forbidden
 from notifications.models import Notification
 from regions.models import Division, Organisation, RegionGroup
 from tasks.errors import TaskError
@@ -70,7 +71,7 @@ def test_implementer_outside_the_claimants_area_is_refused(users, w):
 
 @pytest.mark.parametrize("role", ["guangdong", "national", "implementer", "region", "public"])
 def test_only_the_claimants_locality_names_implementers(users, w, role):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         plans.implementer_add(
             task=w.sichuan_tasks[1],
             by=users[role],
@@ -138,7 +139,7 @@ def test_region_group_claimant_names_bodies_of_its_member_divisions(users, w):
         plans.implementer_add(
             task=task, by=region, organisation=Organisation.objects.get(name="四川大学")
         )
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         plans.implementer_add(task=task, by=users["sichuan"], organisation=county_body)
     assert set(task.implementers.values_list("organisation__name", flat=True)) == {
         "津企",
@@ -157,7 +158,7 @@ def test_implementer_update_and_remove(users, w):
     scu.refresh_from_db()
     assert (lead.lead, scu.lead, scu.responsibility) == (False, True, "评估")
     assert "task.implementer_changed" in actions(task)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         plans.implementer_remove(implementer=scu, by=users["guangdong"])
     plans.implementer_remove(implementer=scu, by=users["sichuan"])
     assert list(task.implementers.values_list("pk", flat=True)) == [lead.pk]
@@ -178,7 +179,7 @@ def test_task_update_checks_weight_and_right(users, w):
         plans.task_update(
             task=task, by=users["sichuan"], responsible_person="甲", weight=Decimal(0)
         )
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         plans.task_update(task=task, by=users["implementer"], responsible_person="甲")
     plans.task_update(
         task=task, by=users["sichuan"], responsible_person="甲", landmark=True, weight=Decimal(2)
@@ -294,7 +295,7 @@ def test_submit_approve_return_states(users, w):
             targets=targets,
         )
     for outsider in ("implementer", "guangdong", "national"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             plans.plan_return(task=task, by=users[outsider], reason="不行")
     with override("en"), pytest.raises(TaskError, match="Say why"):
         plans.plan_return(task=task, by=sichuan, reason="  ")
@@ -482,7 +483,7 @@ def test_approved_plan_cannot_be_edited_by_anyone(users):
 
 # A second click, or a colleague who acted first --------------------------------------------
 # Each action reads the task again under its lock; a stale copy gets the rule's message (a
-# TaskError, which the pages show), never a PermissionError (which the pages answer with 500).
+# TaskError, which the pages show), never a Forbidden (which the pages answer with 403).
 
 
 def submitted(w, users) -> Task:

@@ -10,6 +10,7 @@ import pytest
 from django.utils.translation import override
 
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from notifications.models import Notification
 from tasks import progress
 from tasks import reports_selectors as selectors
@@ -151,17 +152,17 @@ def test_one_report_per_period_within_the_open_periods(w, users):
 
 def test_only_an_implementer_of_an_approved_plan_reports(users):
     w = task_world(users, approved=False)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         reports.report_start(task=w.task, by=users["implementer"])
     assert not ProgressReport.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["sichuan", "national", "guangdong", "other_innovator"])
 def test_nobody_else_starts_or_fills_a_report(w, users, role):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         reports.report_start(task=w.task, by=users[role], period=Q1, today=TODAY)
     report = reports.report_start(task=w.task, by=users["implementer"], period=Q1, today=TODAY)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         fill(report, users[role], done="x")
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from notifications.models import Notification
 from tasks.errors import TaskError
 from tasks.models import FollowUp, Inspection
@@ -100,7 +101,7 @@ def test_rules_of_recording(users, w, kw, message):
 
 @pytest.mark.parametrize("who", ["guangdong", "implementer", "region", "evaluator", "public"])
 def test_only_national_or_the_locality_inspect(users, w, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         inspect(w.task, users[who])
     assert not Inspection.objects.exists()
 
@@ -137,7 +138,7 @@ def test_implementer_reports_the_rectification_and_the_inspector_hears(users, op
 
 @pytest.mark.parametrize("who", ["guangdong", "region", "other_innovator", "evaluator"])
 def test_outsiders_cannot_follow_up(users, open_inspection, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.follow_up_add(inspection=open_inspection, by=users[who], note="x")
     assert not FollowUp.objects.exists()
 
@@ -173,7 +174,7 @@ def test_closing_needs_a_note_and_the_inspecting_side(users, open_inspection):
     with pytest.raises(TaskError, match="why"):
         services.inspection_close(inspection=open_inspection, by=users["national"], note="  ")
     for who in ("implementer", "guangdong"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(Forbidden):
             services.inspection_close(inspection=open_inspection, by=users[who], note="整改到位")
     open_inspection.refresh_from_db()
     assert open_inspection.state == Inspection.State.OPEN

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
+from kernel.errors import Forbidden
 from notifications.models import Notification
 from tasks.errors import TaskError
 from tasks.models import ToleranceFiling
@@ -60,7 +61,7 @@ def test_an_implementer_files_and_the_locality_is_told(users, w):
 
 @pytest.mark.parametrize("who", ["sichuan", "guangdong", "national", "other_innovator"])
 def test_only_an_implementer_of_the_task_files(users, w, who):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         file(w.task, users[who])
     assert not ToleranceFiling.objects.exists()
 
@@ -111,7 +112,7 @@ def test_not_tolerated_is_a_decision_too(users, filing):
 @pytest.mark.parametrize("who", ["implementer", "guangdong", "national", "region"])
 def test_only_the_locality_decides(users, filing, who):
     """The implementer never decides its own filing; the national coordinator reads only."""
-    with pytest.raises(PermissionError):
+    with pytest.raises(Forbidden):
         services.tolerance_decide(filing=filing, by=users[who], accepted=True, reason="理由")
     filing.refresh_from_db()
     assert filing.state == State.PENDING

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from lists import rules
 from lists.errors import ListError
 from lists.models import AnnualList, ListItem, ListVersion
@@ -25,7 +26,7 @@ def lock_open_version(version: ListVersion, by: Any) -> ListVersion:
     """The version, locked for the change, or an error if the user may not change lists or
     the version is published. Every write to a version and its measures starts here."""
     if not rules.can_manage_lists(by):
-        raise PermissionError
+        raise Forbidden
     locked = (
         ListVersion.objects.select_for_update(of=("self",))
         .select_related("annual_list__cycle")
@@ -56,7 +57,7 @@ def list_create(
 ) -> ListVersion:
     """Start the cycle's annual list: its first version, an empty draft."""
     if not rules.can_manage_lists(by):
-        raise PermissionError
+        raise Forbidden
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if AnnualList.objects.filter(cycle=cycle).exists():
         raise ListError(_("The %(year)s cycle already has its list.") % {"year": cycle.year})

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from lists import rules
 from lists.errors import ListError
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
@@ -155,7 +156,7 @@ def version_publish(
 def list_revise(*, annual_list: AnnualList, by: Any, change_note: str) -> ListVersion:
     """A new version, drafted from the latest published one, which stays as it is."""
     if not rules.can_manage_lists(by):
-        raise PermissionError
+        raise Forbidden
     annual_list = AnnualList.objects.select_for_update().get(pk=annual_list.pk)
     latest = annual_list.versions.order_by("-number").first()
     if latest is None or latest.state != State.PUBLISHED:

@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Attachment, Proposal
@@ -82,7 +83,7 @@ def check_upload(upload: Any) -> str:
 @transaction.atomic
 def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
     if not rules.can_edit_proposal(by, proposal):
-        raise PermissionError
+        raise Forbidden
     name = check_upload(upload)
     attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
     attachment.file.save(name, upload, save=False)
@@ -95,7 +96,7 @@ def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
 def attachment_remove(*, attachment: Attachment, by: Any) -> None:
     proposal = attachment.proposal
     if not rules.can_edit_proposal(by, proposal):
-        raise PermissionError
+        raise Forbidden
     record(
         "proposal.attachment_removed",
         obj=proposal,

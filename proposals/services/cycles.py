@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, DeadlineExtension
@@ -32,7 +33,7 @@ def cycle_open(
     is_open: bool = True,
 ) -> Cycle:
     if not rules.can_manage_cycles(by):
-        raise PermissionError
+        raise Forbidden
     _check_range(min_per_locality, max_per_locality)
     if Cycle.objects.filter(year=year).exists():
         raise ProposalError(_("A cycle for %(year)s already exists.") % {"year": year})
@@ -52,7 +53,7 @@ def cycle_open(
 @transaction.atomic
 def cycle_update(*, cycle: Cycle, by: Any, **fields: Any) -> Cycle:
     if not rules.can_manage_cycles(by):
-        raise PermissionError
+        raise Forbidden
     before = snapshot(cycle, CYCLE_FIELDS)
     for name, value in fields.items():
         if name not in CYCLE_FIELDS or name == "year":
@@ -77,7 +78,7 @@ def extension_grant(
     *, cycle: Cycle, locality: Division, until: datetime.date, reason: str, by: Any
 ) -> DeadlineExtension:
     if not rules.can_grant_extension(by):
-        raise PermissionError
+        raise Forbidden
     if not locality.is_province:
         raise ProposalError(_("Extensions are granted to province-level localities."))
     if until <= cycle.deadline:

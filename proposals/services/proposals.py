@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Proposal, Suggestion
@@ -68,7 +69,7 @@ def proposal_create(
 ) -> Proposal:
     locality = roles.province_of(by)
     if locality is None:
-        raise PermissionError
+        raise Forbidden
     if not cycle.is_open:
         raise ProposalError(_("This cycle is closed."))
     proposal = Proposal(cycle=cycle, locality=locality, created_by=by)
@@ -97,7 +98,7 @@ def proposal_update(
     sources: Iterable[Suggestion] | None = None,
 ) -> Proposal:
     if not rules.can_edit_proposal(by, proposal):
-        raise PermissionError
+        raise Forbidden
     before = snapshot(proposal, TRAIL_FIELDS)
     for name in CONTENT_FIELDS:
         if name in data:
@@ -119,7 +120,7 @@ def proposal_update(
 @transaction.atomic
 def proposal_delete(*, proposal: Proposal, by: Any) -> None:
     if not rules.can_delete_proposal(by, proposal):
-        raise PermissionError
+        raise Forbidden
     record(
         "proposal.deleted",
         obj=proposal,
@@ -185,7 +186,7 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
         if proposal.state == Proposal.State.SUBMITTED and rules.can_view_proposal(by, proposal):
             raise ProposalError(_("“%(title)s” is already submitted.") % {"title": proposal.title})
         if not rules.can_submit_proposal(by, proposal):
-            raise PermissionError
+            raise Forbidden
     cycles = {p.cycle_id for p in locked}
     if len(cycles) != 1:
         raise ProposalError(_("Submit proposals of one cycle at a time."))
@@ -214,7 +215,7 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
 def proposal_return(*, proposal: Proposal, by: Any, reason: str) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not rules.can_return_proposal(by, proposal):
-        raise PermissionError
+        raise Forbidden
     if not reason.strip():
         raise ProposalError(_("Give the locality a reason for the return."))
     proposal.state, proposal.return_reason = Proposal.State.RETURNED, reason

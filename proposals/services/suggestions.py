@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Suggestion
@@ -16,7 +17,7 @@ SUGGESTION_FIELDS = ["cycle", "organisation", "locality", "title", "content", "s
 def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Suggestion:
     locality = roles.innovation_body_locality(by)
     if locality is None:
-        raise PermissionError
+        raise Forbidden
     if not cycle.is_open:
         raise ProposalError(_("This cycle is closed."))
     suggestion = Suggestion.objects.create(
@@ -39,7 +40,7 @@ def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Sug
 @transaction.atomic
 def suggestion_decline(*, suggestion: Suggestion, by: Any, reason: str) -> Suggestion:
     if not rules.can_handle_suggestion(by, suggestion):
-        raise PermissionError
+        raise Forbidden
     if suggestion.state != Suggestion.State.SUBMITTED:
         raise ProposalError(_("Only a suggestion that is still pending can be declined."))
     if not reason.strip():

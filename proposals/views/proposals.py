@@ -148,8 +148,6 @@ def proposal_submit(request: HttpRequest) -> HttpResponse:
         done = services.proposals_submit(proposals=chosen, by=request.user)
     except ProposalError as exc:
         messages.error(request, exc.message)
-    except PermissionError:
-        raise PermissionDenied from None
     else:
         messages.success(request, _("%(count)s proposal(s) submitted.") % {"count": len(done)})
     back = request.POST.get("next", "")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from audit.services import record
+from kernel.errors import Forbidden
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal
 from review import assignment as solver
@@ -164,7 +165,7 @@ def shortfall_message(shortfall: solver.Shortfall, reviewers: int, already: int)
 def assignment_plan(*, cycle: Cycle, by: Any, reviewers: int = DEFAULT_REVIEWERS) -> Plan:
     """Solve the whole cycle and say what would be assigned; nothing is saved."""
     if not rules.can_assign_reviewers(by):
-        raise PermissionError
+        raise Forbidden
     if not 1 <= reviewers <= MAX_REVIEWERS:
         raise ReviewError(
             _("Reviewers per candidate must be between 1 and %(max)s.") % {"max": MAX_REVIEWERS}
@@ -213,7 +214,7 @@ def assignments_apply(
     """Save the previewed plan; refuse if anything changed since, or if it is partial and the
     coordinator has not confirmed that a partial assignment is wanted."""
     if not rules.can_assign_reviewers(by):
-        raise PermissionError
+        raise Forbidden
     Cycle.objects.select_for_update().get(pk=cycle.pk)  # one solve per cycle at a time
     plan = assignment_plan(cycle=cycle, by=by, reviewers=reviewers)
     if plan.fingerprint != fingerprint:
@@ -312,7 +313,7 @@ def _lock_review(assignment: Assignment) -> Review | None:
 
 def _check_changeable(assignment: Assignment, by: Any) -> Review | None:
     if not rules.can_assign_reviewers(by):
-        raise PermissionError
+        raise Forbidden
     review = _lock_review(assignment)
     if review is not None and review.state == Review.State.SUBMITTED:
         raise ReviewError(
@@ -327,7 +328,7 @@ def assignment_add(*, candidate: CandidateMeasure, expert: Any, by: Any, reason:
     """Add a reviewer by hand. The load cap may be exceeded (the reason says why); a conflict
     of interest or an unavailable expert may not."""
     if not rules.can_assign_reviewers(by):
-        raise PermissionError
+        raise Forbidden
     reason = _require_reason(reason)
     _check_eligible(candidate, expert)
     before = _reviewers(candidate)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from review import rules
 from review.errors import ReviewError
 from review.models import ExpertProfile
@@ -33,7 +34,7 @@ def _apply(profile: ExpertProfile, data: dict[str, Any]) -> None:
 @transaction.atomic
 def expert_profile_create(*, by: Any, user: Any, data: dict[str, Any]) -> ExpertProfile:
     if not rules.can_manage_expert_pool(by):
-        raise PermissionError
+        raise Forbidden
     if user.role != Role.EXPERT:
         raise ReviewError(_("Only a user with the expert role can join the expert pool."))
     if ExpertProfile.objects.filter(user=user).exists():
@@ -51,7 +52,7 @@ def expert_profile_update(
     *, profile: ExpertProfile, by: Any, data: dict[str, Any]
 ) -> ExpertProfile:
     if not rules.can_manage_expert_pool(by):
-        raise PermissionError
+        raise Forbidden
     before = _trail(profile)
     _apply(profile, data)
     profile.save()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from audit.services import diff, record, snapshot
+from kernel.errors import Forbidden
 from review.errors import ReviewError
 from review.models import Assignment, Review
 
@@ -19,7 +20,7 @@ REVIEW_FIELDS = [*CRITERIA, "comments", "recommendation"]
 def _check_own(assignment: Assignment, by: Any) -> Review | None:
     """The review, locked for the transaction; only the assigned expert gets this far."""
     if not (roles.is_expert(by) and assignment.expert_id == by.pk):
-        raise PermissionError
+        raise Forbidden
     review = Review.objects.select_for_update().filter(assignment=assignment).first()
     if review is not None and review.state == Review.State.SUBMITTED:
         raise ReviewError(_("This review was submitted and is locked; it cannot change."))

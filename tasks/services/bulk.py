@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from tasks import reports_selectors as selectors
 from tasks import rules
 from tasks.errors import TaskError
@@ -312,7 +313,7 @@ def lock_sheet_tasks(by: Any, rows: list[SheetRow]) -> list[int]:
 @transaction.atomic
 def bulk_update(*, by: Any, rows: list[SheetRow], today: datetime.date | None = None) -> BulkResult:
     if not rules.can_bulk_update_tasks(by):
-        raise PermissionError
+        raise Forbidden
     if not rows:
         raise TaskError(_("The sheet has no rows to update."))
     if len(rows) > MAX_ROWS:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from notifications.services import notify
 from tasks import reports_selectors as selectors
 from tasks import rules
@@ -39,7 +40,7 @@ def help_request(
     report: ProgressReport | None = None,
 ) -> HelpRequest:
     if not rules.can_request_help(by, task):
-        raise PermissionError
+        raise Forbidden
     text = text.strip()
     if not text:
         raise TaskError(_("Say what help is needed."))
@@ -86,7 +87,7 @@ def help_answer(*, request: HelpRequest, by: Any, answer: str) -> HelpRequest:
         if request.level == Level.NATIONAL and rules.runs_task(by, request.task):
             # Passed up by a colleague while this answer was being written.
             raise TaskError(_("This request is now with the national coordinator, who answers it."))
-        raise PermissionError
+        raise Forbidden
     _check_open(request)
     if not answer:
         raise TaskError(_("Write the answer."))
@@ -121,7 +122,7 @@ def help_escalate(*, request: HelpRequest, by: Any, note: str) -> HelpRequest:
     note = note.strip()
     request = _lock(request)
     if not rules.runs_task(by, request.task):
-        raise PermissionError
+        raise Forbidden
     _check_open(request)
     if request.level == Level.NATIONAL:
         raise TaskError(_("This request is already with the national coordinator."))

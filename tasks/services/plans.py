@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from notifications.services import notify
 from regions.models import Division, Organisation
 from tasks import rules, selectors
@@ -37,7 +38,7 @@ def task_update(
 ) -> Task:
     task = task_lock(task)
     if not rules.can_manage_task(by, task):
-        raise PermissionError
+        raise Forbidden
     if weight is None or weight <= 0:
         raise TaskError(_("The weight must be greater than zero."))
     new = {
@@ -71,7 +72,7 @@ def implementer_add(
     """Name an implementing body. Only one lead: naming a new lead demotes the old one."""
     task = task_lock(task)
     if not rules.can_manage_task(by, task):
-        raise PermissionError
+        raise Forbidden
     return _add(task, by, organisation, lead, responsibility)
 
 
@@ -128,7 +129,7 @@ def implementer_add_new(
     already registered there is reused rather than duplicated."""
     task = task_lock(task)
     if not rules.can_manage_task(by, task):
-        raise PermissionError
+        raise Forbidden
     name = name.strip()
     if not name:
         raise TaskError(_("Give the name of the new organisation."))
@@ -159,7 +160,7 @@ def implementer_update(
 ) -> Implementer:
     task = task_lock(implementer.task)
     if not rules.can_manage_task(by, task):
-        raise PermissionError
+        raise Forbidden
     implementer = Implementer.objects.select_for_update().get(pk=implementer.pk)
     responsibility = responsibility.strip()
     changes: dict[str, list[Any]] = {}
@@ -187,7 +188,7 @@ def implementer_update(
 def implementer_remove(*, implementer: Implementer, by: Any) -> None:
     task = task_lock(implementer.task)
     if not rules.can_manage_task(by, task):
-        raise PermissionError
+        raise Forbidden
     # A filed plan is somebody's commitment: it keeps at least one body answering for it.
     filed = task.plan_state in (PlanState.SUBMITTED, PlanState.APPROVED)
     if filed and task.implementers.count() <= 1:
@@ -252,7 +253,7 @@ def plan_save(
     approved, so nothing has been reported against them)."""
     task = task_lock(task)
     if not rules.takes_part_in_plan(by, task):
-        raise PermissionError
+        raise Forbidden
     if task.plan_state not in EDITABLE:
         raise TaskError(_("The plan can be changed only before it is submitted."))
     _check_rows(milestones, targets)
@@ -303,7 +304,7 @@ def plan_submit(*, task: Task, by: Any) -> Task:
     """Send the plan to the locality, whose coordinators are told it waits for them."""
     task = task_lock(task)
     if not rules.takes_part_in_plan(by, task):
-        raise PermissionError
+        raise Forbidden
     if task.plan_state not in EDITABLE:
         raise TaskError(_("This plan has already been submitted."))
     if not task.milestones.exists():
@@ -334,7 +335,7 @@ def plan_submit(*, task: Task, by: Any) -> Task:
 def plan_approve(*, task: Task, by: Any) -> Task:
     task = task_lock(task)
     if not rules.runs_task(by, task):
-        raise PermissionError
+        raise Forbidden
     if task.plan_state != PlanState.SUBMITTED:
         raise TaskError(_("Only a submitted plan can be approved."))
     task.plan_state, task.plan_approved_at = PlanState.APPROVED, timezone.now()
@@ -355,7 +356,7 @@ def plan_return(*, task: Task, by: Any, reason: str) -> Task:
         raise TaskError(_("Say why the plan is returned."))
     task = task_lock(task)
     if not rules.runs_task(by, task):
-        raise PermissionError
+        raise Forbidden
     if task.plan_state != PlanState.SUBMITTED:
         raise TaskError(_("Only a submitted plan can be returned."))
     task.plan_state, task.plan_return_reason = PlanState.RETURNED, reason.strip()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from notifications.services import notify
 from tasks import periods, rules
 from tasks import reports_selectors as selectors
@@ -68,7 +69,7 @@ def report_start(
     """Open the draft report of `period` (default: the current one), prefilled."""
     task = _lock(task)
     if not rules.can_report(by, task):
-        raise PermissionError
+        raise Forbidden
     allowed = selectors.periods_open(task, today)
     if not allowed:
         raise TaskError(_("Reports start once the plan is approved."))
@@ -168,7 +169,7 @@ def _lock_report(report: ProgressReport) -> ProgressReport:
 
 def _check_writable(report: ProgressReport, by: Any) -> None:
     if not rules.can_report(by, report.task):
-        raise PermissionError
+        raise Forbidden
     if report.state != State.DRAFT:
         raise TaskError(_("A submitted report can no longer be changed."))
 

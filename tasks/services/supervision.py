@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from notifications.services import notify
 from tasks import rules
 from tasks.errors import TaskError
@@ -53,7 +54,7 @@ def inspection_record(
     open until the inspecting side closes it, and the implementers are told."""
     task = task_lock(task)
     if not rules.can_inspect(by, task):
-        raise PermissionError
+        raise Forbidden
     findings, rectification = findings.strip(), rectification.strip()
     if kind not in Inspection.Kind.values:
         raise TaskError(_("Choose the kind of inspection."))
@@ -108,11 +109,11 @@ def follow_up_add(*, inspection: Inspection, by: Any, note: str) -> FollowUp:
     inspection = _lock(inspection)
     task = inspection.task
     if not (rules.can_inspect(by, task) or rules.is_task_implementer(by, task)):
-        raise PermissionError
+        raise Forbidden
     if inspection.state != State.OPEN:
         raise TaskError(_("This inspection is closed: nothing more to follow up."))
     if not rules.can_follow_up(by, inspection):
-        raise PermissionError
+        raise Forbidden
     note = note.strip()
     if not note:
         raise TaskError(_("Write the follow-up note."))
@@ -138,11 +139,11 @@ def inspection_close(*, inspection: Inspection, by: Any, note: str) -> Inspectio
     inspection = _lock(inspection)
     task = inspection.task
     if not rules.can_inspect(by, task):
-        raise PermissionError
+        raise Forbidden
     if inspection.state != State.OPEN:
         raise TaskError(_("This inspection is already closed."))
     if not rules.can_close_inspection(by, inspection):
-        raise PermissionError
+        raise Forbidden
     FollowUp.objects.create(inspection=inspection, note=note, closes=True, by=by)
     inspection.state, inspection.closed_at = State.CLOSED, timezone.now()
     inspection.save(update_fields=["state", "closed_at"])

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from kernel.errors import Forbidden
 from notifications.services import notify
 from tasks import rules
 from tasks.errors import TaskError
@@ -34,7 +35,7 @@ def tolerance_file(
 ) -> ToleranceFiling:
     task = task_lock(task)
     if not rules.can_file_tolerance(by, task):
-        raise PermissionError
+        raise Forbidden
     what_went_wrong, good_faith = what_went_wrong.strip(), good_faith.strip()
     if not what_went_wrong:
         raise TaskError(_("Say what went wrong."))
@@ -73,11 +74,11 @@ def tolerance_decide(
         .get(pk=filing.pk)
     )
     if not rules.runs_task(by, filing.task):
-        raise PermissionError
+        raise Forbidden
     if filing.state != State.PENDING:
         raise TaskError(_("This filing has already been decided."))
     if not rules.can_decide_tolerance(by, filing):
-        raise PermissionError
+        raise Forbidden
     filing.state = State.ACCEPTED if accepted else State.REJECTED
     filing.decision_reason, filing.decided_by, filing.decided_at = reason, by, timezone.now()
     filing.save(update_fields=["state", "decision_reason", "decided_by", "decided_at"])
