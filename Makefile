@@ -39,6 +39,7 @@ run: setup
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .
