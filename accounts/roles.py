@@ -24,6 +24,19 @@ def province_of(user: Any) -> Any:
     return user.division if user.division.is_province else None
 
 
+def province_id(user: Any) -> int | None:
+    """The id of the province a locality coordinator speaks for, if any."""
+    province = province_of(user)
+    return province.pk if province is not None else None
+
+
+def region_group_id(user: Any) -> int | None:
+    """The experiment region or zone a locality coordinator speaks for, if any."""
+    if not active(user) or user.role != Role.LOCALITY:
+        return None
+    return user.region_group_id
+
+
 def is_province_coordinator(user: Any) -> bool:
     return province_of(user) is not None
 
@@ -34,6 +47,13 @@ def innovation_body_locality(user: Any) -> Any:
         return None
     division = user.organisation.division
     return division.province or division
+
+
+def innovation_body_organisation(user: Any) -> int | None:
+    """The organisation an innovation body (创新主体) user writes suggestions for."""
+    if innovation_body_locality(user) is None:
+        return None
+    return user.organisation_id
 
 
 def is_expert(user: Any) -> bool:

@@ -3,17 +3,19 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 
-from accounts import roles
+from accounts.visibility import NATIONAL, OWNER, Grant, Visibility
 from jobs.models import Job
+
+# A job is its creator's alone. The system's own jobs (reminders, e-mail), which have no
+# creator, are the national coordinator's to look at.
+JOBS = Visibility(
+    Job, Grant(OWNER, "created_by_id"), Grant(NATIONAL, when=Q(created_by__isnull=True))
+)
 
 
 def job_get_for_user(user: Any, pk: int) -> Job:
-    """A job is its creator's alone: others get 404. The system's own jobs (reminders), which
-    have no creator, are the national coordinator's to look at."""
-    mine = Q(created_by_id=user.pk)
-    if roles.is_national(user):
-        mine |= Q(created_by__isnull=True)
-    job = Job.objects.filter(mine, pk=pk).first()
+    """The job, or 404 for anybody but whoever may see it (`JOBS`)."""
+    job = JOBS.queryset(user).filter(pk=pk).first()
     if job is None:
         raise Http404
     return job

@@ -7,15 +7,17 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.visibility import OWNER, Grant, Visibility
 from notifications.models import Notification
+
+# A message is its recipient's alone.
+NOTIFICATIONS = Visibility(Notification, Grant(OWNER, "user_id"))
 
 UNREAD, READ = "unread", "read"
 
 
 def notifications_of(user: Any) -> QuerySet[Notification]:
-    if not getattr(user, "is_authenticated", False):
-        return Notification.objects.none()
-    return Notification.objects.filter(user_id=user.pk)
+    return NOTIFICATIONS.queryset(user)
 
 
 def notification_list(user: Any, params: dict[str, str]) -> QuerySet[Notification]:

@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.visibility import NATIONAL
 from tasks import periods, progress, rules
 from tasks.models import (
     HelpRequest,
@@ -85,15 +85,11 @@ def period_rows(user: Any, task: Task, today: datetime.date | None = None) -> li
 
 
 def report_get_for_user(user: Any, pk: int) -> ProgressReport:
+    reports = rules.REPORTS.queryset(user).select_related("task__programme", "task__claimant")
     try:
-        report = ProgressReport.objects.select_related("task__programme", "task__claimant").get(
-            pk=pk, task__in=tasks_visible_to(user).values("pk")
-        )
+        return reports.get(pk=pk)
     except ProgressReport.DoesNotExist:
         raise Http404 from None
-    if not rules.can_view_report(user, report):
-        raise Http404
-    return report
 
 
 def previous_submitted(task: Task, period: periods.Period) -> ProgressReport | None:
@@ -236,7 +232,7 @@ def locality_coordinators(task: Task) -> QuerySet[User]:
 
 
 def national_coordinators() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, role=Role.NATIONAL)
+    return NATIONAL.members()
 
 
 def coordinators_at(task: Task, level: str) -> QuerySet[User]:
@@ -251,16 +247,13 @@ def coordinators_at(task: Task, level: str) -> QuerySet[User]:
 def help_visible_to(user: Any) -> QuerySet[HelpRequest]:
     """The national coordinator sees every request; a locality those of its tasks; an
     implementer those of the tasks its organisation implements."""
-    qs = HelpRequest.objects.select_related(
+    return rules.HELP_REQUESTS.queryset(user).select_related(
         "task__programme",
         "task__claimant__division",
         "task__claimant__region_group",
         "raised_by",
         "answered_by",
     )
-    if roles.is_national(user):
-        return qs
-    return qs.filter(task__in=tasks_visible_to(user).values("pk"))
 
 
 def help_list(user: Any, params: dict[str, str]) -> QuerySet[HelpRequest]:

@@ -2,8 +2,12 @@
 
 from typing import Any
 
+from django.db.models import Q
+
 from accounts.roles import implementer_organisation, is_national
-from claims.rules import claimant_scope, speaks_for_claimant
+from accounts.visibility import IMPLEMENTER, NATIONAL, PROVINCE, REGION_GROUP, Grant, Visibility
+from claims.rules import CLAIMANTS, speaks_for_a_claimant
+from tasks.models import HelpRequest, Inspection, ProgressReport, Task, ToleranceFiling
 
 # Implementation -----------------------------------------------------------------------------
 # The locality that claimed a measure runs its task: names implementers and the responsible
@@ -13,29 +17,45 @@ from claims.rules import claimant_scope, speaks_for_claimant
 # filings. The national coordinator sees every task, answers what is escalated to it and
 # inspects, but does not approve plans or decide filings: those are the locality's.
 
+TASKS = Visibility(
+    Task,
+    *CLAIMANTS.via(Task, "claimant").grants,
+    Grant(IMPLEMENTER, "implementers__organisation_id"),
+)
+RUN_BY = TASKS.only(PROVINCE, REGION_GROUP)  # who speaks for the locality that claimed it
+IMPLEMENTED_BY = TASKS.only(IMPLEMENTER)
+# A report is the implementer's draft until submitted; then whoever sees the task reads it.
+REPORTS = TASKS.via(
+    ProgressReport,
+    "task",
+    when=Q(state=ProgressReport.State.SUBMITTED),
+    exempt=(IMPLEMENTER,),
+)
+HELP_REQUESTS = TASKS.via(HelpRequest, "task")
+INSPECTIONS = TASKS.via(Inspection, "task")
+FILINGS = TASKS.via(ToleranceFiling, "task")
+COORDINATORS = (NATIONAL, PROVINCE, REGION_GROUP)
 
-def is_task_implementer(user: Any, task: Any) -> bool:
-    organisation = implementer_organisation(user)
-    if organisation is None:
-        return False
-    return bool(task.implementers.filter(organisation_id=organisation).exists())
+
+def is_task_implementer(user: Any, task: Task) -> bool:
+    return IMPLEMENTED_BY.allows(user, task)
 
 
-def runs_task(user: Any, task: Any) -> bool:
+def runs_task(user: Any, task: Task) -> bool:
     """The user speaks for the locality that claimed the task."""
-    return speaks_for_claimant(user, task.claimant)
+    return RUN_BY.allows(user, task)
 
 
 def can_list_tasks(user: Any) -> bool:
     return (
         is_national(user)
-        or claimant_scope(user) is not None
+        or speaks_for_a_claimant(user)
         or implementer_organisation(user) is not None
     )
 
 
-def can_view_task(user: Any, task: Any) -> bool:
-    return is_national(user) or runs_task(user, task) or is_task_implementer(user, task)
+def can_view_task(user: Any, task: Task) -> bool:
+    return TASKS.allows(user, task)
 
 
 def can_manage_task(user: Any, task: Any) -> bool:
@@ -58,12 +78,9 @@ def can_report(user: Any, task: Any) -> bool:
     return task.plan_state == task.PlanState.APPROVED and is_task_implementer(user, task)
 
 
-def can_view_report(user: Any, report: Any) -> bool:
+def can_view_report(user: Any, report: ProgressReport) -> bool:
     """Drafts are the implementer's until submitted."""
-    if is_task_implementer(user, report.task):
-        return True
-    submitted = report.state == report.State.SUBMITTED
-    return submitted and (is_national(user) or runs_task(user, report.task))
+    return REPORTS.allows(user, report)
 
 
 def can_request_help(user: Any, task: Any) -> bool:
@@ -88,12 +105,12 @@ def can_escalate_help(user: Any, request: Any) -> bool:
 
 
 def can_view_dispatch(user: Any) -> bool:
-    return is_national(user) or claimant_scope(user) is not None
+    return is_national(user) or speaks_for_a_claimant(user)
 
 
 def can_bulk_update_tasks(user: Any) -> bool:
     """Coordinators; each row is still checked against the user's own tasks."""
-    return is_national(user) or claimant_scope(user) is not None
+    return is_national(user) or speaks_for_a_claimant(user)
 
 
 def can_inspect(user: Any, task: Any) -> bool:
@@ -120,13 +137,13 @@ def can_decide_tolerance(user: Any, filing: Any) -> bool:
 
 def can_list_tolerance_filings(user: Any) -> bool:
     """The localities decide filings; the national coordinator reads them all."""
-    return is_national(user) or claimant_scope(user) is not None
+    return is_national(user) or speaks_for_a_claimant(user)
 
 
 def can_view_task_lists(user: Any) -> bool:
     """The three lists per claimant and the progress overview: coordinators (a locality its
     own claimants); implementers have the task index instead."""
-    return is_national(user) or claimant_scope(user) is not None
+    return is_national(user) or speaks_for_a_claimant(user)
 
 
 # State-free rights --------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from kernel.forms import DateInput
 from regions.models import Division, Organisation
 from tasks.models import Task
 from tasks.services.plans import IMPLEMENTING_KINDS, MilestoneRow, TargetRow
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_ROWS = 50
 
 
@@ -120,7 +120,7 @@ class MilestoneForm(forms.Form):
     """A node task (节点任务) row of the plan."""
 
     title = forms.CharField(label=_("Milestone"), max_length=200)
-    due_on = forms.DateField(label=_("Due date"), widget=DATE)
+    due_on = forms.DateField(label=_("Due date"), widget=DateInput)
     deliverable = forms.CharField(label=_("Deliverable"), max_length=200, required=False)
     weight = forms.DecimalField(
         label=_("Weight"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2, initial=1
@@ -136,7 +136,7 @@ class TargetForm(forms.Form):
     unit = forms.CharField(label=_("Unit"), max_length=40)
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=16, decimal_places=2)
     target_value = forms.DecimalField(label=_("Target value"), max_digits=16, decimal_places=2)
-    due_on = forms.DateField(label=_("Due date"), widget=DATE)
+    due_on = forms.DateField(label=_("Due date"), widget=DateInput)
     weight = forms.DecimalField(
         label=_("Weight"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2, initial=1
     )

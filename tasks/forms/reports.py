@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Programme
-from kernel.forms import FilterForm
+from kernel.forms import DateInput, FilterForm
 from tasks import periods
 from tasks.models import HelpRequest, ProgressReport, Status
 from tasks.services.reports import MilestoneFigure
@@ -106,7 +106,7 @@ class ReportForm(forms.Form):
                 label=_("Done on (milestone %(n)s)") % {"n": m.position},
                 required=False,
                 initial=update.done_on,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=DateInput,
             )
             self.fields[f"m{m.pk}_shown"] = forms.CharField(
                 required=False,

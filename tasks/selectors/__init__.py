@@ -19,29 +19,20 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import Role, User
+from accounts.models import User
 from audit.models import AuditEntry
 from audit.selectors import entries_for
 from claims import rules as claims_rules
 from claims.models import Claimant, Programme
 from regions.models import Division, Organisation
-from tasks import progress
+from tasks import progress, rules
 from tasks.models import Implementer, Milestone, Target, Task
 
 
 def tasks_visible_to(user: Any) -> QuerySet[Task]:
-    qs = Task.objects.select_related(
+    return rules.TASKS.queryset(user).select_related(
         "programme", "claimant__division", "claimant__region_group", "claim__item"
     )
-    if roles.is_national(user):
-        return qs
-    scope = claims_rules.claimant_scope(user)
-    if scope is not None:
-        return qs.filter(**{f"claimant__{name}": value for name, value in scope.items()})
-    organisation = roles.implementer_organisation(user)
-    if organisation is not None:
-        return qs.filter(implementers__organisation_id=organisation).distinct()
-    return qs.none()
 
 
 def task_get_for_user(user: Any, pk: int) -> Task:
@@ -51,44 +42,32 @@ def task_get_for_user(user: Any, pk: int) -> Task:
         raise Http404 from None
 
 
-# Who is told ---------------------------------------------------------------------------------
-# Every notice about a task goes to one of these two sets, so that whoever is told is whoever
-# may act: they match `claims_rules.speaks_for_claimant` and `tasks.rules.is_task_implementer`.
+# Who is told -------------------------------------------------------------------------------------
+# Every notice about a task goes to one of these sets, read from the same visibility rules
+# (`tasks.rules`) that decide who sees the task: whoever is told is whoever may act.
 
 
 def claimant_coordinators(claimant: Claimant) -> QuerySet[User]:
     """The active users who speak for the claimant: the coordinators of its province, or
     those scoped to its region group."""
-    users = User.objects.filter(is_active=True, role=Role.LOCALITY)
-    if claimant.division_id is not None:
-        return users.filter(
-            division_id=claimant.division_id, division__level=Division.Level.PROVINCE
-        )
-    return users.filter(region_group_id=claimant.region_group_id)
+    return claims_rules.SPOKEN_FOR.audience(claimant)
 
 
 def task_implementer_users(task: Task) -> QuerySet[User]:
     """The active users of the organisations implementing the task."""
-    return User.objects.filter(
-        is_active=True,
-        role=Role.IMPLEMENTER,
-        organisation_id__in=task.implementers.values("organisation_id"),
-    )
+    return rules.IMPLEMENTED_BY.audience(task)
 
 
 def claimants_visible_to(user: Any, programme: Programme | None = None) -> QuerySet[Claimant]:
     """Claimants that have tasks, within the user's scope."""
     qs = Claimant.objects.select_related("division", "region_group", "programme").filter(
-        tasks__isnull=False
+        pk__in=Task.objects.values("claimant_id")
     )
     if programme is not None:
         qs = qs.filter(programme=programme)
-    if not roles.is_national(user):
-        scope = claims_rules.claimant_scope(user)
-        if scope is None:
-            return qs.none()
-        qs = qs.filter(**scope)
-    return qs.distinct().order_by("programme_id", "region_group_id", "division__code")
+    return claims_rules.CLAIMANTS.queryset(user, qs).order_by(
+        "programme_id", "region_group_id", "division__code"
+    )
 
 
 def programmes_with_tasks(user: Any) -> QuerySet[Programme]:
@@ -203,18 +182,10 @@ def plan_rows(task: Task) -> tuple[list[Milestone], list[Target]]:
 # The three lists per claimant (清单) and the progress overview.
 
 
-def can_see_claimant(user: Any, claimant: Claimant) -> bool:
-    return roles.is_national(user) or claims_rules.speaks_for_claimant(user, claimant)
-
-
 def claimant_get_for_user(user: Any, pk: int) -> Claimant:
     """A claimant with tasks the user may list, or 404."""
-    claimant = (
-        Claimant.objects.select_related("division", "region_group", "programme")
-        .filter(pk=pk, tasks__isnull=False)
-        .first()
-    )
-    if claimant is None or not can_see_claimant(user, claimant):
+    claimant = claimants_visible_to(user).filter(pk=pk).first()
+    if claimant is None:
         raise Http404
     return claimant
 

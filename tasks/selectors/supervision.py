@@ -20,16 +20,15 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from tasks import rules
 from tasks.models import Inspection, ToleranceFiling
-from tasks.selectors import tasks_visible_to
 
 # Inspections ----------------------------------------------------------------------------------
 
 
 def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
     """The inspections of the tasks the user sees, with what the index and export show."""
-    visible = tasks_visible_to(user).values("pk")
-    return Inspection.objects.filter(task__in=visible).select_related(
+    return rules.INSPECTIONS.queryset(user).select_related(
         "task__programme", "task__claimant__division", "task__claimant__region_group", "inspector"
     )
 
@@ -78,8 +77,7 @@ def inspection_index(user: Any, params: dict[str, str]) -> QuerySet[Inspection]:
 
 
 def filings_visible_to(user: Any) -> QuerySet[ToleranceFiling]:
-    visible = tasks_visible_to(user).values("pk")
-    return ToleranceFiling.objects.filter(task__in=visible).select_related(
+    return rules.FILINGS.queryset(user).select_related(
         "task__programme",
         "task__claimant__division",
         "task__claimant__region_group",

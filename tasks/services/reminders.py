@@ -19,24 +19,22 @@ does not stop the run.
 
 import datetime
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.services import record
 from notifications.services import notify
-from tasks import periods
+from tasks import periods, rules
 from tasks.dispatch import Schedule, report_expected
-from tasks.models import Implementer, Milestone, ProgressReport, Reminder, Status, Task
+from tasks.models import Milestone, ProgressReport, Reminder, Status, Task
 
 log = logging.getLogger(__name__)
 
@@ -134,43 +132,16 @@ def reminders_due(today: datetime.date) -> list[Due]:
 
 
 class Recipients:
-    """Who hears of a task's reminders, looked up once for every task concerned."""
+    """Who hears of a task's reminders, looked up once for every task concerned: the
+    implementers, and for what is overdue also the locality running the task (the same
+    visibility rules that decide who sees the task, `tasks.rules`)."""
 
     def __init__(self, tasks: list[Task]) -> None:
-        ids = [task.pk for task in tasks]
-        organisations: dict[int, set[int]] = defaultdict(set)
-        pairs = Implementer.objects.filter(task_id__in=ids).values_list(
-            "task_id", "organisation_id"
-        )
-        for task_id, organisation_id in pairs:
-            organisations[task_id].add(organisation_id)
-        self.organisations = organisations
-        active = User.objects.filter(is_active=True)
-        wanted = {o for found in organisations.values() for o in found}
-        self.by_organisation: dict[int, list[User]] = defaultdict(list)
-        for user in active.filter(role=Role.IMPLEMENTER, organisation_id__in=wanted):
-            self.by_organisation[user.organisation_id].append(user)  # type: ignore[index]
-        divisions = {t.claimant.division_id for t in tasks if t.claimant.division_id}
-        groups = {t.claimant.region_group_id for t in tasks if t.claimant.region_group_id}
-        self.by_division: dict[int, list[User]] = defaultdict(list)
-        self.by_group: dict[int, list[User]] = defaultdict(list)
-        coordinators = active.filter(role=Role.LOCALITY).filter(
-            Q(division_id__in=divisions) | Q(region_group_id__in=groups)
-        )
-        for user in coordinators:
-            if user.division_id in divisions:
-                self.by_division[user.division_id].append(user)
-            if user.region_group_id in groups:
-                self.by_group[user.region_group_id].append(user)
+        self.implementers = rules.IMPLEMENTED_BY.audience_of_each(tasks)
+        self.coordinators = rules.RUN_BY.audience_of_each(tasks)
 
     def of(self, task: Task, *, overdue: bool) -> list[User]:
-        users = [u for o in sorted(self.organisations[task.pk]) for u in self.by_organisation[o]]
-        if overdue:
-            claimant = task.claimant
-            if claimant.division_id:
-                users += self.by_division[claimant.division_id]
-            if claimant.region_group_id:
-                users += self.by_group[claimant.region_group_id]
+        users = self.implementers[task.pk] + (self.coordinators[task.pk] if overdue else [])
         return list({user.pk: user for user in users}.values())
 
 

@@ -150,7 +150,7 @@ def tolerance_index(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, qs),
         "querystring": querystring_without_page(request),
         # A locality sees only the filings of its own tasks, so it decides every pending one.
-        "can_decide": claims_rules.claimant_scope(request.user) is not None,
+        "can_decide": claims_rules.speaks_for_a_claimant(request.user),
     }
     return render(request, "tasks/supervision/tolerance.html", context)
 
