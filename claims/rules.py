@@ -2,8 +2,11 @@
 
 from typing import Any
 
-from accounts.models import Role
-from accounts.roles import active, is_national, is_province_coordinator
+from django.db.models import Q
+
+from accounts.roles import is_national
+from accounts.visibility import NATIONAL, PROVINCE, REGION_GROUP, Grant, Visibility
+from claims.models import Claimant, Programme, TaskNotice
 
 # Programmes and claims ----------------------------------------------------------------------
 # Claiming (悬榜揭榜), for the annual list and the zone policy pilots alike. The national
@@ -16,24 +19,27 @@ from accounts.roles import active, is_national, is_province_coordinator
 # programme exists.
 
 
-def speaks_for_claimant(user: Any, claimant: Any) -> bool:
-    if not active(user) or user.role != Role.LOCALITY:
-        return False
-    if claimant.division_id is not None:
-        return is_province_coordinator(user) and claimant.division_id == user.division_id
-    return user.region_group_id is not None and claimant.region_group_id == user.region_group_id
+CLAIMANTS = Visibility(
+    Claimant,
+    Grant(NATIONAL),
+    Grant(PROVINCE, "division_id"),
+    Grant(REGION_GROUP, "region_group_id"),
+)
+# The claimants a user speaks for: the coordinators of a province or of a region group.
+SPOKEN_FOR = CLAIMANTS.only(PROVINCE, REGION_GROUP)
+PROGRAMMES = CLAIMANTS.via(
+    Programme, "claimants", when=~Q(state=Programme.State.DRAFT), exempt=(NATIONAL,)
+)
+NOTICES = CLAIMANTS.via(TaskNotice, "claimant")
 
 
-def claimant_scope(user: Any) -> dict[str, int] | None:
-    """The lookup of the claimants a user speaks for (`{"division_id": …}` or
-    `{"region_group_id": …}`), or None when the user speaks for none."""
-    if not active(user) or user.role != Role.LOCALITY:
-        return None
-    if is_province_coordinator(user):
-        return {"division_id": user.division_id}
-    if user.region_group_id is not None:
-        return {"region_group_id": user.region_group_id}
-    return None
+def speaks_for_claimant(user: Any, claimant: Claimant) -> bool:
+    return SPOKEN_FOR.allows(user, claimant)
+
+
+def speaks_for_a_claimant(user: Any) -> bool:
+    """A coordinator of a province or of a region group: a claimant of some programme."""
+    return SPOKEN_FOR.filter_for(user) is not None
 
 
 def can_manage_programmes(user: Any) -> bool:
@@ -41,7 +47,7 @@ def can_manage_programmes(user: Any) -> bool:
 
 
 def can_list_programmes(user: Any) -> bool:
-    return is_national(user) or claimant_scope(user) is not None
+    return is_national(user) or speaks_for_a_claimant(user)
 
 
 def can_edit_programme(user: Any, programme: Any) -> bool:
@@ -76,8 +82,8 @@ def can_issue_notices(user: Any, programme: Any) -> bool:
     return is_national(user) and programme.state == programme.State.CLOSED
 
 
-def can_view_notice(user: Any, notice: Any) -> bool:
-    return is_national(user) or speaks_for_claimant(user, notice.claimant)
+def can_view_notice(user: Any, notice: TaskNotice) -> bool:
+    return NOTICES.allows(user, notice)
 
 
 def can_correct_notice(user: Any, notice: Any) -> bool:
@@ -87,3 +93,12 @@ def can_correct_notice(user: Any, notice: Any) -> bool:
 def can_move_closing_date(user: Any, programme: Any) -> bool:
     """While claims are open, the closing date is the one thing the coordinator may move."""
     return is_national(user) and programme.state == programme.State.OPEN
+
+
+# State-free rights --------------------------------------------------------------------------
+# The part a user plays in an action, whatever state the object is in now. A POST is checked
+# with it; the service checks it, locks the programme (or the item) and then the state, with a
+# message the user can act on: a double click or a colleague who acted first is a change of
+# state, not a missing right. `can_manage_programmes` is the state-free part of
+# `can_edit_programme`, `can_set_claimants`, `can_open_programme`, `can_close_programme`,
+# `can_issue_notices` and `can_move_closing_date`; `speaks_for_claimant` that of `can_claim`.

@@ -21,14 +21,7 @@ State = Programme.State
 
 
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
-    qs = Programme.objects.select_related("list_version__annual_list")
-    if rules.can_manage_programmes(user):
-        return qs
-    scope = rules.claimant_scope(user)
-    if scope is None:
-        return qs.none()
-    lookup = {f"claimants__{name}": value for name, value in scope.items()}
-    return qs.exclude(state=State.DRAFT).filter(**lookup).distinct()
+    return rules.PROGRAMMES.queryset(user).select_related("list_version__annual_list")
 
 
 def programme_get_for_user(user: Any, pk: int) -> Programme:
@@ -41,11 +34,8 @@ def programme_get_for_user(user: Any, pk: int) -> Programme:
 
 def own_claimant(user: Any, programme: Programme) -> Claimant | None:
     """The claimant of `programme` the user speaks for, if any."""
-    scope = rules.claimant_scope(user)
-    if scope is None:
-        return None
     found = programme.claimants.select_related("division", "region_group", "programme")
-    return found.filter(**scope).first()
+    return rules.SPOKEN_FOR.queryset(user, found).first()
 
 
 def item_get_for_user(user: Any, pk: int) -> tuple[ProgrammeItem, Claimant]:
@@ -63,13 +53,12 @@ def item_get_for_user(user: Any, pk: int) -> tuple[ProgrammeItem, Claimant]:
 
 def notice_get_for_user(user: Any, pk: int) -> TaskNotice:
     notice = (
-        TaskNotice.objects.select_related(
-            "programme", "claimant__division", "claimant__region_group"
-        )
+        rules.NOTICES.queryset(user)
+        .select_related("programme", "claimant__division", "claimant__region_group")
         .filter(pk=pk)
         .first()
     )
-    if notice is None or not rules.can_view_notice(user, notice):
+    if notice is None:
         raise Http404
     return notice
 

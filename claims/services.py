@@ -162,7 +162,7 @@ def claimants_set(
 ) -> list[Claimant]:
     """Make exactly these provinces and region groups eligible. A claimant that has claimed
     something cannot be dropped."""
-    if not rules.can_set_claimants(by, programme):
+    if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
     if programme.state == State.CLOSED:
@@ -208,11 +208,13 @@ def claimants_set(
 def programme_open(
     *, programme: Programme, by: Any, opens_at: datetime.date, closes_at: datetime.date
 ) -> Programme:
-    if not rules.can_open_programme(by, programme):
+    if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
-    if programme.state != State.DRAFT:
-        raise ClaimError(_("The programme is already open or closed."))
+    if programme.state == State.OPEN:
+        raise ClaimError(_("The claim window is already open."))
+    if programme.state == State.CLOSED:
+        raise ClaimError(_("The claim window is already closed."))
     if opens_at is None or closes_at is None:
         raise ClaimError(_("Give the dates the window opens and closes."))
     _check_window(opens_at, closes_at)
@@ -250,9 +252,11 @@ def shortfall_message(programme: Programme, short: list[Claimant]) -> str:
 def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Programme:
     """Close the window. Claimants below the minimum block the closing unless the coordinator
     gives a reason, which is kept on the programme and in the trail with their names."""
-    if not rules.can_close_programme(by, programme):
+    if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
+    if programme.state == State.CLOSED:
+        raise ClaimError(_("The claim window is already closed."))
     if programme.state != State.OPEN:
         raise ClaimError(_("The claim window is not open."))
     short = below_minimum(programme)
@@ -276,10 +280,13 @@ def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Progr
 
 
 def _check_can_claim(claimant: Claimant, by: Any) -> Programme:
-    if not rules.can_claim(by, claimant):
+    """`can_claim`: the right without the state (Forbidden), then the window (a message)."""
+    if not rules.speaks_for_claimant(by, claimant):
         raise Forbidden
     programme = claimant.programme
     today = timezone.localdate()
+    if programme.state == State.CLOSED:
+        raise ClaimError(_("The claim window is already closed."))
     if programme.state != State.OPEN:
         raise ClaimError(_("The claim window is not open."))
     if programme.opens_at and today < programme.opens_at:
@@ -329,7 +336,9 @@ def item_withdraw(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> None:
     programme = _check_can_claim(claimant, by)
     deleted, _rows = Claim.objects.filter(item=locked, claimant=claimant).delete()
     if not deleted:
-        raise ClaimError(_("You have not claimed this item."))
+        raise ClaimError(
+            _("You have no claim on this item: it was already withdrawn, or never made.")
+        )
     record(
         "programme.withdrawn",
         obj=programme,
@@ -349,13 +358,13 @@ def notices_issue(
 ) -> list[TaskNotice]:
     """One numbered notice for every claimant with at least one claim, numbered 1, 2, … in
     the order of the claimants; `doc_code` is the 发文机关代字, e.g. 发改高技."""
-    if not rules.can_issue_notices(by, programme):
+    if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
-    if programme.state != State.CLOSED:
-        raise ClaimError(_("Close the claim window first."))
     if programme.notices.exists():
         raise ClaimError(_("The task notices of this programme were already issued."))
+    if programme.state != State.CLOSED:
+        raise ClaimError(_("Close the claim window first."))
     if not issuing_authority.strip() or not doc_code.strip() or issued_on is None:
         raise ClaimError(_("Give the issuing authority, the document code and the date."))
     claimants = [

@@ -28,18 +28,26 @@ from claims.forms import (
     ProgrammeForm,
 )
 from claims.models import Programme, ProgrammeItem, TaskNotice
+from kernel.access import object_for
 from kernel.actions import form_action
 from kernel.downloads import DOCX, XLSX, download
 
 Check = Callable[[Any, Programme], bool]
 
 
-def programme_for(request: HttpRequest, pk: int, check: Check) -> Programme:
-    """404 when the user may not know the programme exists, 403 when they may not act."""
-    programme = selectors.programme_get_for_user(request.user, pk)
-    if not check(request.user, programme):
-        raise PermissionDenied
-    return programme
+def programme_for(
+    request: HttpRequest, pk: int, check: Check, *, posted: Check | None = None
+) -> Programme:
+    """404 when the user may not know the programme exists, 403 when they may not act.
+
+    `posted` is the state-free right a POST is checked with instead of `check`: the service
+    checks the state under its lock and says what changed (opened, closed, notices issued)."""
+    return object_for(request, selectors.programme_get_for_user, pk, check, posted=posted)
+
+
+def manages_programme(user: Any, programme: Programme) -> bool:
+    """`can_manage_programmes`, the state-free part of every right on a programme."""
+    return rules.can_manage_programmes(user)
 
 
 @login_required
@@ -104,7 +112,7 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_edit_programme)
+    programme = programme_for(request, pk, rules.can_edit_programme, posted=manages_programme)
     form = ItemForm(request.POST or None)
     if form_action(
         request,
@@ -119,7 +127,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def items_import(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_edit_programme)
+    programme = programme_for(request, pk, rules.can_edit_programme, posted=manages_programme)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +151,7 @@ def items_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def claimants(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_set_claimants)
+    programme = programme_for(request, pk, rules.can_set_claimants, posted=manages_programme)
     current = list(programme.claimants.all())
     initial = {
         "divisions": [c.division_id for c in current if c.division_id],
@@ -163,7 +171,7 @@ def claimants(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_open_programme)
+    programme = programme_for(request, pk, rules.can_open_programme, posted=manages_programme)
     initial = {"opens_at": programme.opens_at, "closes_at": programme.closes_at}
     form = OpenForm(request.POST or None, initial=initial)
     if form_action(
@@ -180,7 +188,7 @@ def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page naming the claimants still below the minimum."""
-    programme = programme_for(request, pk, rules.can_close_programme)
+    programme = programme_for(request, pk, rules.can_close_programme, posted=manages_programme)
     form = CloseForm(request.POST or None)
     if form_action(
         request,
@@ -214,7 +222,7 @@ def results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_issue_notices)
+    programme = programme_for(request, pk, rules.can_issue_notices, posted=manages_programme)
     form = IssueForm(request.POST or None)
     if form_action(
         request,
@@ -229,8 +237,11 @@ def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _claim_target(request: HttpRequest, pk: int) -> tuple[Any, Any]:
+    """The item and the user's claimant; a POST is checked without the state of the window
+    (`speaks_for_claimant`): the service says if it closed meanwhile."""
     item, claimant = selectors.item_get_for_user(request.user, pk)
-    if not rules.can_claim(request.user, claimant):
+    right = rules.speaks_for_claimant if request.method == "POST" else rules.can_claim
+    if not right(request.user, claimant):
         raise PermissionDenied
     return item, claimant
 
@@ -271,7 +282,7 @@ def notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_edit_programme)
+    programme = programme_for(request, pk, rules.can_edit_programme, posted=manages_programme)
     initial = model_to_dict(programme, fields=services.PROGRAMME_FIELDS)
     form = ProgrammeEditForm(request.POST or None, initial=initial)
     if form_action(
@@ -289,7 +300,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = programme_for(request, pk, rules.can_move_closing_date)
+    programme = programme_for(request, pk, rules.can_move_closing_date, posted=manages_programme)
     form = ClosingForm(request.POST or None, initial={"closes_at": programme.closes_at})
     if form_action(
         request,
@@ -314,7 +325,9 @@ def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
 def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET asks, POST removes)."""
     item = get_object_or_404(ProgrammeItem.objects.select_related("programme"), pk=pk)
-    programme = programme_for(request, item.programme_id, rules.can_edit_programme)
+    programme = programme_for(
+        request, item.programme_id, rules.can_edit_programme, posted=manages_programme
+    )
     if request.method == "POST":
         try:
             services.item_remove(item=item, by=request.user)

@@ -2,7 +2,13 @@
 
 from typing import Any
 
+from django.db.models import Q
+
 from accounts.roles import is_national
+from accounts.visibility import EVERYONE, NATIONAL, Grant, Visibility
+from lists.models import AnnualList, Consultation, ListItem, ListVersion
+
+PUBLISHED = Q(state=ListVersion.State.PUBLISHED)
 
 # Annual lists -------------------------------------------------------------------------------
 # The annual list (年度全面改革创新举措清单) is drafted, sent to the ministries concerned for
@@ -13,12 +19,23 @@ from accounts.roles import is_national
 # the latest published one, and only one version of a list is open at a time.
 
 
+# A published version is everybody's; the rest, consultations included, the coordinator's.
+VERSIONS = Visibility(ListVersion, Grant(NATIONAL), Grant(EVERYONE, when=PUBLISHED))
+ITEMS = VERSIONS.via(ListItem, "version")
+ANNUAL_LISTS = Visibility(
+    AnnualList,
+    Grant(NATIONAL),
+    Grant(EVERYONE, when=Q(versions__state=ListVersion.State.PUBLISHED)),
+)
+CONSULTATIONS = Visibility(Consultation, Grant(NATIONAL))
+
+
 def can_manage_lists(user: Any) -> bool:
     return is_national(user)
 
 
-def can_view_list_version(user: Any, version: Any) -> bool:
-    return version.state == version.State.PUBLISHED or can_manage_lists(user)
+def can_view_list_version(user: Any, version: ListVersion) -> bool:
+    return VERSIONS.allows(user, version)
 
 
 def can_edit_list_version(user: Any, version: Any) -> bool:
@@ -47,3 +64,12 @@ def can_discard_list_version(user: Any, version: Any) -> bool:
 def can_revise_list(user: Any, latest: Any) -> bool:
     """Start a revision: `latest` is the list's newest version, which must be published."""
     return can_manage_lists(user) and latest.state == latest.State.PUBLISHED
+
+
+# State-free rights --------------------------------------------------------------------------
+# The part a user plays in an action, whatever state the object is in now. A POST is checked
+# with it; the service checks it, locks the version and then the state, with a message the user
+# can act on: a double click or a colleague who acted first is a change of state, not a missing
+# right. `can_manage_lists` is the state-free part of every right above on a version
+# (`can_edit_list_version`, `can_send_list_for_opinions`, `can_record_consultation`,
+# `can_publish_list_version`, `can_discard_list_version`) and of `can_revise_list`.

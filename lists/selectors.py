@@ -24,10 +24,7 @@ PUBLISHED = ListVersion.State.PUBLISHED
 
 
 def versions_visible_to(user: Any) -> QuerySet[ListVersion]:
-    qs = ListVersion.objects.select_related("annual_list__cycle")
-    if rules.can_manage_lists(user):
-        return qs
-    return qs.filter(state=PUBLISHED)
+    return rules.VERSIONS.queryset(user).select_related("annual_list__cycle")
 
 
 def version_get_for_user(user: Any, pk: int) -> ListVersion:
@@ -44,9 +41,7 @@ def published_version_get(pk: int) -> ListVersion:
 
 
 def annual_list_get_for_user(user: Any, pk: int) -> AnnualList:
-    qs = AnnualList.objects.select_related("cycle")
-    if not rules.can_manage_lists(user):
-        qs = qs.filter(versions__state=PUBLISHED).distinct()
+    qs = rules.ANNUAL_LISTS.queryset(user).select_related("cycle")
     try:
         return qs.get(pk=pk)
     except AnnualList.DoesNotExist:
@@ -54,19 +49,17 @@ def annual_list_get_for_user(user: Any, pk: int) -> AnnualList:
 
 
 def item_get_for_user(user: Any, pk: int) -> ListItem:
-    found = ListItem.objects.select_related("version__annual_list__cycle", "field").filter(pk=pk)
-    result = found.first()
-    if result is None or not rules.can_view_list_version(user, result.version):
+    found = rules.ITEMS.queryset(user).select_related("version__annual_list__cycle", "field")
+    result = found.filter(pk=pk).first()
+    if result is None:
         raise Http404
     return result
 
 
 def consultation_get_for_user(user: Any, pk: int) -> Consultation:
     """Consultations are never public, not even those of a published version."""
-    if not rules.can_manage_lists(user):
-        raise Http404
-    found = Consultation.objects.select_related("version__annual_list__cycle").filter(pk=pk)
-    result = found.first()
+    found = rules.CONSULTATIONS.queryset(user).select_related("version__annual_list__cycle")
+    result = found.filter(pk=pk).first()
     if result is None:
         raise Http404
     return result

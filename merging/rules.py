@@ -2,13 +2,21 @@
 
 from typing import Any
 
-from accounts.roles import is_national, province_of
+from accounts.roles import is_national
+from accounts.visibility import NATIONAL, PROVINCE, Grant, Visibility
+from merging.models import CandidateMeasure
 
 # Merging ------------------------------------------------------------------------------------
 # Merging similar proposals (合并同类项) is the national coordinator's alone: running the
 # suggestions, accepting, splitting, joining and ignoring groups, merging a hand-picked set,
 # promoting single proposals, undoing a merge, and the candidate list and its export. A
 # province only reads the candidates its own proposals went into.
+
+CANDIDATES = Visibility(
+    CandidateMeasure,
+    Grant(NATIONAL),
+    Grant(PROVINCE, "sources__locality_id"),
+)
 
 
 def can_merge(user: Any) -> bool:
@@ -19,8 +27,5 @@ def can_list_candidates(user: Any) -> bool:
     return is_national(user)
 
 
-def can_view_candidate(user: Any, candidate: Any) -> bool:
-    if is_national(user):
-        return True
-    locality = province_of(user)
-    return locality is not None and candidate.sources.filter(locality=locality).exists()
+def can_view_candidate(user: Any, candidate: CandidateMeasure) -> bool:
+    return CANDIDATES.allows(user, candidate)

@@ -189,14 +189,7 @@ def candidate_draft(proposals: list[Proposal]) -> dict[str, Any]:
 
 
 def candidates_visible_to(user: Any) -> QuerySet[CandidateMeasure]:
-    qs = CandidateMeasure.objects.select_related("cycle", "field")
-    if roles.is_national(user):
-        return qs
-    locality = roles.province_of(user)
-    if locality is not None:
-        own = Proposal.objects.filter(locality=locality, merged_into__isnull=False)
-        return qs.filter(pk__in=own.values("merged_into"))
-    return qs.none()
+    return rules.CANDIDATES.queryset(user).select_related("cycle", "field")
 
 
 def candidate_get_for_user(user: Any, pk: int) -> CandidateMeasure:

@@ -126,10 +126,25 @@ def suggestions_run(*, cycle: Cycle, by: Any) -> list[SuggestedGroup]:
 # Editing suggested groups --------------------------------------------------------------------
 
 
+def closed_message(group: SuggestedGroup) -> str:
+    """What became of a group that is no longer open: accepted, or ignored."""
+    if group.state == SuggestedGroup.State.ACCEPTED:
+        return _("This group was already accepted: its candidate measure is saved.")
+    if group.state == SuggestedGroup.State.IGNORED:
+        return _("This group was already ignored.")
+    return ""
+
+
 def _locked_open(group: SuggestedGroup) -> SuggestedGroup:
-    locked = SuggestedGroup.objects.select_for_update().get(pk=group.pk)
+    """The group, locked, while it is still a suggestion. A group gone meanwhile (split or
+    joined into another, or replaced by a new suggestion run) is said so, not a server error."""
+    locked = SuggestedGroup.objects.select_for_update().filter(pk=group.pk).first()
+    if locked is None:
+        raise MergeError(
+            _("This group no longer exists: it was split, joined or suggested anew meanwhile.")
+        )
     if locked.state != SuggestedGroup.State.OPEN:
-        raise MergeError(_("This group was already accepted or ignored."))
+        raise MergeError(closed_message(locked))
     return locked
 
 
@@ -217,6 +232,8 @@ def group_restore(*, group: SuggestedGroup, by: Any) -> SuggestedGroup:
     """Bring an ignored group back, if its members are all still waiting and ungrouped."""
     _check(by)
     group = SuggestedGroup.objects.select_for_update().get(pk=group.pk)
+    if group.state == SuggestedGroup.State.OPEN:
+        raise MergeError(_("This group was already brought back among the suggestions."))
     if group.state != SuggestedGroup.State.IGNORED:
         raise MergeError(_("Only an ignored group can be brought back."))
     members = group.proposals.all()
@@ -407,7 +424,10 @@ def merge_undo(*, candidate: CandidateMeasure, by: Any, reason: str) -> list[Pro
     _check(by)
     if not reason.strip():
         raise MergeError(_("Give a reason for undoing the merge."))
-    candidate = CandidateMeasure.objects.select_for_update().get(pk=candidate.pk)
+    locked = CandidateMeasure.objects.select_for_update().filter(pk=candidate.pk).first()
+    if locked is None:
+        raise MergeError(_("This merge was already undone: its proposals are waiting again."))
+    candidate = locked
     if candidate.assignments.exists():
         raise MergeError(
             _("Experts are already assigned to review this candidate; it cannot be unmerged.")

@@ -92,7 +92,7 @@ def _closed(request: HttpRequest, group: SuggestedGroup) -> HttpResponse | None:
     """A group already accepted or ignored is not worked on any more."""
     if group.state == SuggestedGroup.State.OPEN:
         return None
-    messages.error(request, _("This group was already accepted or ignored."))
+    messages.error(request, services.closed_message(group))
     return redirect("merging:group_list", group.cycle_id)
 
 
@@ -211,7 +211,24 @@ def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
     ids = _ids(data.getlist("proposal"))
     chosen = selectors.mergeable_proposals(cycle, ids)
     if not chosen or len(chosen) != len(set(ids)):
-        messages.error(request, _("Choose proposals of this cycle that are waiting to be merged."))
+        # A second click, or a colleague who merged them first: say which one went.
+        gone = (
+            Proposal.objects.filter(cycle=cycle, pk__in=ids)
+            .exclude(state=Proposal.State.SUBMITTED)
+            .exclude(state=Proposal.State.DRAFT)
+            .order_by("pk")
+            .first()
+        )
+        if gone is not None:
+            messages.error(
+                request,
+                _("“%(title)s” is no longer waiting to be merged (it is %(state)s).")
+                % {"title": gone.title, "state": gone.get_state_display()},
+            )
+        else:
+            messages.error(
+                request, _("Choose proposals of this cycle that are waiting to be merged.")
+            )
         return redirect("merging:remaining_list", cycle.pk)
     if request.method == "POST":
         form = CandidateForm(request.POST)

@@ -1,12 +1,33 @@
 """Who may do what in the call for proposals (征集选题): cycles, suggestions, proposals.
 
-Built on the role and scope primitives of `accounts.roles`; what a user may see of each kind is
-defined once in `proposals.selectors`' visibility rules.
+Built on the role and scope primitives of `accounts.roles`. What a user may see of each kind is
+defined once below (`PROPOSALS`, `SUGGESTIONS`, `ATTACHMENTS`): the selectors' querysets and the
+`can_view_*` rights both read it.
 """
 
 from typing import Any
 
+from django.db.models import Q
+
 from accounts.roles import innovation_body_locality, is_national, is_province_coordinator
+from accounts.visibility import INNOVATION_BODY, NATIONAL, PROVINCE, Grant, Visibility
+from proposals.models import Attachment, Proposal, Suggestion
+
+# Who sees what ------------------------------------------------------------------------------
+# Drafts are private to their locality; the centre sees what was submitted to it. A suggestion
+# is seen by the innovation body that wrote it and the province it was sent to.
+
+PROPOSALS = Visibility(
+    Proposal,
+    Grant(PROVINCE, "locality_id"),
+    Grant(NATIONAL, when=~Q(state=Proposal.State.DRAFT)),
+)
+ATTACHMENTS = PROPOSALS.via(Attachment, "proposal")
+SUGGESTIONS = Visibility(
+    Suggestion,
+    Grant(PROVINCE, "locality_id"),
+    Grant(INNOVATION_BODY, "organisation_id"),
+)
 
 # Cycles -------------------------------------------------------------------------------------
 
@@ -26,12 +47,8 @@ def can_submit_suggestion(user: Any) -> bool:
     return innovation_body_locality(user) is not None
 
 
-def can_view_suggestion(user: Any, suggestion: Any) -> bool:
-    if is_province_coordinator(user):
-        return bool(suggestion.locality_id == user.division_id)
-    if innovation_body_locality(user) is not None:
-        return bool(suggestion.organisation_id == user.organisation_id)
-    return False
+def can_view_suggestion(user: Any, suggestion: Suggestion) -> bool:
+    return SUGGESTIONS.allows(user, suggestion)
 
 
 def can_handle_suggestion(user: Any, suggestion: Any) -> bool:
@@ -49,11 +66,8 @@ def _own_locality(user: Any, proposal: Any) -> bool:
     return is_province_coordinator(user) and proposal.locality_id == user.division_id
 
 
-def can_view_proposal(user: Any, proposal: Any) -> bool:
-    # Drafts are private to their locality; the centre sees what was submitted to it.
-    if _own_locality(user, proposal):
-        return True
-    return is_national(user) and proposal.state != proposal.State.DRAFT
+def can_view_proposal(user: Any, proposal: Proposal) -> bool:
+    return PROPOSALS.allows(user, proposal)
 
 
 def can_edit_proposal(user: Any, proposal: Any) -> bool:
@@ -79,3 +93,21 @@ def can_import_proposals(user: Any) -> bool:
 
 def can_list_proposals(user: Any) -> bool:
     return is_national(user) or is_province_coordinator(user)
+
+
+# State-free rights --------------------------------------------------------------------------
+# The part a user plays in an action, whatever state the object is in now. A POST is checked
+# with these; the service checks them, locks the row and then the state, with a message the
+# user can act on: a double click or a colleague who acted first is a change of state, not a
+# missing right. `can_handle_suggestion` holds no state: it serves as its own.
+
+
+def speaks_for_proposal(user: Any, proposal: Any) -> bool:
+    """`can_edit_proposal`, `can_submit_proposal` and `can_delete_proposal` (and the proposal's
+    attachments) without the state: the coordinator of the proposal's province."""
+    return _own_locality(user, proposal)
+
+
+def returns_proposals(user: Any, proposal: Any) -> bool:
+    """`can_return_proposal` without the state: the national coordinator."""
+    return is_national(user)

@@ -3,13 +3,13 @@
 import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts import roles
 from proposals import rules
 from proposals.models import Attachment, Cycle, DeadlineExtension, Proposal, Suggestion
+from regions.models import Division
 from zhtext import query_terms
 
 SORTS = {
@@ -23,13 +23,7 @@ SORTS = {
 
 
 def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
-    qs = Proposal.objects.select_related("cycle", "locality", "field")
-    if roles.is_national(user):
-        return qs.exclude(state=Proposal.State.DRAFT)
-    locality = roles.province_of(user)
-    if locality is not None:
-        return qs.filter(locality=locality)
-    return qs.none()
+    return rules.PROPOSALS.queryset(user).select_related("cycle", "locality", "field")
 
 
 def proposal_get_for_user(user: Any, pk: int) -> Proposal:
@@ -69,13 +63,7 @@ def proposal_list(user: Any, params: dict[str, str]) -> QuerySet[Proposal]:
 
 
 def suggestions_visible_to(user: Any) -> QuerySet[Suggestion]:
-    qs = Suggestion.objects.select_related("cycle", "organisation", "locality")
-    locality = roles.province_of(user)
-    if locality is not None:
-        return qs.filter(locality=locality)
-    if roles.innovation_body_locality(user) is not None:
-        return qs.filter(organisation_id=user.organisation_id)
-    return qs.none()
+    return rules.SUGGESTIONS.queryset(user).select_related("cycle", "organisation", "locality")
 
 
 def suggestion_list(user: Any, params: dict[str, str]) -> QuerySet[Suggestion]:
@@ -100,8 +88,8 @@ def suggestion_get_for_user(user: Any, pk: int) -> Suggestion:
 
 
 def attachment_get_for_user(user: Any, pk: int) -> Attachment:
-    attachment = Attachment.objects.select_related("proposal").filter(pk=pk).first()
-    if attachment is None or not rules.can_view_proposal(user, attachment.proposal):
+    attachment = rules.ATTACHMENTS.queryset(user).select_related("proposal").filter(pk=pk).first()
+    if attachment is None:
         raise Http404
     return attachment
 
@@ -110,16 +98,69 @@ def current_cycle() -> Cycle | None:
     return Cycle.objects.filter(is_open=True).order_by("-year").first()
 
 
+def next_cycle_year() -> int:
+    """The year a new cycle is for: the one after the latest cycle (2027 for the first)."""
+    latest = Cycle.objects.order_by("-year").values_list("year", flat=True).first()
+    return (latest or 2026) + 1
+
+
+def cycle_extensions(cycle: Cycle) -> QuerySet[DeadlineExtension]:
+    return cycle.extensions.select_related("locality", "granted_by")
+
+
+# What a locality has submitted in a cycle: the number 发改高技〔2021〕484号 §三(一) bounds
+# ("每个地方每年提出3—5项改革举措建议"; the cycle holds the range). A proposal counts once its
+# locality submitted it, whatever the centre did with it since: returned for revision, or
+# merged into a candidate measure. Only a draft was never sent. The home banner, the cycle
+# pages, the export and the submit rule all read this through `locality_counts` and
+# `cycle_locality_table`.
+SUBMITTED_STATES = (Proposal.State.SUBMITTED, Proposal.State.RETURNED, Proposal.State.MERGED)
+
+
+def _state_counts(cycle: Cycle, locality_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Per locality, how many of its proposals of the cycle are in each state, and `counted`:
+    how many it has submitted. One query, whatever the number of localities and proposals."""
+    qs = Proposal.objects.filter(cycle=cycle)
+    if locality_id is not None:
+        qs = qs.filter(locality_id=locality_id)
+    rows = qs.order_by().values_list("locality_id", "state").annotate(n=Count("pk"))
+    by_locality: dict[int, dict[str, int]] = {}
+    for row_locality, state, n in rows:
+        counts = by_locality.setdefault(row_locality, _zero_counts())
+        counts[state] = n
+    for counts in by_locality.values():
+        counts["counted"] = sum(counts[state] for state in SUBMITTED_STATES)
+    return by_locality
+
+
+def _zero_counts() -> dict[str, int]:
+    return {**dict.fromkeys(Proposal.State.values, 0), "counted": 0}
+
+
 def locality_counts(cycle: Cycle, locality_id: int) -> dict[str, int]:
-    """How many proposals of a locality are in each state, for the range reminder."""
-    counts = {state: 0 for state in Proposal.State.values}
-    rows = Proposal.objects.filter(cycle=cycle, locality_id=locality_id).values_list(
-        "state", flat=True
-    )
-    for state in rows:
-        counts[state] += 1
-    counts["counted"] = counts["submitted"] + counts["returned"]
-    return counts
+    """How many proposals of a locality are in each state, and `counted`: how many it has
+    submitted in the cycle (SUBMITTED_STATES), the number its range reminder shows and the
+    submit rule checks against the cycle's range."""
+    return _state_counts(cycle, locality_id).get(locality_id, _zero_counts())
+
+
+def cycle_locality_table(cycle: Cycle) -> list[dict[str, Any]]:
+    """Per province, in code order: how many proposals it has submitted (`total`, as in
+    `locality_counts`), how many of those were returned, and whether the total is
+    within the cycle's range. Two queries, for the page and its export."""
+    counted = _state_counts(cycle)
+    table = []
+    for province in Division.objects.filter(level=Division.Level.PROVINCE):
+        numbers = counted.get(province.pk) or _zero_counts()
+        table.append(
+            {
+                "locality": province,
+                "total": numbers["counted"],
+                "returned": numbers[Proposal.State.RETURNED],
+                "in_range": cycle.min_per_locality <= numbers["counted"] <= cycle.max_per_locality,
+            }
+        )
+    return table
 
 
 def submission_window(cycle: Cycle, locality_id: int) -> dict[str, Any]:

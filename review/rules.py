@@ -3,6 +3,8 @@
 from typing import Any
 
 from accounts.roles import is_expert, is_national
+from accounts.visibility import EXPERT, NATIONAL, Grant, Visibility
+from review.models import Assignment, ExpertProfile
 
 # Expert review ------------------------------------------------------------------------------
 # Expert review (专家论证, 不见面评审): the national coordinator keeps the expert pool, assigns
@@ -10,6 +12,9 @@ from accounts.roles import is_expert, is_national
 # and writes only the reviews assigned to them, and a submitted review is locked. Localities
 # see no review scores at all, not even the aggregate of their own candidates: they follow
 # what their proposal became through merging and the published list.
+
+EXPERT_PROFILES = Visibility(ExpertProfile, Grant(NATIONAL))
+ASSIGNMENTS = Visibility(Assignment, Grant(NATIONAL), Grant(EXPERT, "expert_id"))
 
 
 def can_manage_expert_pool(user: Any) -> bool:
@@ -28,9 +33,9 @@ def can_list_own_reviews(user: Any) -> bool:
     return is_expert(user)
 
 
-def can_view_assignment(user: Any, assignment: Any) -> bool:
+def can_view_assignment(user: Any, assignment: Assignment) -> bool:
     """The coordinator, and the expert it is assigned to; nobody else learns it exists."""
-    return is_national(user) or (is_expert(user) and assignment.expert_id == user.pk)
+    return ASSIGNMENTS.allows(user, assignment)
 
 
 def can_write_review(user: Any, assignment: Any, review: Any) -> bool:
@@ -42,3 +47,15 @@ def can_write_review(user: Any, assignment: Any, review: Any) -> bool:
 def can_change_assignment(user: Any, review: Any) -> bool:
     """Remove or replace a reviewer: the coordinator, unless the review is already submitted."""
     return is_national(user) and (review is None or review.state == review.State.DRAFT)
+
+
+# State-free rights --------------------------------------------------------------------------
+# The part a user plays in an action, whatever state the object is in now. A POST is checked
+# with these; the service checks them, locks the row and then the state, with a message the
+# user can act on: a double click or a colleague who acted first is a change of state, not a
+# missing right. `can_assign_reviewers` is `can_change_assignment` without the state.
+
+
+def is_assigned_expert(user: Any, assignment: Any) -> bool:
+    """`can_write_review` without the state: the expert the review is assigned to."""
+    return is_expert(user) and assignment.expert_id == user.pk

@@ -9,7 +9,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts import roles
 from accounts.models import Role, User
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal, Suggestion
@@ -36,11 +35,8 @@ def latest_review_cycle() -> Cycle | None:
 
 
 def experts_visible_to(user: Any) -> QuerySet[ExpertProfile]:
-    if not rules.can_manage_expert_pool(user):
-        return ExpertProfile.objects.none()
-    return ExpertProfile.objects.select_related(
-        "user", "division", "organisation"
-    ).prefetch_related("fields")
+    qs = rules.EXPERT_PROFILES.queryset(user)
+    return qs.select_related("user", "division", "organisation").prefetch_related("fields")
 
 
 def expert_list(
@@ -169,14 +165,9 @@ PROGRESS = ("new", "draft", "submitted")
 
 
 def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
-    qs = Assignment.objects.select_related(
+    return rules.ASSIGNMENTS.queryset(user).select_related(
         "candidate__cycle", "candidate__field", "expert", "review"
     )
-    if roles.is_national(user):
-        return qs
-    if roles.is_expert(user):
-        return qs.filter(expert_id=user.pk)
-    return qs.none()
 
 
 def assignment_get_for_user(user: Any, pk: int) -> Assignment:

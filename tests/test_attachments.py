@@ -224,11 +224,14 @@ def test_post_without_a_file_asks_for_one(users, draft):
 
 def test_upload_is_refused_once_submitted_and_allowed_again_when_returned(users, cycle, media_root):
     submitted = make_proposal(cycle, users["sichuan"], state="submitted")
-    sichuan = client_for(users["sichuan"])
-    response = sichuan.post(
-        f"/proposals/{submitted.pk}/attachments/", {"file": SimpleUploadedFile("a.pdf", PDF)}
+    # Its own province is told why, not refused: the proposal changed state, not the right.
+    response = english(users["sichuan"]).post(
+        f"/proposals/{submitted.pk}/attachments/",
+        {"file": SimpleUploadedFile("a.pdf", PDF)},
+        follow=True,
     )
-    assert response.status_code == 403
+    assert response.redirect_chain[-1][0] == f"/proposals/{submitted.pk}/"
+    assert "already been submitted" in " ".join(messages_of(response))
     assert not Attachment.objects.exists()
     assert stored_files(media_root) == []
     # Others cannot upload to it either: the centre may see it but not change it.
@@ -285,7 +288,8 @@ def test_removal_is_refused_once_submitted(users, draft, media_root):
     draft.save()
     url = f"/attachments/{attachment.pk}/delete/"
     assert sichuan.get(url).status_code == 403
-    assert sichuan.post(url).status_code == 403
+    repeat = english(users["sichuan"]).post(url, follow=True)
+    assert "already been submitted" in " ".join(messages_of(repeat))
     assert client_for(users["national"]).post(url).status_code == 403
     assert Attachment.objects.filter(pk=attachment.pk).exists()
     assert len(stored_files(media_root)) == 1

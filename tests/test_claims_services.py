@@ -193,7 +193,7 @@ def test_notices_numbered_one_per_claimant_with_claims(users):
     claim_n(programme, users["sichuan"], 3)
     claim_n(programme, users["guangdong"], 3)
     national = users["national"]
-    with pytest.raises(Forbidden):
+    with pytest.raises(ClaimError, match="Close the claim window first"):
         services.notices_issue(
             programme=programme,
             by=national,

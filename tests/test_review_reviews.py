@@ -130,8 +130,11 @@ def test_save_draft_then_submit_with_confirmation(review_world):
     assert Review.objects.get(assignment=w.mine).state == "submitted"
     locked = client.get(url)
     assert locked.context["form"] is None
-    assert client.post(url, form_data(value="1", action="save")).status_code == 403
-    assert client.post(f"{url}submit/").status_code == 403
+    # A second save or submit is told the review is locked, and changes nothing.
+    again = client.post(url, form_data(value="1", action="save"))
+    assert again.status_code == 200 and "已提交" in again.content.decode()
+    resubmit = client.post(f"{url}submit/")
+    assert resubmit.status_code == 302 and resubmit["Location"] == url
     assert Review.objects.get(assignment=w.mine).value == 4
 
 

@@ -22,21 +22,35 @@ ITEM_FIELDS = ["position", "title", "content", "field", "ministries"]
 ITEM_TEXT_FIELDS = ["title", "content", "field", "ministries"]
 
 
-def lock_open_version(version: ListVersion, by: Any) -> ListVersion:
+def lock_open_version(version: ListVersion, by: Any, published: str = "") -> ListVersion:
     """The version, locked for the change, or an error if the user may not change lists or
-    the version is published. Every write to a version and its measures starts here."""
+    the version is published (`published`: what to say then, if not the general message) or
+    was discarded meanwhile. Every write to a version and its measures starts here."""
     if not rules.can_manage_lists(by):
         raise Forbidden
     locked = (
         ListVersion.objects.select_for_update(of=("self",))
         .select_related("annual_list__cycle")
-        .get(pk=version.pk)
+        .filter(pk=version.pk)
+        .first()
     )
+    if locked is None:
+        raise ListError(_("This draft version was already discarded."))
     if locked.state == ListVersion.State.PUBLISHED:
         raise ListError(
-            _("A published version never changes. Start a revision to change the list.")
+            published
+            or _("A published version never changes. Start a revision to change the list.")
         )
     return locked
+
+
+def _item_of(version: ListVersion, item: ListItem) -> ListItem:
+    """The measure, read again under the version's lock: a second click on "remove", or a
+    colleague who removed it first, is told so."""
+    found = ListItem.objects.select_related("field").filter(pk=item.pk, version=version).first()
+    if found is None:
+        raise ListError(_("This measure was already removed from the version."))
+    return found
 
 
 def created_changes(obj: Any, fields: list[str]) -> dict[str, list[Any]]:
@@ -153,8 +167,8 @@ def items_add(
 @transaction.atomic
 def item_update(*, item: ListItem, by: Any, data: Mapping[str, Any]) -> ListItem:
     """Edit a measure's wording before publication; the candidate itself is left as it is."""
-    lock_open_version(item.version, by)
-    item = ListItem.objects.select_related("field").get(pk=item.pk)
+    version = lock_open_version(item.version, by)
+    item = _item_of(version, item)
     before = snapshot(item, ITEM_TEXT_FIELDS)
     for name in ITEM_TEXT_FIELDS:
         if name in data:
@@ -175,6 +189,7 @@ def item_update(*, item: ListItem, by: Any, data: Mapping[str, Any]) -> ListItem
 @transaction.atomic
 def item_remove(*, item: ListItem, by: Any) -> None:
     version = lock_open_version(item.version, by)
+    item = _item_of(version, item)
     record(
         "list.item_removed",
         obj=version,

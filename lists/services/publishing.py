@@ -20,8 +20,8 @@ CONSULTATION_FIELDS = ["ministry", "asked_at", "answer", "answered_at", "change_
 PUBLISH_FIELDS = ["state", "issuing_authority", "doc_number", "issued_on"]
 
 
-def _lock_consulting(version: ListVersion, by: Any) -> ListVersion:
-    version = lock_open_version(version, by)
+def _lock_consulting(version: ListVersion, by: Any, published: str = "") -> ListVersion:
+    version = lock_open_version(version, by, published)
     if version.state != State.CONSULTING:
         raise ListError(_("Send the draft for opinions first."))
     return version
@@ -29,7 +29,9 @@ def _lock_consulting(version: ListVersion, by: Any) -> ListVersion:
 
 @transaction.atomic
 def version_send_for_opinions(*, version: ListVersion, by: Any) -> ListVersion:
-    version = lock_open_version(version, by)
+    version = lock_open_version(
+        version, by, published=_("This version of the list has already been published.")
+    )
     if version.state != State.DRAFT:
         raise ListError(_("This version is already out for opinions."))
     if not version.items.exists():
@@ -119,7 +121,9 @@ def version_publish(
     issued_on: datetime.date,
 ) -> ListVersion:
     """Publish: from now on the version is public and never changes."""
-    version = _lock_consulting(version, by)
+    version = _lock_consulting(
+        version, by, published=_("This version of the list has already been published.")
+    )
     if not version.items.exists():
         raise ListError(_("Put at least one measure on the list first."))
     if not issuing_authority.strip():

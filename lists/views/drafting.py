@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kernel.access import require
+from kernel.access import object_for, require
 from kernel.actions import form_action
 from lists import rules
 from lists.errors import ListError
 from lists.forms import CandidatesForm, ItemForm, ListCreateForm, OrderForm, VersionForm
-from lists.models import ListVersion
+from lists.models import ListItem, ListVersion
 from lists.selectors import (
     item_get_for_user,
     lists_overview,
@@ -34,15 +34,18 @@ from proposals.models import Cycle
 Check = Callable[[Any, ListVersion], bool]
 
 
-def version_for(request: HttpRequest, pk: int, check: Check) -> ListVersion:
-    """404 when the user may not know the version exists, 403 when they may not act on it."""
-    version = version_get_for_user(request.user, pk)
-    if not check(request.user, version):
-        raise PermissionDenied
-    return version
+def version_for(
+    request: HttpRequest, pk: int, check: Check, *, posted: Check | None = None
+) -> ListVersion:
+    """404 when the user may not know the version exists, 403 when they may not act on it.
+
+    `posted` is the state-free right a POST is checked with instead of `check`: the service
+    checks the state under its lock and says what changed (published, sent for opinions)."""
+    return object_for(request, version_get_for_user, pk, check, posted=posted)
 
 
-def _manage(user: Any, version: ListVersion) -> bool:
+def manages_version(user: Any, version: ListVersion) -> bool:
+    """`can_manage_lists`, the state-free part of every right on a version."""
     return rules.can_manage_lists(user)
 
 
@@ -114,12 +117,12 @@ def render_workspace(
 
 @login_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_workspace(request, version_for(request, pk, _manage))
+    return render_workspace(request, version_for(request, pk, manages_version))
 
 
 @login_required
 def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, rules.can_edit_list_version)
+    version = version_for(request, pk, rules.can_edit_list_version, posted=manages_version)
     title_fixed = version.annual_list.versions.filter(state=ListVersion.State.PUBLISHED).exists()
     form = VersionForm(request.POST or None, instance=version, title_fixed=title_fixed)
     if request.method == "POST" and form.is_valid():
@@ -139,7 +142,7 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def items_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, rules.can_edit_list_version)
+    version = version_for(request, pk, rules.can_edit_list_version, posted=manages_version)
     available = CandidateMeasure.objects.filter(cycle_id=version.annual_list.cycle_id)
     form = CandidatesForm(request.POST, available=available)
     if form.is_valid():
@@ -147,40 +150,52 @@ def items_add(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = {c.pk for c in form.cleaned_data["candidates"]}
         ranking = ranked_candidates(version.annual_list.cycle, exclude=version)
         ordered = [row.candidate for row in ranking if row.candidate.pk in chosen]
+        # A second click, a colleague who added them first, or a version published meanwhile:
+        # the ranking no longer offers the boxes, so the message goes above the page.
         if len(ordered) != len(chosen):
-            form.add_error(None, _("A candidate you ticked is already on this version."))
-        else:
-            try:
-                added = services.items_add(version=version, by=request.user, candidates=ordered)
-            except ListError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("%(count)s measure(s) added.") % {"count": len(added)})
-                return redirect("lists:workspace", version.pk)
+            messages.error(request, _("A candidate you ticked is already on this version."))
+            return redirect("lists:workspace", version.pk)
+        try:
+            added = services.items_add(version=version, by=request.user, candidates=ordered)
+        except ListError as exc:
+            messages.error(request, exc.message)
+            return redirect("lists:workspace", version.pk)
+        messages.success(request, _("%(count)s measure(s) added.") % {"count": len(added)})
+        return redirect("lists:workspace", version.pk)
     return render_workspace(request, version, candidates_form=form, status=400)
 
 
 @login_required
 @require_POST
 def items_order(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, rules.can_edit_list_version)
+    version = version_for(request, pk, rules.can_edit_list_version, posted=manages_version)
     form = OrderForm(request.POST, items=version_items(version))
     if form.is_valid():
         try:
             moved = services.items_reorder(version=version, by=request.user, numbers=form.numbers())
         except ListError as exc:
-            form.add_error(None, exc.message)
+            # Published, or a measure removed, meanwhile: the numbers typed are no use now.
+            messages.error(request, exc.message)
+            return redirect("lists:workspace", version.pk)
         else:
             messages.success(request, _("Order saved; %(count)s moved.") % {"count": moved})
             return redirect("lists:workspace", version.pk)
     return render_workspace(request, version, order_form=form, status=400)
 
 
+def _item_for(request: HttpRequest, pk: int) -> Any:
+    """The measure; a POST is checked without the state of its version (the service says if
+    it was published meanwhile)."""
+    item = item_get_for_user(request.user, pk)
+    right = manages_version if request.method == "POST" else rules.can_edit_list_version
+    if not right(request.user, item.version):
+        raise PermissionDenied
+    return item
+
+
 @login_required
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = item_get_for_user(request.user, pk)
-    if not rules.can_edit_list_version(request.user, item.version):
-        raise PermissionDenied
+    item = _item_for(request, pk)
     form = ItemForm(request.POST or None, instance=item)
     if form_action(
         request,
@@ -189,16 +204,16 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         _("Measure saved."),
     ):
         return redirect("lists:workspace", item.version_id)
-    # The form was bound to the item: show the saved values beside the typed ones.
-    item.refresh_from_db()
+    # The form was bound to the item: show the saved values beside the typed ones (unless a
+    # colleague removed the measure meanwhile, which the form's message says).
+    if ListItem.objects.filter(pk=item.pk).exists():
+        item.refresh_from_db()
     return render(request, "lists/item_form.html", {"form": form, "item": item})
 
 
 @login_required
 def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    item = item_get_for_user(request.user, pk)
-    if not rules.can_edit_list_version(request.user, item.version):
-        raise PermissionDenied
+    item = _item_for(request, pk)
     if request.method == "POST":
         try:
             services.item_remove(item=item, by=request.user)

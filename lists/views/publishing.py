@@ -13,19 +13,20 @@ from kernel.actions import form_action
 from lists import rules
 from lists.errors import ListError
 from lists.forms import ConsultationForm, PublishForm, ReviseForm
+from lists.models import ListVersion
 from lists.selectors import (
     annual_list_get_for_user,
     consultation_get_for_user,
     latest_version,
 )
 from lists.services import publishing as services
-from lists.views.drafting import version_for
+from lists.views.drafting import manages_version, version_for
 
 
 @login_required
 @require_POST
 def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, rules.can_send_list_for_opinions)
+    version = version_for(request, pk, rules.can_send_list_for_opinions, posted=manages_version)
     try:
         services.version_send_for_opinions(version=version, by=request.user)
     except ListError as exc:
@@ -39,7 +40,7 @@ def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, rules.can_record_consultation)
+    version = version_for(request, pk, rules.can_record_consultation, posted=manages_version)
     form = ConsultationForm(request.POST or None)
     if form_action(
         request,
@@ -55,7 +56,8 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = consultation_get_for_user(request.user, pk)
     version = consultation.version
-    if not rules.can_record_consultation(request.user, version):
+    right = manages_version if request.method == "POST" else rules.can_record_consultation
+    if not right(request.user, version):
         raise PermissionDenied
     form = ConsultationForm(request.POST or None, instance=consultation)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +77,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: what will be published, and the document's number and date."""
-    version = version_for(request, pk, rules.can_publish_list_version)
+    version = version_for(request, pk, rules.can_publish_list_version, posted=manages_version)
     form = PublishForm(
         request.POST or None,
         initial={
@@ -104,7 +106,12 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     annual_list = annual_list_get_for_user(request.user, pk)
     latest = latest_version(annual_list)
-    if latest is None or not rules.can_revise_list(request.user, latest):
+    if request.method == "POST":
+        # Without the state: a second click is told a revision is already open.
+        allowed = rules.can_manage_lists(request.user)
+    else:
+        allowed = latest is not None and rules.can_revise_list(request.user, latest)
+    if not allowed:
         raise PermissionDenied
     form = ReviseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -123,13 +130,15 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def discard(request: HttpRequest, pk: int) -> HttpResponse:
-    version = version_for(request, pk, rules.can_discard_list_version)
+    version = version_for(request, pk, rules.can_discard_list_version, posted=manages_version)
     if request.method == "POST":
         try:
             remaining = services.version_discard(version=version, by=request.user)
         except ListError as exc:
             messages.error(request, exc.message)
-            return redirect("lists:workspace", version.pk)
+            if ListVersion.objects.filter(pk=version.pk).exists():
+                return redirect("lists:workspace", version.pk)
+            return redirect("lists:manage")  # discarded by a colleague meanwhile
         messages.success(request, _("Draft discarded."))
         latest = latest_version(remaining) if remaining else None
         return redirect("lists:workspace", latest.pk) if latest else redirect("lists:manage")

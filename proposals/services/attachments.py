@@ -10,10 +10,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from kernel.errors import Forbidden
-from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Attachment, Proposal
+from proposals.services.proposals import lock_editable
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
@@ -82,8 +81,7 @@ def check_upload(upload: Any) -> str:
 
 @transaction.atomic
 def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
-    if not rules.can_edit_proposal(by, proposal):
-        raise Forbidden
+    proposal = lock_editable(proposal, by)
     name = check_upload(upload)
     attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
     attachment.file.save(name, upload, save=False)
@@ -94,9 +92,11 @@ def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
 
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by: Any) -> None:
-    proposal = attachment.proposal
-    if not rules.can_edit_proposal(by, proposal):
-        raise Forbidden
+    proposal = lock_editable(attachment.proposal, by)
+    found = Attachment.objects.filter(pk=attachment.pk, proposal=proposal).first()
+    if found is None:
+        raise ProposalError(_("This attachment was already removed."))
+    attachment = found
     record(
         "proposal.attachment_removed",
         obj=proposal,

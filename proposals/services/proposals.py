@@ -13,7 +13,7 @@ from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Proposal, Suggestion
-from proposals.selectors import submission_window
+from proposals.selectors import locality_counts, submission_window
 from zhtext import index_terms
 
 CONTENT_FIELDS = Proposal.CONTENT_FIELDS
@@ -63,6 +63,34 @@ def _move(suggestion: Suggestion, state: str, action: str, by: Any, note: str) -
     record(action, obj=suggestion, by=by, changes={"state": [before, state]}, note=note)
 
 
+def _lock(proposal: Proposal, by: Any) -> Proposal:
+    """The proposal, locked for the change, if the user speaks for its locality. A proposal
+    deleted meanwhile is said so, not a server error."""
+    if not rules.speaks_for_proposal(by, proposal):
+        raise Forbidden
+    locked = Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    if locked is None:
+        raise ProposalError(_("This draft was already deleted."))
+    return locked
+
+
+def lock_editable(proposal: Proposal, by: Any) -> Proposal:
+    """The proposal, locked, if its locality may still change it (a draft, or returned)."""
+    proposal = _lock(proposal, by)
+    if proposal.state == Proposal.State.MERGED:
+        raise ProposalError(
+            _("This proposal has been merged into a candidate measure; it can no longer change.")
+        )
+    if proposal.state == Proposal.State.SUBMITTED:
+        raise ProposalError(
+            _(
+                "This proposal has already been submitted; it can be changed again only if "
+                "the national coordinator returns it."
+            )
+        )
+    return proposal
+
+
 @transaction.atomic
 def proposal_create(
     *, by: Any, cycle: Cycle, data: dict[str, Any], sources: Iterable[Suggestion] = ()
@@ -97,8 +125,7 @@ def proposal_update(
     data: dict[str, Any],
     sources: Iterable[Suggestion] | None = None,
 ) -> Proposal:
-    if not rules.can_edit_proposal(by, proposal):
-        raise Forbidden
+    proposal = lock_editable(proposal, by)
     before = snapshot(proposal, TRAIL_FIELDS)
     for name in CONTENT_FIELDS:
         if name in data:
@@ -119,8 +146,11 @@ def proposal_update(
 
 @transaction.atomic
 def proposal_delete(*, proposal: Proposal, by: Any) -> None:
-    if not rules.can_delete_proposal(by, proposal):
-        raise Forbidden
+    proposal = _lock(proposal, by)
+    if proposal.state != Proposal.State.DRAFT:
+        raise ProposalError(
+            _("This proposal has already been submitted; only a draft can be deleted.")
+        )
     record(
         "proposal.deleted",
         obj=proposal,
@@ -144,12 +174,9 @@ def _check_window(cycle: Cycle, locality_id: int) -> None:
 
 
 def _check_range(cycle: Cycle, locality_id: int, new: int) -> None:
-    already = (
-        Proposal.objects.filter(cycle=cycle, locality_id=locality_id)
-        .exclude(state=Proposal.State.DRAFT)
-        .count()
-    )
-    total = already + new
+    """484号 §三(一): each locality proposes 3 to 5 measures a year (the cycle's range),
+    counted as the banner and the cycle pages count them (`locality_counts`)."""
+    total = locality_counts(cycle, locality_id)["counted"] + new
     values = {"min": cycle.min_per_locality, "max": cycle.max_per_locality, "count": total}
     if total > cycle.max_per_locality:
         raise ProposalError(
@@ -182,11 +209,18 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
     locked = list(
         Proposal.objects.select_for_update().filter(pk__in=[p.pk for p in proposals]).order_by("pk")
     )
+    if len(locked) != len({p.pk for p in proposals}):
+        raise ProposalError(_("A draft you selected was deleted meanwhile."))
+    if not all(rules.speaks_for_proposal(by, proposal) for proposal in locked):
+        raise Forbidden
     for proposal in locked:
-        if proposal.state == Proposal.State.SUBMITTED and rules.can_view_proposal(by, proposal):
+        if proposal.state == Proposal.State.SUBMITTED:
             raise ProposalError(_("“%(title)s” is already submitted.") % {"title": proposal.title})
-        if not rules.can_submit_proposal(by, proposal):
-            raise Forbidden
+        if proposal.state == Proposal.State.MERGED:
+            raise ProposalError(
+                _("“%(title)s” was already submitted and merged into a candidate measure.")
+                % {"title": proposal.title}
+            )
     cycles = {p.cycle_id for p in locked}
     if len(cycles) != 1:
         raise ProposalError(_("Submit proposals of one cycle at a time."))
@@ -213,9 +247,20 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
 
 @transaction.atomic
 def proposal_return(*, proposal: Proposal, by: Any, reason: str) -> Proposal:
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if not rules.can_return_proposal(by, proposal):
+    if not rules.returns_proposals(by, proposal):
         raise Forbidden
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state == Proposal.State.RETURNED:
+        raise ProposalError(_("This proposal was already returned to its locality."))
+    if proposal.state == Proposal.State.MERGED:
+        raise ProposalError(
+            _(
+                "This proposal has been merged into a candidate measure; it can no longer be "
+                "returned."
+            )
+        )
+    if proposal.state == Proposal.State.DRAFT:
+        raise Forbidden  # never sent: the centre does not know it exists
     if not reason.strip():
         raise ProposalError(_("Give the locality a reason for the return."))
     proposal.state, proposal.return_reason = Proposal.State.RETURNED, reason

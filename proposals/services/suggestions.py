@@ -41,8 +41,13 @@ def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Sug
 def suggestion_decline(*, suggestion: Suggestion, by: Any, reason: str) -> Suggestion:
     if not rules.can_handle_suggestion(by, suggestion):
         raise Forbidden
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.state == Suggestion.State.DECLINED:
+        raise ProposalError(_("This suggestion was already declined."))
     if suggestion.state != Suggestion.State.SUBMITTED:
-        raise ProposalError(_("Only a suggestion that is still pending can be declined."))
+        raise ProposalError(
+            _("This suggestion was already adopted into a proposal; it can no longer be declined.")
+        )
     if not reason.strip():
         raise ProposalError(_("Give a reason for declining."))
     suggestion.state, suggestion.decline_reason = Suggestion.State.DECLINED, reason

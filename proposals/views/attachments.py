@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from proposals import rules
+from proposals.errors import ProposalError
 from proposals.selectors import attachment_get_for_user
 from proposals.services.attachments import attachment_remove
 
@@ -19,11 +20,17 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = attachment_get_for_user(request.user, pk)
-    if not rules.can_edit_proposal(request.user, attachment.proposal):
+    # A POST is checked without the state: the service says if the proposal was submitted.
+    right = rules.speaks_for_proposal if request.method == "POST" else rules.can_edit_proposal
+    if not right(request.user, attachment.proposal):
         raise PermissionDenied
     if request.method == "POST":
         proposal_pk = attachment.proposal_id
-        attachment_remove(attachment=attachment, by=request.user)
-        messages.success(request, _("Attachment removed."))
+        try:
+            attachment_remove(attachment=attachment, by=request.user)
+        except ProposalError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Attachment removed."))
         return redirect("proposals:proposal_detail", proposal_pk)
     return render(request, "proposals/attachment_delete.html", {"attachment": attachment})

@@ -13,10 +13,15 @@ from kernel.downloads import download
 from proposals import excel, rules
 from proposals.errors import ProposalError
 from proposals.forms import CycleForm, ExtensionForm
-from proposals.models import Cycle, Proposal, default_deadline
-from proposals.selectors import locality_counts, submission_window
+from proposals.models import Cycle, default_deadline
+from proposals.selectors import (
+    cycle_extensions,
+    cycle_locality_table,
+    locality_counts,
+    next_cycle_year,
+    submission_window,
+)
 from proposals.services import cycles as services
-from regions.models import Division
 
 
 @login_required
@@ -31,7 +36,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 def cycle_create(request: HttpRequest) -> HttpResponse:
     form = CycleForm(request.POST or None)
     if request.method == "GET":
-        year = (Cycle.objects.order_by("-year").values_list("year", flat=True).first() or 2026) + 1
+        year = next_cycle_year()
         form = CycleForm(
             initial={
                 "year": year,
@@ -90,8 +95,8 @@ def _render_detail(
 ) -> HttpResponse:
     context: dict[str, object] = {"cycle": cycle}
     if roles.is_national(request.user):
-        context["rows"] = _locality_table(cycle)
-        context["extensions"] = cycle.extensions.select_related("locality", "granted_by")
+        context["rows"] = cycle_locality_table(cycle)
+        context["extensions"] = cycle_extensions(cycle)
         context["extension_form"] = extension_form
         context["entries"] = entries_for(cycle)[:50]
     locality = roles.province_of(request.user)
@@ -100,33 +105,6 @@ def _render_detail(
         context["window"] = submission_window(cycle, locality.pk)
     status = 400 if extension_form.is_bound else 200
     return render(request, "proposals/cycle_detail.html", context, status=status)
-
-
-def _locality_table(cycle: Cycle) -> list[dict[str, object]]:
-    """Per province: how many proposals were submitted or returned, against the range."""
-    counted: dict[int, dict[str, int]] = {}
-    rows = (
-        Proposal.objects.filter(cycle=cycle)
-        .exclude(state=Proposal.State.DRAFT)
-        .values_list("locality_id", "state")
-    )
-    for locality_id, state in rows:
-        # A merged proposal was submitted by its locality and counts as such.
-        key = "returned" if state == Proposal.State.RETURNED else "submitted"
-        counted.setdefault(locality_id, {"submitted": 0, "returned": 0})[key] += 1
-    table = []
-    for province in Division.objects.filter(level=Division.Level.PROVINCE):
-        numbers = counted.get(province.pk, {"submitted": 0, "returned": 0})
-        total = numbers["submitted"] + numbers["returned"]
-        table.append(
-            {
-                "locality": province,
-                "total": total,
-                "returned": numbers["returned"],
-                "in_range": cycle.min_per_locality <= total <= cycle.max_per_locality,
-            }
-        )
-    return table
 
 
 @login_required
@@ -155,7 +133,7 @@ def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
     headers = [_("Locality"), _("Submitted"), _("Of which returned"), _("Within range")]
     rows = [
         [str(r["locality"]), r["total"], r["returned"], _("yes") if r["in_range"] else _("no")]
-        for r in _locality_table(cycle)
+        for r in cycle_locality_table(cycle)
     ]
     content = excel.table_bytes(str(cycle.year), headers, rows)
     return download(content, f"cycle-{cycle.year}-localities.xlsx")

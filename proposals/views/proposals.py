@@ -9,13 +9,14 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from audit.selectors import entries_for
-from kernel.access import require
+from kernel.access import object_for, require
+from kernel.actions import form_action
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
-from proposals.models import Suggestion
+from proposals.models import Proposal, Suggestion
 from proposals.selectors import (
     current_cycle,
     locality_counts,
@@ -85,9 +86,13 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = proposal_get_for_user(request.user, pk)
-    if not rules.can_edit_proposal(request.user, proposal):
-        raise PermissionDenied
+    proposal = object_for(
+        request,
+        proposal_get_for_user,
+        pk,
+        rules.can_edit_proposal,
+        posted=rules.speaks_for_proposal,
+    )
     suggestions = _suggestions_for(request, proposal.cycle_id)
     form = ProposalForm(
         request.POST or None,
@@ -160,30 +165,41 @@ def proposal_submit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = proposal_get_for_user(request.user, pk)
-    if not rules.can_return_proposal(request.user, proposal):
-        raise PermissionDenied
+    proposal = object_for(
+        request,
+        proposal_get_for_user,
+        pk,
+        rules.can_return_proposal,
+        posted=rules.returns_proposals,
+    )
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.proposal_return(
-                proposal=proposal, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ProposalError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Proposal returned to the locality."))
-            return redirect("proposals:proposal_detail", proposal.pk)
+    if form_action(
+        request,
+        form,
+        lambda: services.proposal_return(
+            proposal=proposal, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("Proposal returned to the locality."),
+    ):
+        return redirect("proposals:proposal_detail", proposal.pk)
     return render(request, "proposals/proposal_return.html", {"proposal": proposal, "form": form})
 
 
 @login_required
 def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = proposal_get_for_user(request.user, pk)
-    if not rules.can_delete_proposal(request.user, proposal):
-        raise PermissionDenied
+    proposal = object_for(
+        request,
+        proposal_get_for_user,
+        pk,
+        rules.can_delete_proposal,
+        posted=rules.speaks_for_proposal,
+    )
     if request.method == "POST":
-        services.proposal_delete(proposal=proposal, by=request.user)
+        try:
+            services.proposal_delete(proposal=proposal, by=request.user)
+        except ProposalError as exc:
+            messages.error(request, exc.message)
+            return _back_to(proposal)
         messages.success(request, _("Draft deleted."))
         return redirect("proposals:proposal_list")
     return render(request, "proposals/proposal_delete.html", {"proposal": proposal})
@@ -192,9 +208,7 @@ def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = proposal_get_for_user(request.user, pk)
-    if not rules.can_edit_proposal(request.user, proposal):
-        raise PermissionDenied
+    proposal = object_for(request, proposal_get_for_user, pk, rules.speaks_for_proposal)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -206,3 +220,10 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose a file to upload."))
     return redirect("proposals:proposal_detail", proposal.pk)
+
+
+def _back_to(proposal: Proposal) -> HttpResponse:
+    """After a refused write: the proposal's page, or the list when it is gone."""
+    if Proposal.objects.filter(pk=proposal.pk).exists():
+        return redirect("proposals:proposal_detail", proposal.pk)
+    return redirect("proposals:proposal_list")

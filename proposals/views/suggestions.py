@@ -97,10 +97,12 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     suggestion=suggestion, by=request.user, reason=form.cleaned_data["reason"]
                 )
             except ProposalError as exc:
-                form.add_error(None, exc.message)
+                # Declined or adopted meanwhile: the form is gone from the page, so the message
+                # goes above it.
+                messages.error(request, exc.message)
             else:
                 messages.success(request, _("Suggestion declined."))
-                return redirect("proposals:suggestion_detail", suggestion.pk)
+            return redirect("proposals:suggestion_detail", suggestion.pk)
     return render(
         request,
         "proposals/suggestion_detail.html",

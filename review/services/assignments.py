@@ -217,6 +217,11 @@ def assignments_apply(
         raise Forbidden
     Cycle.objects.select_for_update().get(pk=cycle.pk)  # one solve per cycle at a time
     plan = assignment_plan(cycle=cycle, by=by, reviewers=reviewers)
+    if not plan.solution.pairs and not plan.shortfalls:
+        # A second click, or a colleague who saved the plan first.
+        raise ReviewError(
+            _("Every candidate already has its reviewers: there is nothing more to assign.")
+        )
     if plan.fingerprint != fingerprint:
         raise ReviewError(
             _(
@@ -312,8 +317,16 @@ def _lock_review(assignment: Assignment) -> Review | None:
 
 
 def _check_changeable(assignment: Assignment, by: Any) -> Review | None:
+    """The assignment and its review, locked (in the order the expert's saving locks them),
+    while the reviewer may still be changed: a second click, or a colleague who removed or
+    replaced the reviewer first, is told so."""
     if not rules.can_assign_reviewers(by):
         raise Forbidden
+    if not Assignment.objects.select_for_update().filter(pk=assignment.pk).exists():
+        raise ReviewError(
+            _("%(name)s was already removed or replaced as a reviewer of this candidate.")
+            % {"name": assignment.expert}
+        )
     review = _lock_review(assignment)
     if review is not None and review.state == Review.State.SUBMITTED:
         raise ReviewError(
@@ -330,6 +343,8 @@ def assignment_add(*, candidate: CandidateMeasure, expert: Any, by: Any, reason:
     if not rules.can_assign_reviewers(by):
         raise Forbidden
     reason = _require_reason(reason)
+    # One change of a candidate's reviewers at a time: a second click finds the expert there.
+    CandidateMeasure.objects.select_for_update().filter(pk=candidate.pk).first()
     _check_eligible(candidate, expert)
     before = _reviewers(candidate)
     assignment = Assignment.objects.create(

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
+from review import rules
 from review.errors import ReviewError
 from review.models import Assignment, Review
 
@@ -18,9 +18,15 @@ REVIEW_FIELDS = [*CRITERIA, "comments", "recommendation"]
 
 
 def _check_own(assignment: Assignment, by: Any) -> Review | None:
-    """The review, locked for the transaction; only the assigned expert gets this far."""
-    if not (roles.is_expert(by) and assignment.expert_id == by.pk):
+    """The review, locked for the transaction; only the assigned expert gets this far. The
+    assignment is locked first, as the coordinator's changes lock it: one removed meanwhile
+    is said so."""
+    if not rules.is_assigned_expert(by, assignment):
         raise Forbidden
+    if not Assignment.objects.select_for_update().filter(pk=assignment.pk).exists():
+        raise ReviewError(
+            _("This review is no longer assigned to you: the coordinator removed the assignment.")
+        )
     review = Review.objects.select_for_update().filter(assignment=assignment).first()
     if review is not None and review.state == Review.State.SUBMITTED:
         raise ReviewError(_("This review was submitted and is locked; it cannot change."))

@@ -77,7 +77,8 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         form = ReviewForm(initial=_initial(review)) if can_write else None
         return _page(request, assignment, form)
-    if not can_write:
+    # A POST is checked without the state: the service says if the review was submitted.
+    if not rules.is_assigned_expert(request.user, assignment):
         raise PermissionDenied
     submitting = request.POST.get("action") == "submit"
     form = ReviewForm(request.POST, submitting=submitting)
@@ -99,13 +100,25 @@ def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm before submitting: a submitted review is locked."""
     assignment = assignment_get_for_user(request.user, pk)
     review = review_of(assignment)
-    if not rules.can_write_review(request.user, assignment, review):
+    if request.method == "POST":
+        # Checked without the state: a second click is told the review is already submitted.
+        allowed = rules.is_assigned_expert(request.user, assignment)
+    else:
+        allowed = rules.can_write_review(request.user, assignment, review)
+    if not allowed:
         raise PermissionDenied
     error = ""
     if request.method == "POST":
         try:
             services.review_submit(assignment=assignment, by=request.user)
         except ReviewError as exc:
+            submitted = Review.objects.filter(
+                assignment=assignment, state=Review.State.SUBMITTED
+            ).exists()
+            if submitted:
+                # Nothing is left to do here: the review's page shows it, locked.
+                messages.error(request, exc.message)
+                return redirect("review:review_edit", assignment.pk)
             error = exc.message
         else:
             messages.success(request, _("Review submitted. Thank you."))
