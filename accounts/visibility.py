@@ -24,17 +24,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 
 from accounts import roles
+from accounts.actors import Actor
 from accounts.models import Role, User
 from regions.models import Division
 
 M = TypeVar("M", bound=models.Model)
-Actor = User | AnonymousUser | None
 
 # The scope value of an audience that is not scoped: its users see every object of the grant.
 ALL = object()

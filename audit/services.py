@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from accounts.models import User
 from audit.models import AuditEntry
 
 
@@ -31,7 +32,7 @@ def record(
     action: str,
     *,
     obj: models.Model,
-    by: Any,
+    by: User | None,
     changes: dict[str, list[Any]] | None = None,
     note: str = "",
 ) -> AuditEntry:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from accounts.actors import Actor
 from accounts.roles import is_national
 from accounts.visibility import NATIONAL, PROVINCE, REGION_GROUP, Grant, Visibility
 from claims.models import Claimant, Programme, TaskNotice
@@ -33,64 +34,64 @@ PROGRAMMES = CLAIMANTS.via(
 NOTICES = CLAIMANTS.via(TaskNotice, "claimant")
 
 
-def speaks_for_claimant(user: Any, claimant: Claimant) -> bool:
+def speaks_for_claimant(user: Actor, claimant: Claimant) -> bool:
     return SPOKEN_FOR.allows(user, claimant)
 
 
-def speaks_for_a_claimant(user: Any) -> bool:
+def speaks_for_a_claimant(user: Actor) -> bool:
     """A coordinator of a province or of a region group: a claimant of some programme."""
     return SPOKEN_FOR.filter_for(user) is not None
 
 
-def can_manage_programmes(user: Any) -> bool:
+def can_manage_programmes(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_list_programmes(user: Any) -> bool:
+def can_list_programmes(user: Actor) -> bool:
     return is_national(user) or speaks_for_a_claimant(user)
 
 
-def can_edit_programme(user: Any, programme: Any) -> bool:
+def can_edit_programme(user: Actor, programme: Any) -> bool:
     """Items and claimants: while the programme is a draft (claimants also while open)."""
     return is_national(user) and programme.state == programme.State.DRAFT
 
 
-def can_set_claimants(user: Any, programme: Any) -> bool:
+def can_set_claimants(user: Actor, programme: Any) -> bool:
     return is_national(user) and programme.state != programme.State.CLOSED
 
 
-def can_open_programme(user: Any, programme: Any) -> bool:
+def can_open_programme(user: Actor, programme: Any) -> bool:
     return is_national(user) and programme.state == programme.State.DRAFT
 
 
-def can_close_programme(user: Any, programme: Any) -> bool:
+def can_close_programme(user: Actor, programme: Any) -> bool:
     return is_national(user) and programme.state == programme.State.OPEN
 
 
-def can_view_results(user: Any, programme: Any) -> bool:
+def can_view_results(user: Actor, programme: Any) -> bool:
     # Claimants see their own claims only, never the table of everybody's.
     return is_national(user)
 
 
-def can_claim(user: Any, claimant: Any) -> bool:
+def can_claim(user: Actor, claimant: Any) -> bool:
     """Claim or withdraw for `claimant` (the dates of the window are the service's rule)."""
     programme = claimant.programme
     return speaks_for_claimant(user, claimant) and programme.state == programme.State.OPEN
 
 
-def can_issue_notices(user: Any, programme: Any) -> bool:
+def can_issue_notices(user: Actor, programme: Any) -> bool:
     return is_national(user) and programme.state == programme.State.CLOSED
 
 
-def can_view_notice(user: Any, notice: TaskNotice) -> bool:
+def can_view_notice(user: Actor, notice: TaskNotice) -> bool:
     return NOTICES.allows(user, notice)
 
 
-def can_correct_notice(user: Any, notice: Any) -> bool:
+def can_correct_notice(user: Actor, notice: Any) -> bool:
     return is_national(user)
 
 
-def can_move_closing_date(user: Any, programme: Any) -> bool:
+def can_move_closing_date(user: Actor, programme: Any) -> bool:
     """While claims are open, the closing date is the one thing the coordinator may move."""
     return is_national(user) and programme.state == programme.State.OPEN
 

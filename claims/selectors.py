@@ -7,11 +7,11 @@ exist (404).
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from accounts.actors import Actor
 from audit.models import AuditEntry
 from audit.selectors import entries_for
 from claims import rules
@@ -20,11 +20,11 @@ from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
 State = Programme.State
 
 
-def programmes_visible_to(user: Any) -> QuerySet[Programme]:
+def programmes_visible_to(user: Actor) -> QuerySet[Programme]:
     return rules.PROGRAMMES.queryset(user).select_related("list_version__annual_list")
 
 
-def programme_get_for_user(user: Any, pk: int) -> Programme:
+def programme_get_for_user(user: Actor, pk: int) -> Programme:
     """The programme, or 404 when the user may not know it exists."""
     try:
         return programmes_visible_to(user).get(pk=pk)
@@ -32,13 +32,13 @@ def programme_get_for_user(user: Any, pk: int) -> Programme:
         raise Http404 from None
 
 
-def own_claimant(user: Any, programme: Programme) -> Claimant | None:
+def own_claimant(user: Actor, programme: Programme) -> Claimant | None:
     """The claimant of `programme` the user speaks for, if any."""
     found = programme.claimants.select_related("division", "region_group", "programme")
     return rules.SPOKEN_FOR.queryset(user, found).first()
 
 
-def item_get_for_user(user: Any, pk: int) -> tuple[ProgrammeItem, Claimant]:
+def item_get_for_user(user: Actor, pk: int) -> tuple[ProgrammeItem, Claimant]:
     """An item and the claimant the user would claim it for; 404 when the user is not a
     claimant of its programme (or may not know the programme)."""
     item = ProgrammeItem.objects.select_related("programme").filter(pk=pk).first()
@@ -51,7 +51,7 @@ def item_get_for_user(user: Any, pk: int) -> tuple[ProgrammeItem, Claimant]:
     return item, claimant
 
 
-def notice_get_for_user(user: Any, pk: int) -> TaskNotice:
+def notice_get_for_user(user: Actor, pk: int) -> TaskNotice:
     notice = (
         rules.NOTICES.queryset(user)
         .select_related("programme", "claimant__division", "claimant__region_group")
@@ -139,7 +139,7 @@ def programme_history(programme: Programme, limit: int = 100) -> list[AuditEntry
     return list(entries_for(programme).order_by("-at", "-id")[:limit])
 
 
-def programme_index(user: Any) -> list[Programme]:
+def programme_index(user: Actor) -> list[Programme]:
     """The programmes a user sees, each with `item_count` and `claimant_count`."""
     visible = programmes_visible_to(user).values("pk")
     return list(
@@ -159,3 +159,18 @@ def notices_of(programme: Programme) -> list[TaskNotice]:
             "number"
         )
     )
+
+
+def notice_of(claimant: Claimant) -> TaskNotice | None:
+    """The task notice addressed to the claimant, once issued."""
+    return TaskNotice.objects.filter(claimant=claimant).first()
+
+
+def programme_item_get_for_user(user: Actor, pk: int) -> ProgrammeItem:
+    """An item of a programme the user may know (404 otherwise)."""
+    programmes = rules.PROGRAMMES.queryset(user)
+    found = ProgrammeItem.objects.select_related("programme").filter(programme__in=programmes)
+    item = found.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return item

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from claims import rules, signals
 from claims.errors import ClaimError
@@ -35,7 +36,7 @@ def _check_window(opens_at: datetime.date | None, closes_at: datetime.date | Non
 @transaction.atomic
 def programme_create(
     *,
-    by: Any,
+    by: User,
     kind: str,
     title: str,
     description: str = "",
@@ -92,7 +93,7 @@ def programme_create(
     return programme
 
 
-def _lock_draft(programme: Programme, by: Any) -> Programme:
+def _lock_draft(programme: Programme, by: User) -> Programme:
     if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
@@ -121,7 +122,7 @@ def _add_items(programme: Programme, rows: Iterable[tuple[str, str, str]]) -> li
 
 @transaction.atomic
 def item_add(
-    *, programme: Programme, by: Any, category: str, title: str, description: str = ""
+    *, programme: Programme, by: User, category: str, title: str, description: str = ""
 ) -> ProgrammeItem:
     programme = _lock_draft(programme, by)
     (item,) = _add_items(programme, [(category, title, description)])
@@ -136,7 +137,7 @@ def item_add(
 
 @transaction.atomic
 def items_import(
-    *, programme: Programme, by: Any, rows: list[tuple[str, str, str]]
+    *, programme: Programme, by: User, rows: list[tuple[str, str, str]]
 ) -> list[ProgrammeItem]:
     """Add the rows of a sheet as items, all or none."""
     programme = _lock_draft(programme, by)
@@ -156,7 +157,7 @@ def items_import(
 def claimants_set(
     *,
     programme: Programme,
-    by: Any,
+    by: User,
     divisions: Iterable[Division],
     region_groups: Iterable[RegionGroup],
 ) -> list[Claimant]:
@@ -206,7 +207,7 @@ def claimants_set(
 
 @transaction.atomic
 def programme_open(
-    *, programme: Programme, by: Any, opens_at: datetime.date, closes_at: datetime.date
+    *, programme: Programme, by: User, opens_at: datetime.date, closes_at: datetime.date
 ) -> Programme:
     if not rules.can_manage_programmes(by):
         raise Forbidden
@@ -249,7 +250,7 @@ def shortfall_message(programme: Programme, short: list[Claimant]) -> str:
 
 
 @transaction.atomic
-def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Programme:
+def programme_close(*, programme: Programme, by: User, reason: str = "") -> Programme:
     """Close the window. Claimants below the minimum block the closing unless the coordinator
     gives a reason, which is kept on the programme and in the trail with their names."""
     if not rules.can_manage_programmes(by):
@@ -279,7 +280,7 @@ def programme_close(*, programme: Programme, by: Any, reason: str = "") -> Progr
     return programme
 
 
-def _check_can_claim(claimant: Claimant, by: Any) -> Programme:
+def _check_can_claim(claimant: Claimant, by: User) -> Programme:
     """`can_claim`: the right without the state (Forbidden), then the window (a message)."""
     if not rules.speaks_for_claimant(by, claimant):
         raise Forbidden
@@ -299,7 +300,7 @@ def _check_can_claim(claimant: Claimant, by: Any) -> Programme:
 
 
 @transaction.atomic
-def item_claim(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> Claim:
+def item_claim(*, item: ProgrammeItem, claimant: Claimant, by: User) -> Claim:
     """Claim an item. The item row is locked first, so two claimants racing for its last
     place are served one after the other and the second finds it taken."""
     locked = ProgrammeItem.objects.select_for_update().get(pk=item.pk)
@@ -328,7 +329,7 @@ def item_claim(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> Claim:
 
 
 @transaction.atomic
-def item_withdraw(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> None:
+def item_withdraw(*, item: ProgrammeItem, claimant: Claimant, by: User) -> None:
     locked = ProgrammeItem.objects.select_for_update().get(pk=item.pk)
     claimant = Claimant.objects.select_related("programme", "division", "region_group").get(
         pk=claimant.pk
@@ -351,7 +352,7 @@ def item_withdraw(*, item: ProgrammeItem, claimant: Claimant, by: Any) -> None:
 def notices_issue(
     *,
     programme: Programme,
-    by: Any,
+    by: User,
     issuing_authority: str,
     doc_code: str,
     issued_on: datetime.date,
@@ -427,7 +428,7 @@ def _shown(value: Any) -> Any:
 def programme_update(
     *,
     programme: Programme,
-    by: Any,
+    by: User,
     title: str,
     description: str = "",
     min_claims: int = 3,
@@ -484,7 +485,9 @@ def programme_update(
 
 
 @transaction.atomic
-def programme_move_closing(*, programme: Programme, by: Any, closes_at: datetime.date) -> Programme:
+def programme_move_closing(
+    *, programme: Programme, by: User, closes_at: datetime.date
+) -> Programme:
     """Move the closing date of an open window: not into the past, not before it opened."""
     if not rules.can_manage_programmes(by):
         raise Forbidden
@@ -514,7 +517,7 @@ def programme_move_closing(*, programme: Programme, by: Any, closes_at: datetime
 
 
 @transaction.atomic
-def item_remove(*, item: ProgrammeItem, by: Any) -> None:
+def item_remove(*, item: ProgrammeItem, by: User) -> None:
     """Remove an item from a draft. The other items keep their numbers: an item drawn from a
     published list keeps the number it has there, so a gap is the honest record."""
     programme = _lock_draft(item.programme, by)
@@ -539,7 +542,7 @@ def item_remove(*, item: ProgrammeItem, by: Any) -> None:
 def notice_correct(
     *,
     notice: TaskNotice,
-    by: Any,
+    by: User,
     issuing_authority: str,
     doc_number: str,
     issued_on: datetime.date,

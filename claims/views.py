@@ -8,11 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from claims import documents, excel, rules, selectors, services
 from claims.errors import ClaimError
 from claims.forms import (
@@ -27,7 +28,7 @@ from claims.forms import (
     ProgrammeEditForm,
     ProgrammeForm,
 )
-from claims.models import Programme, ProgrammeItem, TaskNotice
+from claims.models import Programme
 from kernel.access import object_for
 from kernel.actions import form_action
 from kernel.downloads import DOCX, XLSX, download
@@ -45,13 +46,13 @@ def programme_for(
     return object_for(request, selectors.programme_get_for_user, pk, check, posted=posted)
 
 
-def manages_programme(user: Any, programme: Programme) -> bool:
+def manages_programme(user: Actor, programme: Programme) -> bool:
     """`can_manage_programmes`, the state-free part of every right on a programme."""
     return rules.can_manage_programmes(user)
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not rules.can_list_programmes(request.user):
         raise PermissionDenied
     context = {
@@ -62,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def programme_create(request: HttpRequest) -> HttpResponse:
+def programme_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not rules.can_manage_programmes(request.user):
         raise PermissionDenied
     form = ProgrammeForm(request.POST or None)
@@ -78,7 +79,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     programme = selectors.programme_get_for_user(user, pk)
     claimant = selectors.own_claimant(user, programme)
@@ -102,7 +103,7 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["mine"] = mine
         context["mine_count"] = len(mine)
         context["can_claim"] = rules.can_claim(user, claimant)
-        context["notice"] = TaskNotice.objects.filter(claimant=claimant).first()
+        context["notice"] = selectors.notice_of(claimant)
     if manage:
         context["claimants"] = selectors.claimants_of(programme)
         context["notices"] = selectors.notices_of(programme)
@@ -111,7 +112,7 @@ def programme_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+def item_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_edit_programme, posted=manages_programme)
     form = ItemForm(request.POST or None)
     if form_action(
@@ -126,7 +127,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def items_import(request: HttpRequest, pk: int) -> HttpResponse:
+def items_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_edit_programme, posted=manages_programme)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +151,7 @@ def items_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def claimants(request: HttpRequest, pk: int) -> HttpResponse:
+def claimants(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_set_claimants, posted=manages_programme)
     current = list(programme.claimants.all())
     initial = {
@@ -170,7 +171,7 @@ def claimants(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_open_programme, posted=manages_programme)
     initial = {"opens_at": programme.opens_at, "closes_at": programme.closes_at}
     form = OpenForm(request.POST or None, initial=initial)
@@ -186,7 +187,7 @@ def programme_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page naming the claimants still below the minimum."""
     programme = programme_for(request, pk, rules.can_close_programme, posted=manages_programme)
     form = CloseForm(request.POST or None)
@@ -208,20 +209,20 @@ def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def results_page(request: HttpRequest, pk: int) -> HttpResponse:
+def results_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_view_results)
     context = {"programme": programme, "results": selectors.results(programme)}
     return render(request, "claims/results.html", context)
 
 
 @login_required
-def results_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def results_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_view_results)
     return download(excel.results_xlsx(programme), f"claims-{programme.pk}.xlsx", XLSX)
 
 
 @login_required
-def notices_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def notices_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_issue_notices, posted=manages_programme)
     form = IssueForm(request.POST or None)
     if form_action(
@@ -248,7 +249,7 @@ def _claim_target(request: HttpRequest, pk: int) -> tuple[Any, Any]:
 
 @login_required
 @require_POST
-def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def item_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item, claimant = _claim_target(request, pk)
     try:
         services.item_claim(item=item, claimant=claimant, by=request.user)
@@ -260,7 +261,7 @@ def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def item_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: the place may be taken by another claimant meanwhile."""
     item, claimant = _claim_target(request, pk)
     if request.method == "POST":
@@ -275,13 +276,13 @@ def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def notice_docx(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_docx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(request.user, pk)
     return download(documents.notice_docx(notice), documents.file_name(notice), DOCX)
 
 
 @login_required
-def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_edit_programme, posted=manages_programme)
     initial = model_to_dict(programme, fields=services.PROGRAMME_FIELDS)
     form = ProgrammeEditForm(request.POST or None, initial=initial)
@@ -299,7 +300,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_closing(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = programme_for(request, pk, rules.can_move_closing_date, posted=manages_programme)
     form = ClosingForm(request.POST or None, initial={"closes_at": programme.closes_at})
     if form_action(
@@ -322,9 +323,9 @@ def programme_closing(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def item_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET asks, POST removes)."""
-    item = get_object_or_404(ProgrammeItem.objects.select_related("programme"), pk=pk)
+    item = selectors.programme_item_get_for_user(request.user, pk)
     programme = programme_for(
         request, item.programme_id, rules.can_edit_programme, posted=manages_programme
     )
@@ -340,7 +341,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def notice_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(request.user, pk)
     if not rules.can_correct_notice(request.user, notice):
         raise PermissionDenied

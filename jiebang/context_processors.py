@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts import roles
+from accounts.actors import Actor
 from claims import rules as claims_rules
 from lists import rules as lists_rules
 from merging import rules as merging_rules
@@ -15,7 +16,7 @@ from tasks import rules as tasks_rules
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Which main menu entries the user may open: a link is shown only where a page answers."""
-    user = getattr(request, "user", None)
+    user: Actor = getattr(request, "user", None)
     return {
         "nav_suggestions": roles.is_province_coordinator(user)
         or proposals_rules.can_submit_suggestion(user),

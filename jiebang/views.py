@@ -1,14 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts import roles
+from accounts.actors import AuthenticatedHttpRequest
 from proposals import rules as proposals_rules
 from proposals.selectors import current_cycle, locality_counts, submission_window
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's starting page: what the current cycle asks of them."""
     user = request.user
     cycle = current_cycle()

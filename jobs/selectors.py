@@ -1,8 +1,7 @@
-from typing import Any
-
 from django.db.models import Q
 from django.http import Http404
 
+from accounts.actors import Actor
 from accounts.visibility import NATIONAL, OWNER, Grant, Visibility
 from jobs.models import Job
 
@@ -13,7 +12,7 @@ JOBS = Visibility(
 )
 
 
-def job_get_for_user(user: Any, pk: int) -> Job:
+def job_get_for_user(user: Actor, pk: int) -> Job:
     """The job, or 404 for anybody but whoever may see it (`JOBS`)."""
     job = JOBS.queryset(user).filter(pk=pk).first()
     if job is None:

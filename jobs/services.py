@@ -35,6 +35,7 @@ from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import formats, timezone, translation
 
+from accounts.models import User
 from jobs.models import Job, WorkerLease
 from jobs.registry import ATOMIC, PERIODIC, PERIODIC_WHEN, RESTARTABLE, RUNNERS
 
@@ -294,7 +295,7 @@ class JobFailed(Exception):
 
 
 def job_enqueue(
-    *, kind: str, by: Any, params: dict[str, Any] | None = None, upload: Any = None
+    *, kind: str, by: User | None, params: dict[str, Any] | None = None, upload: Any = None
 ) -> Job:
     if kind not in RUNNERS:
         raise ValueError(f"unknown job kind {kind!r}")

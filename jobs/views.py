@@ -1,14 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from accounts.actors import AuthenticatedHttpRequest
 from jobs.registry import BACK_URLS, TITLES
 from jobs.selectors import job_get_for_user
 
 
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = job_get_for_user(request.user, pk)
     context = {
         "job": job,
@@ -19,7 +20,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def job_status(request: HttpRequest, pk: int) -> JsonResponse:
+def job_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = job_get_for_user(request.user, pk)
     return JsonResponse(
         {
@@ -34,7 +35,7 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
-def job_download(request: HttpRequest, pk: int) -> FileResponse:
+def job_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = job_get_for_user(request.user, pk)
     if not job.result_file:
         raise Http404

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from accounts.actors import Actor
 from accounts.roles import is_national
 from accounts.visibility import EVERYONE, NATIONAL, Grant, Visibility
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
@@ -30,38 +31,38 @@ ANNUAL_LISTS = Visibility(
 CONSULTATIONS = Visibility(Consultation, Grant(NATIONAL))
 
 
-def can_manage_lists(user: Any) -> bool:
+def can_manage_lists(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_view_list_version(user: Any, version: ListVersion) -> bool:
+def can_view_list_version(user: Actor, version: ListVersion) -> bool:
     return VERSIONS.allows(user, version)
 
 
-def can_edit_list_version(user: Any, version: Any) -> bool:
+def can_edit_list_version(user: Actor, version: Any) -> bool:
     """Choose, order and edit the measures and the details of a version not yet published."""
     return can_manage_lists(user) and version.state != version.State.PUBLISHED
 
 
-def can_send_list_for_opinions(user: Any, version: Any) -> bool:
+def can_send_list_for_opinions(user: Actor, version: Any) -> bool:
     return can_manage_lists(user) and version.state == version.State.DRAFT
 
 
-def can_record_consultation(user: Any, version: Any) -> bool:
+def can_record_consultation(user: Actor, version: Any) -> bool:
     return can_manage_lists(user) and version.state == version.State.CONSULTING
 
 
-def can_publish_list_version(user: Any, version: Any) -> bool:
+def can_publish_list_version(user: Actor, version: Any) -> bool:
     # A version is published only after the ministries concerned were asked.
     return can_manage_lists(user) and version.state == version.State.CONSULTING
 
 
-def can_discard_list_version(user: Any, version: Any) -> bool:
+def can_discard_list_version(user: Actor, version: Any) -> bool:
     # Once out for opinions, a version and its consultations are part of the record.
     return can_manage_lists(user) and version.state == version.State.DRAFT
 
 
-def can_revise_list(user: Any, latest: Any) -> bool:
+def can_revise_list(user: Actor, latest: Any) -> bool:
     """Start a revision: `latest` is the list's newest version, which must be published."""
     return can_manage_lists(user) and latest.state == latest.State.PUBLISHED
 

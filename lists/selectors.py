@@ -6,28 +6,30 @@ opinions, consultations) is the national coordinator's alone, and 404 for everyb
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from audit.models import AuditEntry
 from lists import diff, rules
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from merging.known import KnownMeasure
+from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal, ReformField
 from review.selectors import RankRow, candidate_ranking
 
 PUBLISHED = ListVersion.State.PUBLISHED
 
 
-def versions_visible_to(user: Any) -> QuerySet[ListVersion]:
+def versions_visible_to(user: Actor) -> QuerySet[ListVersion]:
     return rules.VERSIONS.queryset(user).select_related("annual_list__cycle")
 
 
-def version_get_for_user(user: Any, pk: int) -> ListVersion:
+def version_get_for_user(user: Actor, pk: int) -> ListVersion:
     """The version, or 404 when the user may not know it exists (anything not published)."""
     try:
         return versions_visible_to(user).get(pk=pk)
@@ -37,10 +39,10 @@ def version_get_for_user(user: Any, pk: int) -> ListVersion:
 
 def published_version_get(pk: int) -> ListVersion:
     """The public page shows published versions only, whoever asks."""
-    return version_get_for_user(None, pk)
+    return version_get_for_user(AnonymousUser(), pk)
 
 
-def annual_list_get_for_user(user: Any, pk: int) -> AnnualList:
+def annual_list_get_for_user(user: Actor, pk: int) -> AnnualList:
     qs = rules.ANNUAL_LISTS.queryset(user).select_related("cycle")
     try:
         return qs.get(pk=pk)
@@ -48,7 +50,7 @@ def annual_list_get_for_user(user: Any, pk: int) -> AnnualList:
         raise Http404 from None
 
 
-def item_get_for_user(user: Any, pk: int) -> ListItem:
+def item_get_for_user(user: Actor, pk: int) -> ListItem:
     found = rules.ITEMS.queryset(user).select_related("version__annual_list__cycle", "field")
     result = found.filter(pk=pk).first()
     if result is None:
@@ -56,7 +58,7 @@ def item_get_for_user(user: Any, pk: int) -> ListItem:
     return result
 
 
-def consultation_get_for_user(user: Any, pk: int) -> Consultation:
+def consultation_get_for_user(user: Actor, pk: int) -> Consultation:
     """Consultations are never public, not even those of a published version."""
     found = rules.CONSULTATIONS.queryset(user).select_related("version__annual_list__cycle")
     result = found.filter(pk=pk).first()
@@ -97,7 +99,7 @@ def lists_overview() -> QuerySet[Cycle]:
     )
 
 
-def versions_of(user: Any, annual_list: AnnualList) -> list[ListVersion]:
+def versions_of(user: Actor, annual_list: AnnualList) -> list[ListVersion]:
     """The versions of a list the user may see, oldest first."""
     return list(versions_visible_to(user).filter(annual_list=annual_list).order_by("number"))
 
@@ -239,3 +241,13 @@ def published_measures() -> list[KnownMeasure]:
             where = item.version.annual_list.title
             measures.append(KnownMeasure(item.title, where, item.content))
     return measures
+
+
+def candidates_of_cycle(cycle_id: int) -> QuerySet[CandidateMeasure]:
+    """The candidate measures a version of the cycle's list may take."""
+    return CandidateMeasure.objects.filter(cycle_id=cycle_id)
+
+
+def item_exists(pk: int) -> bool:
+    """Is the measure still on its version (a colleague may have removed it meanwhile)?"""
+    return ListItem.objects.filter(pk=pk).exists()

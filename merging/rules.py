@@ -1,7 +1,6 @@
 """Who may do what when similar proposals are merged (合并同类项)."""
 
-from typing import Any
-
+from accounts.actors import Actor
 from accounts.roles import is_national
 from accounts.visibility import NATIONAL, PROVINCE, Grant, Visibility
 from merging.models import CandidateMeasure
@@ -19,13 +18,13 @@ CANDIDATES = Visibility(
 )
 
 
-def can_merge(user: Any) -> bool:
+def can_merge(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_list_candidates(user: Any) -> bool:
+def can_list_candidates(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_view_candidate(user: Any, candidate: CandidateMeasure) -> bool:
+def can_view_candidate(user: Actor, candidate: CandidateMeasure) -> bool:
     return CANDIDATES.allows(user, candidate)

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts import roles
+from accounts.actors import Actor
 from merging import rules
 from merging.known import known_measures
 from merging.models import CandidateMeasure, SuggestedGroup
@@ -91,7 +92,7 @@ def _members() -> Prefetch:
     )
 
 
-def group_get_for_user(user: Any, pk: int) -> SuggestedGroup:
+def group_get_for_user(user: Actor, pk: int) -> SuggestedGroup:
     """Suggested groups are the national coordinator's working material: 404 for anyone else."""
     if not rules.can_merge(user):
         raise Http404
@@ -185,14 +186,32 @@ def candidate_draft(proposals: list[Proposal]) -> dict[str, Any]:
     }
 
 
+def first_no_longer_mergeable(cycle: Cycle, ids: list[int]) -> Proposal | None:
+    """Of the proposals chosen for a merge, the first that was merged or returned meanwhile."""
+    chosen = Proposal.objects.filter(cycle=cycle, pk__in=ids)
+    gone = chosen.exclude(state__in=[Proposal.State.SUBMITTED, Proposal.State.DRAFT])
+    return gone.order_by("pk").first()
+
+
+def grouped_count(cycle: Cycle) -> int:
+    """Submitted proposals of the cycle that an open suggested group holds."""
+    return (
+        Proposal.objects.filter(
+            cycle=cycle, state=Proposal.State.SUBMITTED, suggested_groups__in=open_group_ids(cycle)
+        )
+        .distinct()
+        .count()
+    )
+
+
 # Candidates ----------------------------------------------------------------------------------
 
 
-def candidates_visible_to(user: Any) -> QuerySet[CandidateMeasure]:
+def candidates_visible_to(user: Actor) -> QuerySet[CandidateMeasure]:
     return rules.CANDIDATES.queryset(user).select_related("cycle", "field")
 
 
-def candidate_get_for_user(user: Any, pk: int) -> CandidateMeasure:
+def candidate_get_for_user(user: Actor, pk: int) -> CandidateMeasure:
     """The candidate, or 404 when the user may not know it exists."""
     try:
         return candidates_visible_to(user).get(pk=pk)
@@ -211,7 +230,7 @@ def _source_count() -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def candidate_list(user: Any, params: dict[str, str]) -> QuerySet[CandidateMeasure]:
+def candidate_list(user: Actor, params: dict[str, str]) -> QuerySet[CandidateMeasure]:
     qs = candidates_visible_to(user).annotate(source_count=_source_count())
     if params.get("cycle"):
         qs = qs.filter(cycle_id=int(params["cycle"]))
@@ -248,7 +267,7 @@ class CandidateSources:
     others: int  # sources from other localities, counted but not shown
 
 
-def candidate_sources_for(user: Any, candidate: CandidateMeasure) -> CandidateSources:
+def candidate_sources_for(user: Actor, candidate: CandidateMeasure) -> CandidateSources:
     sources = candidate.sources.select_related("locality", "field").order_by("locality__code", "pk")
     if roles.is_national(user):
         return CandidateSources(shown=list(sources), others=0)
@@ -266,7 +285,7 @@ class Fate:
     can_open: bool
 
 
-def proposal_fate(user: Any, proposal: Proposal) -> Fate | None:
+def proposal_fate(user: Actor, proposal: Proposal) -> Fate | None:
     if proposal.merged_into_id is None:
         return None
     candidate = proposal.merged_into
@@ -307,7 +326,7 @@ def _matches(draft: Features, rows: list[tuple[Any, str]]) -> list[Match]:
 
 
 def drafting_warning(
-    user: Any, *, title: str, content: str, cycle: Cycle | None, exclude: int | None = None
+    user: Actor, *, title: str, content: str, cycle: Cycle | None, exclude: int | None = None
 ) -> DraftingWarning:
     """Proposals and list items that look like what a locality is drafting.
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from merging import rules
@@ -27,7 +28,7 @@ KEY_TERMS = 8
 Members = SuggestedGroup.proposals.through
 
 
-def _check(by: Any) -> None:
+def _check(by: User) -> None:
     if not rules.can_merge(by):
         raise Forbidden
 
@@ -75,7 +76,7 @@ def _ignored_sets(cycle: Cycle) -> set[frozenset[int]]:
 
 
 @transaction.atomic
-def suggestions_run(*, cycle: Cycle, by: Any) -> list[SuggestedGroup]:
+def suggestions_run(*, cycle: Cycle, by: User) -> list[SuggestedGroup]:
     """Suggest groups among the cycle's submitted proposals that no candidate holds yet.
 
     The open suggestions of an earlier run are replaced; accepted and ignored groups stay,
@@ -157,7 +158,7 @@ def _new_group(cycle: Cycle, members: Iterable[int]) -> SuggestedGroup:
 
 @transaction.atomic
 def group_split(
-    *, group: SuggestedGroup, by: Any, move: Iterable[Proposal]
+    *, group: SuggestedGroup, by: User, move: Iterable[Proposal]
 ) -> SuggestedGroup | None:
     """Move some members into a new group. A side left with one proposal is no group any
     more: that proposal waits among the remaining ones. Returns the new group, if any."""
@@ -187,7 +188,7 @@ def group_split(
 
 
 @transaction.atomic
-def group_join(*, group: SuggestedGroup, other: SuggestedGroup, by: Any) -> SuggestedGroup:
+def group_join(*, group: SuggestedGroup, other: SuggestedGroup, by: User) -> SuggestedGroup:
     """Join two open groups of one cycle into the first; the second is gone."""
     _check(by)
     if group.pk == other.pk:
@@ -213,7 +214,7 @@ def group_join(*, group: SuggestedGroup, other: SuggestedGroup, by: Any) -> Sugg
 
 
 @transaction.atomic
-def group_ignore(*, group: SuggestedGroup, by: Any) -> SuggestedGroup:
+def group_ignore(*, group: SuggestedGroup, by: User) -> SuggestedGroup:
     _check(by)
     group = _locked_open(group)
     group.state = SuggestedGroup.State.IGNORED
@@ -228,7 +229,7 @@ def group_ignore(*, group: SuggestedGroup, by: Any) -> SuggestedGroup:
 
 
 @transaction.atomic
-def group_restore(*, group: SuggestedGroup, by: Any) -> SuggestedGroup:
+def group_restore(*, group: SuggestedGroup, by: User) -> SuggestedGroup:
     """Bring an ignored group back, if its members are all still waiting and ungrouped."""
     _check(by)
     group = SuggestedGroup.objects.select_for_update().get(pk=group.pk)
@@ -310,7 +311,7 @@ def _merge(
     cycle: Cycle,
     sources: Iterable[Proposal],
     data: dict[str, Any],
-    by: Any,
+    by: User,
     action: str,
     note: str,
     group: SuggestedGroup | None = None,
@@ -349,7 +350,7 @@ def _merge(
 
 
 @transaction.atomic
-def group_accept(*, group: SuggestedGroup, by: Any, data: dict[str, Any]) -> CandidateMeasure:
+def group_accept(*, group: SuggestedGroup, by: User, data: dict[str, Any]) -> CandidateMeasure:
     """Accept a suggested group: its members become one candidate measure, written by the
     coordinator in `data`."""
     _check(by)
@@ -376,7 +377,7 @@ def group_accept(*, group: SuggestedGroup, by: Any, data: dict[str, Any]) -> Can
 
 @transaction.atomic
 def proposals_merge(
-    *, cycle: Cycle, proposals: Sequence[Proposal], by: Any, data: dict[str, Any]
+    *, cycle: Cycle, proposals: Sequence[Proposal], by: User, data: dict[str, Any]
 ) -> CandidateMeasure:
     """Merge proposals the coordinator chose by hand into one candidate measure."""
     _check(by)
@@ -392,7 +393,7 @@ def proposals_merge(
 
 @transaction.atomic
 def proposals_promote(
-    *, cycle: Cycle, proposals: Sequence[Proposal], by: Any
+    *, cycle: Cycle, proposals: Sequence[Proposal], by: User
 ) -> list[CandidateMeasure]:
     """Each proposal becomes a candidate measure of its own, with its own text."""
     _check(by)
@@ -415,7 +416,7 @@ def proposals_promote(
 
 
 @transaction.atomic
-def merge_undo(*, candidate: CandidateMeasure, by: Any, reason: str) -> list[Proposal]:
+def merge_undo(*, candidate: CandidateMeasure, by: User, reason: str) -> list[Proposal]:
     """Undo a merge: the sources are submitted again and the candidate is removed.
 
     Refused once experts were assigned to the candidate or a list holds it: from then on

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.actors import AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from jobs.services import job_enqueue
 from kernel.access import require
@@ -30,7 +31,7 @@ from merging.forms import (
 )
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals import rules as proposals_rules
-from proposals.models import Cycle, Proposal
+from proposals.models import Cycle
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -42,14 +43,14 @@ def _ids(values: list[str]) -> list[int]:
 
 @login_required
 @require(rules.can_merge)
-def merging_index(request: HttpRequest) -> HttpResponse:
+def merging_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     cycles = selectors.cycles_for_merging()
     return render(request, "merging/index.html", {"cycles": cycles})
 
 
 @login_required
 @require(rules.can_merge)
-def group_index(request: HttpRequest, pk: int) -> HttpResponse:
+def group_index(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     filters = GroupFilterForm(request.GET or None)
     page = paginate(request, selectors.group_list(cycle, filters.params()))
@@ -68,7 +69,7 @@ def group_index(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @require(rules.can_merge)
-def suggestions_run(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestions_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     groups = services.suggestions_run(cycle=cycle, by=request.user)
     messages.success(
@@ -81,7 +82,7 @@ def suggestions_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_merge)
-def group_export(request: HttpRequest, pk: int) -> HttpResponse:
+def group_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The groups of one cycle: a few hundred rows at most, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)
     groups = selectors.group_list(cycle, GroupFilterForm(request.GET or None).params())
@@ -103,7 +104,7 @@ def _render_candidate_form(
 
 
 @login_required
-def group_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def group_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get_for_user(request.user, pk)
     if (closed := _closed(request, group)) is not None:
         return closed
@@ -127,7 +128,7 @@ def group_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def group_split(request: HttpRequest, pk: int) -> HttpResponse:
+def group_split(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get_for_user(request.user, pk)
     if (closed := _closed(request, group)) is not None:
         return closed
@@ -143,7 +144,7 @@ def group_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def group_join(request: HttpRequest, pk: int) -> HttpResponse:
+def group_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get_for_user(request.user, pk)
     if (closed := _closed(request, group)) is not None:
         return closed
@@ -160,7 +161,7 @@ def group_join(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_ignore(request: HttpRequest, pk: int) -> HttpResponse:
+def group_ignore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get_for_user(request.user, pk)
     try:
         services.group_ignore(group=group, by=request.user)
@@ -173,7 +174,7 @@ def group_ignore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def group_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get_for_user(request.user, pk)
     try:
         services.group_restore(group=group, by=request.user)
@@ -189,7 +190,7 @@ def group_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_merge)
-def remaining_index(request: HttpRequest, pk: int) -> HttpResponse:
+def remaining_index(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     filters = RemainingFilterForm(request.GET or None)
     page = paginate(request, selectors.remaining_proposals(cycle, filters.params()))
@@ -204,7 +205,7 @@ def remaining_index(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_merge)
-def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def proposals_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Merge proposals chosen by hand: the chosen ones come as `proposal` ids, GET or POST."""
     cycle = get_object_or_404(Cycle, pk=pk)
     data = request.POST if request.method == "POST" else request.GET
@@ -212,13 +213,7 @@ def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = selectors.mergeable_proposals(cycle, ids)
     if not chosen or len(chosen) != len(set(ids)):
         # A second click, or a colleague who merged them first: say which one went.
-        gone = (
-            Proposal.objects.filter(cycle=cycle, pk__in=ids)
-            .exclude(state=Proposal.State.SUBMITTED)
-            .exclude(state=Proposal.State.DRAFT)
-            .order_by("pk")
-            .first()
-        )
+        gone = selectors.first_no_longer_mergeable(cycle, ids)
         if gone is not None:
             messages.error(
                 request,
@@ -249,7 +244,7 @@ def proposals_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_merge)
-def proposals_promote(request: HttpRequest, pk: int) -> HttpResponse:
+def proposals_promote(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm, then make each remaining proposal a candidate of its own. Only the proposals
     shown on the confirmation page are promoted, never one that arrived since."""
     cycle = get_object_or_404(Cycle, pk=pk)
@@ -264,12 +259,8 @@ def proposals_promote(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(n)s candidate measure(s) created.") % {"n": len(done)})
             return redirect(reverse("merging:candidate_list") + f"?cycle={cycle.pk}")
-    grouped = Proposal.objects.filter(
-        cycle=cycle,
-        state=Proposal.State.SUBMITTED,
-        suggested_groups__in=selectors.open_group_ids(cycle),
-    ).distinct()
-    context = {"cycle": cycle, "remaining": remaining, "grouped": grouped.count()}
+    grouped = selectors.grouped_count(cycle)
+    context = {"cycle": cycle, "remaining": remaining, "grouped": grouped}
     return render(request, "merging/promote_confirm.html", context)
 
 
@@ -278,7 +269,7 @@ def proposals_promote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_list_candidates)
-def candidate_index(request: HttpRequest) -> HttpResponse:
+def candidate_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = CandidateFilterForm(request.GET or None)
     page = paginate(request, selectors.candidate_list(request.user, filters.params()))
     context = {
@@ -293,7 +284,7 @@ def candidate_index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @require(rules.can_list_candidates)
-def candidate_export(request: HttpRequest) -> HttpResponse:
+def candidate_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
     filters = CandidateFilterForm(query).params()
     job = job_enqueue(
@@ -311,7 +302,7 @@ def _locked_reason(candidate: CandidateMeasure) -> str:
 
 
 @login_required
-def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get_for_user(request.user, pk)
     can_merge = rules.can_merge(request.user)
     context = {
@@ -326,7 +317,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def candidate_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     candidate = selectors.candidate_get_for_user(request.user, pk)
     if not rules.can_merge(request.user):
         raise PermissionDenied
@@ -356,7 +347,7 @@ def candidate_undo(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @require(proposals_rules.can_create_proposal)
-def similar_fragment(request: HttpRequest) -> HttpResponse:
+def similar_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The drafting warning for what is typed in the proposal form, refreshed as one types."""
     exclude = _ids([request.POST.get("proposal", "")])
     cycle = Cycle.objects.filter(pk__in=_ids([request.POST.get("cycle", "")])).first()

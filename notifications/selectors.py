@@ -1,12 +1,12 @@
 """Reads of a user's notifications: a user sees their own and nobody else's."""
 
 import datetime
-from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.actors import Actor
 from accounts.visibility import OWNER, Grant, Visibility
 from notifications.models import Notification
 
@@ -16,11 +16,11 @@ NOTIFICATIONS = Visibility(Notification, Grant(OWNER, "user_id"))
 UNREAD, READ = "unread", "read"
 
 
-def notifications_of(user: Any) -> QuerySet[Notification]:
+def notifications_of(user: Actor) -> QuerySet[Notification]:
     return NOTIFICATIONS.queryset(user)
 
 
-def notification_list(user: Any, params: dict[str, str]) -> QuerySet[Notification]:
+def notification_list(user: Actor, params: dict[str, str]) -> QuerySet[Notification]:
     """Unread first, then the newest."""
     qs = notifications_of(user)
     if params.get("state") == UNREAD:
@@ -33,14 +33,14 @@ def notification_list(user: Any, params: dict[str, str]) -> QuerySet[Notificatio
     return qs.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
 
 
-def notification_get_for_user(user: Any, pk: int) -> Notification:
+def notification_get_for_user(user: Actor, pk: int) -> Notification:
     found = notifications_of(user).filter(pk=pk).first()
     if found is None:
         raise Http404
     return found
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Actor) -> int:
     return notifications_of(user).filter(read_at__isnull=True).count()
 
 

@@ -21,6 +21,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from kernel.errors import Forbidden
 from notifications import selectors
 from notifications.models import Notification
@@ -44,7 +45,7 @@ CHUNK = 200
 
 
 def notify(
-    *, users: Iterable[Any], subject: str, body: str = "", url: str = "", email: bool = False
+    *, users: Iterable[User], subject: str, body: str = "", url: str = "", email: bool = False
 ) -> list[Notification]:
     recipients = {user.pk: user for user in users if user.is_active}
     now = timezone.now()
@@ -188,7 +189,7 @@ def mail_send_due(
     return run
 
 
-def notification_mark_read(*, notification: Notification, by: Any) -> Notification:
+def notification_mark_read(*, notification: Notification, by: User) -> Notification:
     """Reading is the recipient's alone. Not audited: it records nobody's decision, only
     what the recipient has seen."""
     if notification.user_id != by.pk:
@@ -199,7 +200,7 @@ def notification_mark_read(*, notification: Notification, by: Any) -> Notificati
     return notification
 
 
-def notifications_mark_all_read(*, by: Any) -> int:
+def notifications_mark_all_read(*, by: User) -> int:
     return Notification.objects.filter(user_id=by.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )

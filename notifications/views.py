@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.actors import AuthenticatedHttpRequest
 from kernel.downloads import download
 from kernel.forms import FilterForm
 from kernel.pages import paginate, querystring_without_page
@@ -50,7 +51,7 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = NotificationFilterForm(request.GET or None)
     page = paginate(request, selectors.notification_list(request.user, filters.params()))
     rows = [(note, note.url if _safe(request, note.url) else "") for note in page.object_list]
@@ -67,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = selectors.notification_get_for_user(request.user, pk)
     services.notification_mark_read(notification=note, by=request.user)
     return _back(request)
@@ -75,7 +76,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(by=request.user)
     messages.success(
         request,
@@ -92,7 +93,7 @@ def _row(note: Notification) -> list[Any]:
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = NotificationFilterForm(request.GET or None)
     notes = selectors.notification_list(request.user, filters.params())
     headers = [_("Subject"), _("Message"), _("Received"), _("Read")]

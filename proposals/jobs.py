@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.models import User
 from jobs.models import Job
 from jobs.registry import job_kind
 from jobs.services import JobFailed, job_attach_result, job_set_progress
@@ -57,7 +58,7 @@ def _form_problems(form: ProposalForm) -> list[str]:
 )
 def run_import(job: Job) -> None:
     user, cycle = job.created_by, Cycle.objects.get(pk=job.params["cycle_id"])
-    if not rules.can_import_proposals(user):
+    if user is None or not rules.can_import_proposals(user):
         raise JobFailed(_("You may not import proposals."))
     fields = {f.name: f.pk for f in ReformField.objects.all()}
     with job.input_file.open("rb") as upload:
@@ -94,7 +95,7 @@ def run_import(job: Job) -> None:
 
 
 def _create_all(
-    job: Job, user: Any, cycle: Cycle, rows: list[dict[str, Any]], numbers: list[int]
+    job: Job, user: User, cycle: Cycle, rows: list[dict[str, Any]], numbers: list[int]
 ) -> None:
     # One transaction: a failure on any row leaves nothing half-imported.
     with transaction.atomic():

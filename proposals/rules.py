@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from accounts.actors import Actor
 from accounts.roles import innovation_body_locality, is_national, is_province_coordinator
 from accounts.visibility import INNOVATION_BODY, NATIONAL, PROVINCE, Grant, Visibility
 from proposals.models import Attachment, Proposal, Suggestion
@@ -32,66 +33,66 @@ SUGGESTIONS = Visibility(
 # Cycles -------------------------------------------------------------------------------------
 
 
-def can_manage_cycles(user: Any) -> bool:
+def can_manage_cycles(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_grant_extension(user: Any) -> bool:
+def can_grant_extension(user: Actor) -> bool:
     return is_national(user)
 
 
 # Suggestions --------------------------------------------------------------------------------
 
 
-def can_submit_suggestion(user: Any) -> bool:
+def can_submit_suggestion(user: Actor) -> bool:
     return innovation_body_locality(user) is not None
 
 
-def can_view_suggestion(user: Any, suggestion: Suggestion) -> bool:
+def can_view_suggestion(user: Actor, suggestion: Suggestion) -> bool:
     return SUGGESTIONS.allows(user, suggestion)
 
 
-def can_handle_suggestion(user: Any, suggestion: Any) -> bool:
-    return is_province_coordinator(user) and suggestion.locality_id == user.division_id
+def can_handle_suggestion(user: Actor, suggestion: Suggestion) -> bool:
+    return SUGGESTIONS.only(PROVINCE).allows(user, suggestion)
 
 
 # Proposals ----------------------------------------------------------------------------------
 
 
-def can_create_proposal(user: Any) -> bool:
+def can_create_proposal(user: Actor) -> bool:
     return is_province_coordinator(user)
 
 
-def _own_locality(user: Any, proposal: Any) -> bool:
-    return is_province_coordinator(user) and proposal.locality_id == user.division_id
+def _own_locality(user: Actor, proposal: Proposal) -> bool:
+    return PROPOSALS.only(PROVINCE).allows(user, proposal)
 
 
-def can_view_proposal(user: Any, proposal: Proposal) -> bool:
+def can_view_proposal(user: Actor, proposal: Proposal) -> bool:
     return PROPOSALS.allows(user, proposal)
 
 
-def can_edit_proposal(user: Any, proposal: Any) -> bool:
+def can_edit_proposal(user: Actor, proposal: Any) -> bool:
     editable = (proposal.State.DRAFT, proposal.State.RETURNED)
     return _own_locality(user, proposal) and proposal.state in editable
 
 
-def can_delete_proposal(user: Any, proposal: Any) -> bool:
+def can_delete_proposal(user: Actor, proposal: Any) -> bool:
     return _own_locality(user, proposal) and proposal.state == proposal.State.DRAFT
 
 
-def can_submit_proposal(user: Any, proposal: Any) -> bool:
+def can_submit_proposal(user: Actor, proposal: Any) -> bool:
     return can_edit_proposal(user, proposal)
 
 
-def can_return_proposal(user: Any, proposal: Any) -> bool:
+def can_return_proposal(user: Actor, proposal: Any) -> bool:
     return is_national(user) and proposal.state == proposal.State.SUBMITTED
 
 
-def can_import_proposals(user: Any) -> bool:
+def can_import_proposals(user: Actor) -> bool:
     return is_province_coordinator(user)
 
 
-def can_list_proposals(user: Any) -> bool:
+def can_list_proposals(user: Actor) -> bool:
     return is_national(user) or is_province_coordinator(user)
 
 
@@ -102,12 +103,12 @@ def can_list_proposals(user: Any) -> bool:
 # missing right. `can_handle_suggestion` holds no state: it serves as its own.
 
 
-def speaks_for_proposal(user: Any, proposal: Any) -> bool:
+def speaks_for_proposal(user: Actor, proposal: Any) -> bool:
     """`can_edit_proposal`, `can_submit_proposal` and `can_delete_proposal` (and the proposal's
     attachments) without the state: the coordinator of the proposal's province."""
     return _own_locality(user, proposal)
 
 
-def returns_proposals(user: Any, proposal: Any) -> bool:
+def returns_proposals(user: Actor, proposal: Any) -> bool:
     """`can_return_proposal` without the state: the national coordinator."""
     return is_national(user)

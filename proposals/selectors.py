@@ -7,6 +7,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.actors import Actor
+from accounts.visibility import PROVINCE
 from proposals import rules
 from proposals.models import Attachment, Cycle, DeadlineExtension, Proposal, Suggestion
 from regions.models import Division
@@ -22,11 +24,11 @@ SORTS = {
 }
 
 
-def proposals_visible_to(user: Any) -> QuerySet[Proposal]:
+def proposals_visible_to(user: Actor) -> QuerySet[Proposal]:
     return rules.PROPOSALS.queryset(user).select_related("cycle", "locality", "field")
 
 
-def proposal_get_for_user(user: Any, pk: int) -> Proposal:
+def proposal_get_for_user(user: Actor, pk: int) -> Proposal:
     """The proposal, or 404 when the user may not know it exists."""
     try:
         return proposals_visible_to(user).get(pk=pk)
@@ -45,7 +47,7 @@ def proposal_search(qs: QuerySet[Proposal], query: str) -> QuerySet[Proposal]:
     return qs.filter(condition | Q(title__icontains=query.strip()))
 
 
-def proposal_list(user: Any, params: dict[str, str]) -> QuerySet[Proposal]:
+def proposal_list(user: Actor, params: dict[str, str]) -> QuerySet[Proposal]:
     qs = proposals_visible_to(user)
     if params.get("cycle"):
         qs = qs.filter(cycle_id=int(params["cycle"]))
@@ -62,11 +64,11 @@ def proposal_list(user: Any, params: dict[str, str]) -> QuerySet[Proposal]:
     return qs.order_by(SORTS.get(params.get("sort", ""), "-updated_at"), "-id")
 
 
-def suggestions_visible_to(user: Any) -> QuerySet[Suggestion]:
+def suggestions_visible_to(user: Actor) -> QuerySet[Suggestion]:
     return rules.SUGGESTIONS.queryset(user).select_related("cycle", "organisation", "locality")
 
 
-def suggestion_list(user: Any, params: dict[str, str]) -> QuerySet[Suggestion]:
+def suggestion_list(user: Actor, params: dict[str, str]) -> QuerySet[Suggestion]:
     qs = suggestions_visible_to(user)
     query = params.get("q", "").strip()
     if query:
@@ -80,14 +82,14 @@ def suggestion_list(user: Any, params: dict[str, str]) -> QuerySet[Suggestion]:
     return qs
 
 
-def suggestion_get_for_user(user: Any, pk: int) -> Suggestion:
+def suggestion_get_for_user(user: Actor, pk: int) -> Suggestion:
     try:
         return suggestions_visible_to(user).get(pk=pk)
     except Suggestion.DoesNotExist:
         raise Http404 from None
 
 
-def attachment_get_for_user(user: Any, pk: int) -> Attachment:
+def attachment_get_for_user(user: Actor, pk: int) -> Attachment:
     attachment = rules.ATTACHMENTS.queryset(user).select_related("proposal").filter(pk=pk).first()
     if attachment is None:
         raise Http404
@@ -172,3 +174,15 @@ def submission_window(cycle: Cycle, locality_id: int) -> dict[str, Any]:
         "extension": extension,
         "is_open": cycle.is_open and timezone.localdate() <= last_day,
     }
+
+
+def suggestions_to_adopt(user: Actor, cycle_id: int) -> QuerySet[Suggestion]:
+    """The suggestions a province may draw a proposal from: its own in the cycle, not
+    declined."""
+    own = rules.SUGGESTIONS.only(PROVINCE).queryset(user)
+    return own.filter(cycle_id=cycle_id).exclude(state=Suggestion.State.DECLINED)
+
+
+def proposal_exists(pk: int) -> bool:
+    """Is the proposal still there (a draft may have been deleted meanwhile)?"""
+    return Proposal.objects.filter(pk=pk).exists()

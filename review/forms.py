@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -51,7 +52,7 @@ class ExpertProfileForm(forms.ModelForm):
             "max_load": _("The most reviews the solver gives them in one cycle."),
         }
 
-    def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, users: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user = self.fields["user"]
         if users is None:

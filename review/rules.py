@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from accounts.actors import Actor
 from accounts.roles import is_expert, is_national
 from accounts.visibility import EXPERT, NATIONAL, Grant, Visibility
 from review.models import Assignment, ExpertProfile
@@ -17,34 +18,35 @@ EXPERT_PROFILES = Visibility(ExpertProfile, Grant(NATIONAL))
 ASSIGNMENTS = Visibility(Assignment, Grant(NATIONAL), Grant(EXPERT, "expert_id"))
 
 
-def can_manage_expert_pool(user: Any) -> bool:
+def can_manage_expert_pool(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_assign_reviewers(user: Any) -> bool:
+def can_assign_reviewers(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_view_review_results(user: Any) -> bool:
+def can_view_review_results(user: Actor) -> bool:
     return is_national(user)
 
 
-def can_list_own_reviews(user: Any) -> bool:
+def can_list_own_reviews(user: Actor) -> bool:
     return is_expert(user)
 
 
-def can_view_assignment(user: Any, assignment: Assignment) -> bool:
+def can_view_assignment(user: Actor, assignment: Assignment) -> bool:
     """The coordinator, and the expert it is assigned to; nobody else learns it exists."""
     return ASSIGNMENTS.allows(user, assignment)
 
 
-def can_write_review(user: Any, assignment: Any, review: Any) -> bool:
+def can_write_review(user: Actor, assignment: Any, review: Any) -> bool:
     """The assigned expert, until the review (None: not started yet) is submitted."""
-    own = is_expert(user) and assignment.expert_id == user.pk
-    return own and (review is None or review.state == review.State.DRAFT)
+    return is_assigned_expert(user, assignment) and (
+        review is None or review.state == review.State.DRAFT
+    )
 
 
-def can_change_assignment(user: Any, review: Any) -> bool:
+def can_change_assignment(user: Actor, review: Any) -> bool:
     """Remove or replace a reviewer: the coordinator, unless the review is already submitted."""
     return is_national(user) and (review is None or review.state == review.State.DRAFT)
 
@@ -56,6 +58,6 @@ def can_change_assignment(user: Any, review: Any) -> bool:
 # missing right. `can_assign_reviewers` is `can_change_assignment` without the state.
 
 
-def is_assigned_expert(user: Any, assignment: Any) -> bool:
+def is_assigned_expert(user: Actor, assignment: Assignment) -> bool:
     """`can_write_review` without the state: the expert the review is assigned to."""
-    return is_expert(user) and assignment.expert_id == user.pk
+    return ASSIGNMENTS.only(EXPERT).allows(user, assignment)

@@ -9,7 +9,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from accounts.actors import Actor
 from accounts.models import Role, User
+from accounts.visibility import EXPERT
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal, Suggestion
 from review import aggregation, rules
@@ -34,13 +36,13 @@ def latest_review_cycle() -> Cycle | None:
     return Cycle.objects.filter(candidates__isnull=False).order_by("-year").distinct().first()
 
 
-def experts_visible_to(user: Any) -> QuerySet[ExpertProfile]:
+def experts_visible_to(user: Actor) -> QuerySet[ExpertProfile]:
     qs = rules.EXPERT_PROFILES.queryset(user)
     return qs.select_related("user", "division", "organisation").prefetch_related("fields")
 
 
 def expert_list(
-    user: Any, params: dict[str, str], cycle: Cycle | None = None
+    user: Actor, params: dict[str, str], cycle: Cycle | None = None
 ) -> QuerySet[ExpertProfile]:
     """The pool, filtered; each profile annotated with `load`, its reviews in `cycle`."""
     qs = experts_visible_to(user)
@@ -69,7 +71,7 @@ def expert_list(
     return qs.distinct().order_by("user__username", "id")
 
 
-def expert_profile_get_for_user(user: Any, pk: int) -> ExpertProfile:
+def expert_profile_get_for_user(user: Actor, pk: int) -> ExpertProfile:
     try:
         return experts_visible_to(user).get(pk=pk)
     except ExpertProfile.DoesNotExist:
@@ -93,7 +95,7 @@ def review_cycles() -> QuerySet[Cycle]:
     ).order_by("-year")
 
 
-def cycle_get_for_review(user: Any, pk: int) -> Cycle:
+def cycle_get_for_review(user: Actor, pk: int) -> Cycle:
     # Any signed-in user may know a cycle exists; the view refuses the page with 403.
     try:
         return Cycle.objects.get(pk=pk)
@@ -130,7 +132,7 @@ def candidate_overview(cycle: Cycle, params: dict[str, str]) -> QuerySet[Candida
     return _with_reviewers(qs).order_by("id")
 
 
-def candidate_get_for_review(user: Any, pk: int) -> CandidateMeasure:
+def candidate_get_for_review(user: Actor, pk: int) -> CandidateMeasure:
     """A candidate's review page: the coordinator's alone; others may not know it exists."""
     if not rules.can_view_review_results(user):
         raise Http404
@@ -164,13 +166,13 @@ def candidate_assignments(candidate: CandidateMeasure) -> QuerySet[Assignment]:
 PROGRESS = ("new", "draft", "submitted")
 
 
-def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
+def assignments_visible_to(user: Actor) -> QuerySet[Assignment]:
     return rules.ASSIGNMENTS.queryset(user).select_related(
         "candidate__cycle", "candidate__field", "expert", "review"
     )
 
 
-def assignment_get_for_user(user: Any, pk: int) -> Assignment:
+def assignment_get_for_user(user: Actor, pk: int) -> Assignment:
     """404 unless the user is the coordinator or the expert it is assigned to."""
     try:
         return assignments_visible_to(user).get(pk=pk)
@@ -178,11 +180,15 @@ def assignment_get_for_user(user: Any, pk: int) -> Assignment:
         raise Http404 from None
 
 
-def my_assignments(user: Any, params: dict[str, str]) -> QuerySet[Assignment]:
+def my_assignments(user: Actor, params: dict[str, str]) -> QuerySet[Assignment]:
     """The expert's own assignments (never anyone else's, even for the coordinator)."""
     if not rules.can_list_own_reviews(user):
         return Assignment.objects.none()
-    qs = assignments_visible_to(user).filter(expert_id=user.pk)
+    qs = (
+        rules.ASSIGNMENTS.only(EXPERT)
+        .queryset(user)
+        .select_related("candidate__cycle", "candidate__field", "expert", "review")
+    )
     query = params.get("q", "").strip()
     if query:
         qs = qs.filter(
@@ -296,3 +302,7 @@ def ranking_filtered(cycle: Cycle, params: dict[str, str]) -> list[RankRow]:
     if params.get("flagged") == "yes":
         rows = [r for r in rows if r.disagreement]
     return rows
+
+
+def review_submitted(assignment: Assignment) -> bool:
+    return Review.objects.filter(assignment=assignment, state=Review.State.SUBMITTED).exists()

@@ -26,6 +26,7 @@ from django.db.models import Count, F, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from claims.models import Claimant, Programme
 from tasks import periods, progress, selectors
 from tasks.models import HelpRequest, Milestone, ProgressReport, Status, Task
@@ -274,7 +275,7 @@ def dispatch(
 
 
 def dispatch_for(
-    user: Any,
+    user: Actor,
     programme: Programme,
     period: Period,
     *,

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.actors import Actor
 from accounts.models import User
 from accounts.visibility import NATIONAL
 from tasks import periods, progress, rules
@@ -61,7 +62,7 @@ class PeriodRow:
         return submitted is not None and timezone.localdate(submitted) > self.due_on
 
 
-def period_rows(user: Any, task: Task, today: datetime.date | None = None) -> list[PeriodRow]:
+def period_rows(user: Actor, task: Task, today: datetime.date | None = None) -> list[PeriodRow]:
     """Every period from plan approval to now, newest first, with its report where the user
     may see it (a draft is the implementer's until submitted)."""
     today = today or timezone.localdate()
@@ -84,7 +85,7 @@ def period_rows(user: Any, task: Task, today: datetime.date | None = None) -> li
     return rows
 
 
-def report_get_for_user(user: Any, pk: int) -> ProgressReport:
+def report_get_for_user(user: Actor, pk: int) -> ProgressReport:
     reports = rules.REPORTS.queryset(user).select_related("task__programme", "task__claimant")
     try:
         return reports.get(pk=pk)
@@ -244,7 +245,7 @@ def coordinators_at(task: Task, level: str) -> QuerySet[User]:
 # Help requests ------------------------------------------------------------------------------
 
 
-def help_visible_to(user: Any) -> QuerySet[HelpRequest]:
+def help_visible_to(user: Actor) -> QuerySet[HelpRequest]:
     """The national coordinator sees every request; a locality those of its tasks; an
     implementer those of the tasks its organisation implements."""
     return rules.HELP_REQUESTS.queryset(user).select_related(
@@ -256,7 +257,7 @@ def help_visible_to(user: Any) -> QuerySet[HelpRequest]:
     )
 
 
-def help_list(user: Any, params: dict[str, str]) -> QuerySet[HelpRequest]:
+def help_list(user: Actor, params: dict[str, str]) -> QuerySet[HelpRequest]:
     qs = help_visible_to(user)
     if params.get("state"):
         qs = qs.filter(state=params["state"])
@@ -272,7 +273,7 @@ def help_list(user: Any, params: dict[str, str]) -> QuerySet[HelpRequest]:
     return qs.order_by("-raised_at", "-id")
 
 
-def help_get_for_user(user: Any, pk: int) -> HelpRequest:
+def help_get_for_user(user: Actor, pk: int) -> HelpRequest:
     try:
         return help_visible_to(user).get(pk=pk)
     except HelpRequest.DoesNotExist:
@@ -288,13 +289,13 @@ def help_of_task(task: Task) -> QuerySet[HelpRequest]:
 # Bulk update --------------------------------------------------------------------------------
 
 
-def bulk_tasks(user: Any) -> QuerySet[Task]:
+def bulk_tasks(user: Actor) -> QuerySet[Task]:
     """The tasks a coordinator may update from a sheet: visible, with an approved plan."""
     return tasks_visible_to(user).filter(plan_state=Task.PlanState.APPROVED).order_by("pk")
 
 
 def bulk_items(
-    user: Any, task_ids: Iterable[int] | None = None
+    user: Actor, task_ids: Iterable[int] | None = None
 ) -> tuple[list[Milestone], list[Target]]:
     """The milestones and targets of the user's bulk tasks, or of those among `task_ids`, in
     task and position order. Each task is read once and shared by its rows: joining it to

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from lists import rules
@@ -22,7 +23,7 @@ ITEM_FIELDS = ["position", "title", "content", "field", "ministries"]
 ITEM_TEXT_FIELDS = ["title", "content", "field", "ministries"]
 
 
-def lock_open_version(version: ListVersion, by: Any, published: str = "") -> ListVersion:
+def lock_open_version(version: ListVersion, by: User, published: str = "") -> ListVersion:
     """The version, locked for the change, or an error if the user may not change lists or
     the version is published (`published`: what to say then, if not the general message) or
     was discarded meanwhile. Every write to a version and its measures starts here."""
@@ -67,7 +68,7 @@ def _required(value: str, message: str) -> str:
 
 @transaction.atomic
 def list_create(
-    *, cycle: Cycle, by: Any, title: str, issuing_authority: str = "", preamble: str = ""
+    *, cycle: Cycle, by: User, title: str, issuing_authority: str = "", preamble: str = ""
 ) -> ListVersion:
     """Start the cycle's annual list: its first version, an empty draft."""
     if not rules.can_manage_lists(by):
@@ -88,7 +89,7 @@ def list_create(
 
 
 @transaction.atomic
-def version_update(*, version: ListVersion, by: Any, data: Mapping[str, Any]) -> ListVersion:
+def version_update(*, version: ListVersion, by: User, data: Mapping[str, Any]) -> ListVersion:
     """The details of an open version; the list's title only until a version is published."""
     version = lock_open_version(version, by)
     annual_list = version.annual_list
@@ -129,7 +130,7 @@ def renumber(version: ListVersion) -> dict[int, tuple[int, int]]:
 
 @transaction.atomic
 def items_add(
-    *, version: ListVersion, by: Any, candidates: Sequence[CandidateMeasure]
+    *, version: ListVersion, by: User, candidates: Sequence[CandidateMeasure]
 ) -> list[ListItem]:
     """Put candidates on the list, after the measures already there, in the order given."""
     version = lock_open_version(version, by)
@@ -165,7 +166,7 @@ def items_add(
 
 
 @transaction.atomic
-def item_update(*, item: ListItem, by: Any, data: Mapping[str, Any]) -> ListItem:
+def item_update(*, item: ListItem, by: User, data: Mapping[str, Any]) -> ListItem:
     """Edit a measure's wording before publication; the candidate itself is left as it is."""
     version = lock_open_version(item.version, by)
     item = _item_of(version, item)
@@ -187,7 +188,7 @@ def item_update(*, item: ListItem, by: Any, data: Mapping[str, Any]) -> ListItem
 
 
 @transaction.atomic
-def item_remove(*, item: ListItem, by: Any) -> None:
+def item_remove(*, item: ListItem, by: User) -> None:
     version = lock_open_version(item.version, by)
     item = _item_of(version, item)
     record(
@@ -201,7 +202,7 @@ def item_remove(*, item: ListItem, by: Any) -> None:
 
 
 @transaction.atomic
-def items_reorder(*, version: ListVersion, by: Any, numbers: Mapping[int, int]) -> int:
+def items_reorder(*, version: ListVersion, by: User, numbers: Mapping[int, int]) -> int:
     """Reorder by the numbers typed ({item pk: number}); measures stay grouped by field, the
     groups in the order of their first measure. Returns how many measures moved."""
     version = lock_open_version(version, by)

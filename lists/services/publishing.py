@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from lists import rules
@@ -20,7 +21,7 @@ CONSULTATION_FIELDS = ["ministry", "asked_at", "answer", "answered_at", "change_
 PUBLISH_FIELDS = ["state", "issuing_authority", "doc_number", "issued_on"]
 
 
-def _lock_consulting(version: ListVersion, by: Any, published: str = "") -> ListVersion:
+def _lock_consulting(version: ListVersion, by: User, published: str = "") -> ListVersion:
     version = lock_open_version(version, by, published)
     if version.state != State.CONSULTING:
         raise ListError(_("Send the draft for opinions first."))
@@ -28,7 +29,7 @@ def _lock_consulting(version: ListVersion, by: Any, published: str = "") -> List
 
 
 @transaction.atomic
-def version_send_for_opinions(*, version: ListVersion, by: Any) -> ListVersion:
+def version_send_for_opinions(*, version: ListVersion, by: User) -> ListVersion:
     version = lock_open_version(
         version, by, published=_("This version of the list has already been published.")
     )
@@ -63,7 +64,7 @@ def _check_consultation(consultation: Consultation) -> None:
 def consultation_record(
     *,
     version: ListVersion,
-    by: Any,
+    by: User,
     ministry: str,
     asked_at: datetime.date,
     answer: str = "",
@@ -94,7 +95,7 @@ def consultation_record(
 
 @transaction.atomic
 def consultation_update(
-    *, consultation: Consultation, by: Any, data: dict[str, Any]
+    *, consultation: Consultation, by: User, data: dict[str, Any]
 ) -> Consultation:
     _lock_consulting(consultation.version, by)
     consultation = Consultation.objects.get(pk=consultation.pk)
@@ -115,7 +116,7 @@ def consultation_update(
 def version_publish(
     *,
     version: ListVersion,
-    by: Any,
+    by: User,
     issuing_authority: str,
     doc_number: str,
     issued_on: datetime.date,
@@ -157,7 +158,7 @@ def version_publish(
 
 
 @transaction.atomic
-def list_revise(*, annual_list: AnnualList, by: Any, change_note: str) -> ListVersion:
+def list_revise(*, annual_list: AnnualList, by: User, change_note: str) -> ListVersion:
     """A new version, drafted from the latest published one, which stays as it is."""
     if not rules.can_manage_lists(by):
         raise Forbidden
@@ -203,7 +204,7 @@ def list_revise(*, annual_list: AnnualList, by: Any, change_note: str) -> ListVe
 
 
 @transaction.atomic
-def version_discard(*, version: ListVersion, by: Any) -> AnnualList | None:
+def version_discard(*, version: ListVersion, by: User) -> AnnualList | None:
     """Throw a draft away; the list goes too when it was its only version. Returns the list
     if it remains."""
     version = lock_open_version(version, by)

@@ -12,12 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.access import object_for, require
 from kernel.actions import form_action
-from lists import rules
+from lists import rules, selectors
 from lists.errors import ListError
 from lists.forms import CandidatesForm, ItemForm, ListCreateForm, OrderForm, VersionForm
-from lists.models import ListItem, ListVersion
+from lists.models import ListVersion
 from lists.selectors import (
     item_get_for_user,
     lists_overview,
@@ -28,7 +29,6 @@ from lists.selectors import (
     versions_of,
 )
 from lists.services import drafting as services
-from merging.models import CandidateMeasure
 from proposals.models import Cycle
 
 Check = Callable[[Any, ListVersion], bool]
@@ -44,20 +44,20 @@ def version_for(
     return object_for(request, version_get_for_user, pk, check, posted=posted)
 
 
-def manages_version(user: Any, version: ListVersion) -> bool:
+def manages_version(user: Actor, version: ListVersion) -> bool:
     """`can_manage_lists`, the state-free part of every right on a version."""
     return rules.can_manage_lists(user)
 
 
 @login_required
 @require(rules.can_manage_lists)
-def manage_index(request: HttpRequest) -> HttpResponse:
+def manage_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "lists/manage_index.html", {"cycles": lists_overview()})
 
 
 @login_required
 @require(rules.can_manage_lists)
-def list_create(request: HttpRequest, cycle_pk: int) -> HttpResponse:
+def list_create(request: AuthenticatedHttpRequest, cycle_pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_pk)
     form = ListCreateForm(request.POST or None)
     if request.method == "GET":
@@ -116,12 +116,12 @@ def render_workspace(
 
 
 @login_required
-def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+def workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render_workspace(request, version_for(request, pk, manages_version))
 
 
 @login_required
-def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def version_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, rules.can_edit_list_version, posted=manages_version)
     title_fixed = version.annual_list.versions.filter(state=ListVersion.State.PUBLISHED).exists()
     form = VersionForm(request.POST or None, instance=version, title_fixed=title_fixed)
@@ -141,9 +141,9 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def items_add(request: HttpRequest, pk: int) -> HttpResponse:
+def items_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, rules.can_edit_list_version, posted=manages_version)
-    available = CandidateMeasure.objects.filter(cycle_id=version.annual_list.cycle_id)
+    available = selectors.candidates_of_cycle(version.annual_list.cycle_id)
     form = CandidatesForm(request.POST, available=available)
     if form.is_valid():
         # In ranking order, whatever order the boxes were ticked in.
@@ -167,7 +167,7 @@ def items_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def items_order(request: HttpRequest, pk: int) -> HttpResponse:
+def items_order(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, rules.can_edit_list_version, posted=manages_version)
     form = OrderForm(request.POST, items=version_items(version))
     if form.is_valid():
@@ -194,7 +194,7 @@ def _item_for(request: HttpRequest, pk: int) -> Any:
 
 
 @login_required
-def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def item_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = _item_for(request, pk)
     form = ItemForm(request.POST or None, instance=item)
     if form_action(
@@ -206,13 +206,13 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("lists:workspace", item.version_id)
     # The form was bound to the item: show the saved values beside the typed ones (unless a
     # colleague removed the measure meanwhile, which the form's message says).
-    if ListItem.objects.filter(pk=item.pk).exists():
+    if selectors.item_exists(item.pk):
         item.refresh_from_db()
     return render(request, "lists/item_form.html", {"form": form, "item": item})
 
 
 @login_required
-def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def item_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = _item_for(request, pk)
     if request.method == "POST":
         try:

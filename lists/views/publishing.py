@@ -4,11 +4,12 @@ discarding."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.actors import AuthenticatedHttpRequest
 from kernel.actions import form_action
 from lists import rules
 from lists.errors import ListError
@@ -25,7 +26,7 @@ from lists.views.drafting import manages_version, version_for
 
 @login_required
 @require_POST
-def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
+def send_for_opinions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, rules.can_send_list_for_opinions, posted=manages_version)
     try:
         services.version_send_for_opinions(version=version, by=request.user)
@@ -39,7 +40,7 @@ def send_for_opinions(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, rules.can_record_consultation, posted=manages_version)
     form = ConsultationForm(request.POST or None)
     if form_action(
@@ -53,7 +54,7 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = consultation_get_for_user(request.user, pk)
     version = consultation.version
     right = manages_version if request.method == "POST" else rules.can_record_consultation
@@ -75,7 +76,7 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def publish(request: HttpRequest, pk: int) -> HttpResponse:
+def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: what will be published, and the document's number and date."""
     version = version_for(request, pk, rules.can_publish_list_version, posted=manages_version)
     form = PublishForm(
@@ -103,7 +104,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def revise(request: HttpRequest, pk: int) -> HttpResponse:
+def revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     annual_list = annual_list_get_for_user(request.user, pk)
     latest = latest_version(annual_list)
     if request.method == "POST":
@@ -129,7 +130,7 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def discard(request: HttpRequest, pk: int) -> HttpResponse:
+def discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = version_for(request, pk, rules.can_discard_list_version, posted=manages_version)
     if request.method == "POST":
         try:

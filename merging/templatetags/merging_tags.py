@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from accounts.actors import Actor
 from merging.selectors import drafting_warning, proposal_fate
 from proposals import rules as proposals_rules
 from proposals.models import Proposal
@@ -12,7 +13,7 @@ register = template.Library()
 
 
 def _warning_context(
-    user: Any, *, title: str, content: str, cycle: Any, proposal: Proposal | None
+    user: Actor, *, title: str, content: str, cycle: Any, proposal: Proposal | None
 ) -> dict[str, Any]:
     warning = drafting_warning(
         user,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from proposals.errors import ProposalError
 from proposals.models import Attachment, Proposal
@@ -80,7 +81,7 @@ def check_upload(upload: Any) -> str:
 
 
 @transaction.atomic
-def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
+def attachment_add(*, proposal: Proposal, by: User, upload: Any) -> Attachment:
     proposal = lock_editable(proposal, by)
     name = check_upload(upload)
     attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
@@ -91,7 +92,7 @@ def attachment_add(*, proposal: Proposal, by: Any, upload: Any) -> Attachment:
 
 
 @transaction.atomic
-def attachment_remove(*, attachment: Attachment, by: Any) -> None:
+def attachment_remove(*, attachment: Attachment, by: User) -> None:
     proposal = lock_editable(attachment.proposal, by)
     found = Attachment.objects.filter(pk=attachment.pk, proposal=proposal).first()
     if found is None:

@@ -4,6 +4,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from proposals import rules
@@ -24,7 +25,7 @@ def _check_range(minimum: int, maximum: int) -> None:
 @transaction.atomic
 def cycle_open(
     *,
-    by: Any,
+    by: User,
     year: int,
     title: str,
     deadline: datetime.date,
@@ -51,7 +52,7 @@ def cycle_open(
 
 
 @transaction.atomic
-def cycle_update(*, cycle: Cycle, by: Any, **fields: Any) -> Cycle:
+def cycle_update(*, cycle: Cycle, by: User, **fields: Any) -> Cycle:
     if not rules.can_manage_cycles(by):
         raise Forbidden
     before = snapshot(cycle, CYCLE_FIELDS)
@@ -75,7 +76,7 @@ def _label(extension: DeadlineExtension | None) -> str | None:
 
 @transaction.atomic
 def extension_grant(
-    *, cycle: Cycle, locality: Division, until: datetime.date, reason: str, by: Any
+    *, cycle: Cycle, locality: Division, until: datetime.date, reason: str, by: User
 ) -> DeadlineExtension:
     if not rules.can_grant_extension(by):
         raise Forbidden

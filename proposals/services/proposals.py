@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from proposals import rules
@@ -38,7 +39,7 @@ def _validate(proposal: Proposal) -> None:
         raise ProposalError(_("Name the ministries concerned when national authority is needed."))
 
 
-def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: Any) -> None:
+def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: User) -> None:
     for suggestion in suggestions:
         if (
             suggestion.locality_id != proposal.locality_id
@@ -50,20 +51,20 @@ def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: Any) -> No
             _move(suggestion, Suggestion.State.ADOPTED, "suggestion.adopted", by, proposal.title)
 
 
-def _release(suggestions: Iterable[Suggestion], by: Any, note: str) -> None:
+def _release(suggestions: Iterable[Suggestion], by: User, note: str) -> None:
     """A suggestion no proposal uses any more is pending again: it can be used or declined."""
     for suggestion in suggestions:
         if suggestion.state == Suggestion.State.ADOPTED and not suggestion.proposals.exists():
             _move(suggestion, Suggestion.State.SUBMITTED, "suggestion.released", by, note)
 
 
-def _move(suggestion: Suggestion, state: str, action: str, by: Any, note: str) -> None:
+def _move(suggestion: Suggestion, state: str, action: str, by: User, note: str) -> None:
     before, suggestion.state = suggestion.state, state
     suggestion.save(update_fields=["state"])
     record(action, obj=suggestion, by=by, changes={"state": [before, state]}, note=note)
 
 
-def _lock(proposal: Proposal, by: Any) -> Proposal:
+def _lock(proposal: Proposal, by: User) -> Proposal:
     """The proposal, locked for the change, if the user speaks for its locality. A proposal
     deleted meanwhile is said so, not a server error."""
     if not rules.speaks_for_proposal(by, proposal):
@@ -74,7 +75,7 @@ def _lock(proposal: Proposal, by: Any) -> Proposal:
     return locked
 
 
-def lock_editable(proposal: Proposal, by: Any) -> Proposal:
+def lock_editable(proposal: Proposal, by: User) -> Proposal:
     """The proposal, locked, if its locality may still change it (a draft, or returned)."""
     proposal = _lock(proposal, by)
     if proposal.state == Proposal.State.MERGED:
@@ -93,7 +94,7 @@ def lock_editable(proposal: Proposal, by: Any) -> Proposal:
 
 @transaction.atomic
 def proposal_create(
-    *, by: Any, cycle: Cycle, data: dict[str, Any], sources: Iterable[Suggestion] = ()
+    *, by: User, cycle: Cycle, data: dict[str, Any], sources: Iterable[Suggestion] = ()
 ) -> Proposal:
     locality = roles.province_of(by)
     if locality is None:
@@ -121,7 +122,7 @@ def proposal_create(
 def proposal_update(
     *,
     proposal: Proposal,
-    by: Any,
+    by: User,
     data: dict[str, Any],
     sources: Iterable[Suggestion] | None = None,
 ) -> Proposal:
@@ -145,7 +146,7 @@ def proposal_update(
 
 
 @transaction.atomic
-def proposal_delete(*, proposal: Proposal, by: Any) -> None:
+def proposal_delete(*, proposal: Proposal, by: User) -> None:
     proposal = _lock(proposal, by)
     if proposal.state != Proposal.State.DRAFT:
         raise ProposalError(
@@ -197,7 +198,7 @@ def _check_range(cycle: Cycle, locality_id: int, new: int) -> None:
 
 
 @transaction.atomic
-def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
+def proposals_submit(*, proposals: list[Proposal], by: User) -> list[Proposal]:
     """Submit drafts together, or resubmit returned proposals.
 
     The per-locality range counts every proposal that is not a draft. Resubmitting a returned
@@ -246,7 +247,7 @@ def proposals_submit(*, proposals: list[Proposal], by: Any) -> list[Proposal]:
 
 
 @transaction.atomic
-def proposal_return(*, proposal: Proposal, by: Any, reason: str) -> Proposal:
+def proposal_return(*, proposal: Proposal, by: User, reason: str) -> Proposal:
     if not rules.returns_proposals(by, proposal):
         raise Forbidden
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)

@@ -1,9 +1,8 @@
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from proposals import rules
@@ -14,9 +13,9 @@ SUGGESTION_FIELDS = ["cycle", "organisation", "locality", "title", "content", "s
 
 
 @transaction.atomic
-def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Suggestion:
+def suggestion_submit(*, by: User, cycle: Cycle, title: str, content: str) -> Suggestion:
     locality = roles.innovation_body_locality(by)
-    if locality is None:
+    if locality is None or by.organisation is None:
         raise Forbidden
     if not cycle.is_open:
         raise ProposalError(_("This cycle is closed."))
@@ -38,7 +37,7 @@ def suggestion_submit(*, by: Any, cycle: Cycle, title: str, content: str) -> Sug
 
 
 @transaction.atomic
-def suggestion_decline(*, suggestion: Suggestion, by: Any, reason: str) -> Suggestion:
+def suggestion_decline(*, suggestion: Suggestion, by: User, reason: str) -> Suggestion:
     if not rules.can_handle_suggestion(by, suggestion):
         raise Forbidden
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.actors import AuthenticatedHttpRequest
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.selectors import attachment_get_for_user
@@ -12,13 +13,13 @@ from proposals.services.attachments import attachment_remove
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     attachment = attachment_get_for_user(request.user, pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 
 @login_required
-def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attachment = attachment_get_for_user(request.user, pk)
     # A POST is checked without the state: the service says if the proposal was submitted.
     right = rules.speaks_for_proposal if request.method == "POST" else rules.can_edit_proposal

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.actors import AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
@@ -25,7 +26,7 @@ from proposals.services import cycles as services
 
 
 @login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
+def cycle_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cycles = Cycle.objects.all()
     context = {"cycles": cycles, "can_manage": rules.can_manage_cycles(request.user)}
     return render(request, "proposals/cycle_list.html", context)
@@ -33,7 +34,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_manage_cycles)
-def cycle_create(request: HttpRequest) -> HttpResponse:
+def cycle_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CycleForm(request.POST or None)
     if request.method == "GET":
         year = next_cycle_year()
@@ -67,7 +68,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_manage_cycles)
-def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     form = CycleForm(request.POST or None, instance=cycle)
     form.fields["year"].disabled = True
@@ -85,7 +86,7 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
     return _render_detail(request, cycle, ExtensionForm())
 
@@ -109,7 +110,7 @@ def _render_detail(
 
 @login_required
 @require_POST
-def extension_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not rules.can_grant_extension(request.user):
         raise PermissionDenied
     cycle = get_object_or_404(Cycle, pk=pk)
@@ -127,7 +128,7 @@ def extension_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_manage_cycles)
-def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The submissions-by-locality table: 31 rows, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)
     headers = [_("Locality"), _("Submitted"), _("Of which returned"), _("Within range")]

@@ -4,11 +4,12 @@ from urllib.parse import parse_qsl
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.actors import AuthenticatedHttpRequest
 from jobs.services import job_enqueue
 from kernel.access import require
 from kernel.downloads import DOCX, XLSX, download
@@ -20,21 +21,21 @@ from proposals.selectors import current_cycle, proposal_get_for_user
 
 
 @login_required
-def proposal_docx(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_docx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
     return download(render_docx(proposal), f"proposal-{proposal.pk}.docx", DOCX)
 
 
 @login_required
 @require(rules.can_import_proposals)
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
     names = ReformField.objects.values_list("name", flat=True)
     return download(excel.template_bytes(names), "proposal-template.xlsx", XLSX)
 
 
 @login_required
 @require(rules.can_import_proposals)
-def proposal_import(request: HttpRequest) -> HttpResponse:
+def proposal_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     cycle = current_cycle()
     form = UploadForm(request.POST or None, request.FILES or None)
     if cycle is None:
@@ -58,7 +59,7 @@ def proposal_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @require(rules.can_list_proposals)
-def proposal_export(request: HttpRequest) -> HttpResponse:
+def proposal_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
     filters = ProposalFilterForm(query).params()
     job = job_enqueue(kind="proposals.export", by=request.user, params={"filters": filters})

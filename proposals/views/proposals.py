@@ -8,15 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.actors import AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from kernel.access import object_for, require
 from kernel.actions import form_action
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
-from proposals import rules
+from proposals import rules, selectors
 from proposals.errors import ProposalError
 from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
-from proposals.models import Proposal, Suggestion
+from proposals.models import Proposal
 from proposals.selectors import (
     current_cycle,
     locality_counts,
@@ -31,7 +32,7 @@ from proposals.services.attachments import attachment_add
 
 @login_required
 @require(rules.can_list_proposals)
-def proposal_index(request: HttpRequest) -> HttpResponse:
+def proposal_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ProposalFilterForm(request.GET or None)
     params = filters.params()
     page = paginate(request, proposal_list(request.user, params))
@@ -52,15 +53,12 @@ def proposal_index(request: HttpRequest) -> HttpResponse:
 
 
 def _suggestions_for(request: HttpRequest, cycle_id: int) -> object:
-    locality = roles.province_of(request.user)
-    return Suggestion.objects.filter(locality=locality, cycle_id=cycle_id).exclude(
-        state=Suggestion.State.DECLINED
-    )
+    return selectors.suggestions_to_adopt(request.user, cycle_id)
 
 
 @login_required
 @require(rules.can_create_proposal)
-def proposal_create(request: HttpRequest) -> HttpResponse:
+def proposal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     cycle = current_cycle()
     if cycle is None:
         messages.error(request, _("No cycle is open for proposals."))
@@ -85,7 +83,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = object_for(
         request,
         proposal_get_for_user,
@@ -120,7 +118,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_get_for_user(request.user, pk)
     user = request.user
     return render(
@@ -143,7 +141,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_submit(request: HttpRequest) -> HttpResponse:
+def proposal_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Submit the selected drafts together (or resubmit returned ones)."""
     ids = [int(i) for i in request.POST.getlist("proposal") if i.isdigit()]
     chosen = list(proposals_visible_to(request.user).filter(pk__in=ids))
@@ -164,7 +162,7 @@ def proposal_submit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = object_for(
         request,
         proposal_get_for_user,
@@ -186,7 +184,7 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = object_for(
         request,
         proposal_get_for_user,
@@ -207,7 +205,7 @@ def proposal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = object_for(request, proposal_get_for_user, pk, rules.speaks_for_proposal)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
@@ -224,6 +222,6 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _back_to(proposal: Proposal) -> HttpResponse:
     """After a refused write: the proposal's page, or the list when it is gone."""
-    if Proposal.objects.filter(pk=proposal.pk).exists():
+    if selectors.proposal_exists(proposal.pk):
         return redirect("proposals:proposal_detail", proposal.pk)
     return redirect("proposals:proposal_list")

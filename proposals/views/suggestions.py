@@ -4,12 +4,13 @@ from urllib.parse import parse_qsl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from jobs.services import job_enqueue
 from kernel.access import require
@@ -23,13 +24,13 @@ from proposals.selectors import current_cycle, suggestion_get_for_user
 from proposals.services.suggestions import suggestion_decline, suggestion_submit
 
 
-def _can_see_suggestions(user: object) -> bool:
+def _can_see_suggestions(user: Actor) -> bool:
     return roles.is_province_coordinator(user) or rules.can_submit_suggestion(user)
 
 
 @login_required
 @require(_can_see_suggestions)
-def suggestion_list(request: HttpRequest) -> HttpResponse:
+def suggestion_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query, state = request.GET.get("q", "").strip(), request.GET.get("state", "")
     qs = selectors.suggestion_list(request.user, {"q": query, "state": state})
     return render(
@@ -50,7 +51,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @require(_can_see_suggestions)
-def suggestion_export(request: HttpRequest) -> HttpResponse:
+def suggestion_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
     filters = {"q": query.get("q", ""), "state": query.get("state", "")}
     job = job_enqueue(kind="suggestions.export", by=request.user, params={"filters": filters})
@@ -59,7 +60,7 @@ def suggestion_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_submit_suggestion)
-def suggestion_create(request: HttpRequest) -> HttpResponse:
+def suggestion_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     cycle = current_cycle()
     form = SuggestionForm(request.POST or None)
     if cycle is None:
@@ -76,7 +77,7 @@ def suggestion_create(request: HttpRequest) -> HttpResponse:
     return render(request, "proposals/suggestion_form.html", {"form": form, "cycle": cycle})
 
 
-def _proposals_from(user: Any, suggestion: Suggestion) -> Any:
+def _proposals_from(user: Actor, suggestion: Suggestion) -> Any:
     """What became of a suggestion; a locality's drafts stay private to its coordinator."""
     qs = suggestion.proposals.filter(locality_id=suggestion.locality_id)
     if rules.can_handle_suggestion(user, suggestion):
@@ -85,7 +86,7 @@ def _proposals_from(user: Any, suggestion: Suggestion) -> Any:
 
 
 @login_required
-def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestion_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     suggestion = suggestion_get_for_user(request.user, pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST":

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts.models import Role, User
 from audit.services import record
 from kernel.errors import Forbidden
 from merging.models import CandidateMeasure
@@ -162,7 +162,7 @@ def shortfall_message(shortfall: solver.Shortfall, reviewers: int, already: int)
     )
 
 
-def assignment_plan(*, cycle: Cycle, by: Any, reviewers: int = DEFAULT_REVIEWERS) -> Plan:
+def assignment_plan(*, cycle: Cycle, by: User, reviewers: int = DEFAULT_REVIEWERS) -> Plan:
     """Solve the whole cycle and say what would be assigned; nothing is saved."""
     if not rules.can_assign_reviewers(by):
         raise Forbidden
@@ -199,7 +199,7 @@ def assignment_plan(*, cycle: Cycle, by: Any, reviewers: int = DEFAULT_REVIEWERS
     )
 
 
-def _names(users: Iterable[Any]) -> str:
+def _names(users: Iterable[User]) -> str:
     return "、".join(str(u) for u in users)
 
 
@@ -209,7 +209,7 @@ def _reviewers(candidate: CandidateMeasure) -> list[Any]:
 
 @transaction.atomic
 def assignments_apply(
-    *, cycle: Cycle, by: Any, reviewers: int, fingerprint: str, accept_partial: bool = False
+    *, cycle: Cycle, by: User, reviewers: int, fingerprint: str, accept_partial: bool = False
 ) -> list[Assignment]:
     """Save the previewed plan; refuse if anything changed since, or if it is partial and the
     coordinator has not confirmed that a partial assignment is wanted."""
@@ -278,7 +278,7 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def _check_eligible(candidate: CandidateMeasure, expert: Any) -> None:
+def _check_eligible(candidate: CandidateMeasure, expert: User) -> None:
     profile = (
         ExpertProfile.objects.filter(user=expert, user__is_active=True, user__role=Role.EXPERT)
         .select_related("division", "organisation__division")
@@ -316,7 +316,7 @@ def _lock_review(assignment: Assignment) -> Review | None:
     return Review.objects.select_for_update().filter(assignment=assignment).first()
 
 
-def _check_changeable(assignment: Assignment, by: Any) -> Review | None:
+def _check_changeable(assignment: Assignment, by: User) -> Review | None:
     """The assignment and its review, locked (in the order the expert's saving locks them),
     while the reviewer may still be changed: a second click, or a colleague who removed or
     replaced the reviewer first, is told so."""
@@ -337,7 +337,9 @@ def _check_changeable(assignment: Assignment, by: Any) -> Review | None:
 
 
 @transaction.atomic
-def assignment_add(*, candidate: CandidateMeasure, expert: Any, by: Any, reason: str) -> Assignment:
+def assignment_add(
+    *, candidate: CandidateMeasure, expert: User, by: User, reason: str
+) -> Assignment:
     """Add a reviewer by hand. The load cap may be exceeded (the reason says why); a conflict
     of interest or an unavailable expert may not."""
     if not rules.can_assign_reviewers(by):
@@ -360,7 +362,7 @@ def assignment_add(*, candidate: CandidateMeasure, expert: Any, by: Any, reason:
 
 
 @transaction.atomic
-def assignment_remove(*, assignment: Assignment, by: Any, reason: str) -> None:
+def assignment_remove(*, assignment: Assignment, by: User, reason: str) -> None:
     """Take a reviewer off; a draft review of theirs goes with the assignment."""
     review = _check_changeable(assignment, by)
     reason = _require_reason(reason)
@@ -375,7 +377,9 @@ def assignment_remove(*, assignment: Assignment, by: Any, reason: str) -> None:
 
 
 @transaction.atomic
-def assignment_replace(*, assignment: Assignment, expert: Any, by: Any, reason: str) -> Assignment:
+def assignment_replace(
+    *, assignment: Assignment, expert: User, by: User, reason: str
+) -> Assignment:
     """Put another expert in a reviewer's place; the new assignment records the override."""
     review = _check_changeable(assignment, by)
     reason = _require_reason(reason)

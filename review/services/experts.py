@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts.models import Role, User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from review import rules
@@ -32,7 +32,7 @@ def _apply(profile: ExpertProfile, data: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def expert_profile_create(*, by: Any, user: Any, data: dict[str, Any]) -> ExpertProfile:
+def expert_profile_create(*, by: User, user: User, data: dict[str, Any]) -> ExpertProfile:
     if not rules.can_manage_expert_pool(by):
         raise Forbidden
     if user.role != Role.EXPERT:
@@ -49,7 +49,7 @@ def expert_profile_create(*, by: Any, user: Any, data: dict[str, Any]) -> Expert
 
 @transaction.atomic
 def expert_profile_update(
-    *, profile: ExpertProfile, by: Any, data: dict[str, Any]
+    *, profile: ExpertProfile, by: User, data: dict[str, Any]
 ) -> ExpertProfile:
     if not rules.can_manage_expert_pool(by):
         raise Forbidden

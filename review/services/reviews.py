@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from review import rules
@@ -17,7 +18,7 @@ CRITERIA = Review.CRITERIA
 REVIEW_FIELDS = [*CRITERIA, "comments", "recommendation"]
 
 
-def _check_own(assignment: Assignment, by: Any) -> Review | None:
+def _check_own(assignment: Assignment, by: User) -> Review | None:
     """The review, locked for the transaction; only the assigned expert gets this far. The
     assignment is locked first, as the coordinator's changes lock it: one removed meanwhile
     is said so."""
@@ -62,7 +63,7 @@ def missing_parts(review: Review) -> list[str]:
 
 
 @transaction.atomic
-def review_save(*, assignment: Assignment, by: Any, data: dict[str, Any]) -> Review:
+def review_save(*, assignment: Assignment, by: User, data: dict[str, Any]) -> Review:
     """Save the expert's work as a draft."""
     review = _check_own(assignment, by)
     created = review is None
@@ -79,7 +80,9 @@ def review_save(*, assignment: Assignment, by: Any, data: dict[str, Any]) -> Rev
 
 
 @transaction.atomic
-def review_submit(*, assignment: Assignment, by: Any, data: dict[str, Any] | None = None) -> Review:
+def review_submit(
+    *, assignment: Assignment, by: User, data: dict[str, Any] | None = None
+) -> Review:
     """Submit the review (saving `data` first, if given). A review is submitted once."""
     if data is not None:
         review_save(assignment=assignment, by=by, data=data)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.actors import AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
@@ -33,13 +34,13 @@ from review.services import assignments as services
 
 @login_required
 @require(rules.can_assign_reviewers)
-def review_index(request: HttpRequest) -> HttpResponse:
+def review_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "review/index.html", {"cycles": review_cycles()})
 
 
 @login_required
 @require(rules.can_assign_reviewers)
-def cycle_overview(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     filters = CandidateFilterForm(request.GET or None)
     page = paginate(request, candidate_overview(cycle, filters.params()))
@@ -56,7 +57,7 @@ def cycle_overview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_assign_reviewers)
-def cycle_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_assignments_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     candidates = candidate_overview(cycle, CandidateFilterForm(request.GET or None).params())
     name = f"review-{cycle.year}-assignments.xlsx"
@@ -65,7 +66,7 @@ def cycle_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_assign_reviewers)
-def assignment_solve(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_solve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET with `reviewers`: the preview. POST: save exactly what the preview showed."""
     cycle = cycle_get_for_review(request.user, pk)
     if request.method == "POST":
@@ -104,7 +105,7 @@ def assignment_solve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def candidate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     candidate = candidate_get_for_review(request.user, pk)
     assignments = list(candidate_assignments(candidate))
     rows = [
@@ -135,7 +136,7 @@ def _stat_rows(summary: aggregation.Summary) -> list[tuple[str, aggregation.Stat
 
 
 @login_required
-def reviewer_add(request: HttpRequest, pk: int) -> HttpResponse:
+def reviewer_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     candidate = candidate_get_for_review(request.user, pk)
     if not rules.can_assign_reviewers(request.user):
         raise PermissionDenied
@@ -165,7 +166,7 @@ def _changeable(request: HttpRequest, pk: int) -> Assignment:
 
 
 @login_required
-def reviewer_replace(request: HttpRequest, pk: int) -> HttpResponse:
+def reviewer_replace(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _changeable(request, pk)
     candidate = assignment.candidate
     form = OverrideForm(request.POST or None, choices=services.override_choices(candidate))
@@ -187,7 +188,7 @@ def reviewer_replace(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def reviewer_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def reviewer_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Asks for a reason and a confirmation first: a draft review goes with the assignment."""
     assignment = _changeable(request, pk)
     candidate = assignment.candidate

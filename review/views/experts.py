@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
@@ -25,7 +26,7 @@ from review.services import experts as services
 
 @login_required
 @require(rules.can_manage_expert_pool)
-def expert_index(request: HttpRequest) -> HttpResponse:
+def expert_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ExpertFilterForm(request.GET or None)
     cycle = latest_review_cycle()
     page = paginate(request, expert_list(request.user, filters.params(), cycle))
@@ -41,7 +42,7 @@ def expert_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_manage_expert_pool)
-def expert_export(request: HttpRequest) -> HttpResponse:
+def expert_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filtered pool; a pool is hundreds of people, small enough to send at once."""
     params = ExpertFilterForm(request.GET or None).params()
     profiles = expert_list(request.user, params, latest_review_cycle())
@@ -51,7 +52,7 @@ def expert_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_manage_expert_pool)
-def expert_create(request: HttpRequest) -> HttpResponse:
+def expert_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ExpertProfileForm(request.POST or None, users=expert_users_without_profile())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -67,7 +68,7 @@ def expert_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_manage_expert_pool)
-def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def expert_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     profile = expert_profile_get_for_user(request.user, pk)
     form = ExpertProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():

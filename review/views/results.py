@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import querystring_without_page
@@ -17,7 +18,7 @@ from review.selectors import cycle_get_for_review, ranking_filtered
 
 @login_required
 @require(rules.can_view_review_results)
-def ranking(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     filters = RankingFilterForm(request.GET or None)
     rows = ranking_filtered(cycle, filters.params())
@@ -36,7 +37,7 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_view_review_results)
-def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     rows = ranking_filtered(cycle, RankingFilterForm(request.GET or None).params())
     return download(excel.ranking_bytes(rows), f"review-{cycle.year}-ranking.xlsx")

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
-from review import excel, rules
+from review import excel, rules, selectors
 from review.errors import ReviewError
 from review.forms import MyReviewFilterForm, ReviewForm
 from review.models import Assignment, Review
@@ -26,7 +27,7 @@ from review.services import reviews as services
 
 @login_required
 @require(rules.can_list_own_reviews)
-def my_reviews(request: HttpRequest) -> HttpResponse:
+def my_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = MyReviewFilterForm(request.GET or None)
     page = paginate(request, my_assignments(request.user, filters.params()))
     context = {
@@ -40,7 +41,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_list_own_reviews)
-def my_reviews_export(request: HttpRequest) -> HttpResponse:
+def my_reviews_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     assignments = my_assignments(request.user, MyReviewFilterForm(request.GET or None).params())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return download(excel.my_reviews_bytes(assignments), f"my-reviews-{stamp}.xlsx")
@@ -69,7 +70,7 @@ def _page(
 
 
 @login_required
-def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def review_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The candidate and the review form. The coordinator may read it; only the expert writes."""
     assignment = assignment_get_for_user(request.user, pk)
     review = review_of(assignment)
@@ -96,7 +97,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def review_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm before submitting: a submitted review is locked."""
     assignment = assignment_get_for_user(request.user, pk)
     review = review_of(assignment)
@@ -112,9 +113,7 @@ def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.review_submit(assignment=assignment, by=request.user)
         except ReviewError as exc:
-            submitted = Review.objects.filter(
-                assignment=assignment, state=Review.State.SUBMITTED
-            ).exists()
+            submitted = selectors.review_submitted(assignment)
             if submitted:
                 # Nothing is left to do here: the review's page shows it, locked.
                 messages.error(request, exc.message)

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from kernel.spreadsheets import table_bytes
 from tasks.models import FollowUp, Inspection, ToleranceFiling
 
@@ -19,7 +20,7 @@ def _moment(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _person(user: Any) -> str:
+def _person(user: User | None) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 

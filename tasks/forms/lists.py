@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.actors import Actor
 from claims.models import Claimant, Programme
 from kernel.forms import FilterForm
 from tasks import selectors
@@ -28,7 +29,7 @@ class TaskFilterForm(FilterForm):
     )
     landmark = forms.BooleanField(label=_("Landmark items only"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = selectors.programmes_with_tasks(user)  # type: ignore[attr-defined]
         if roles.is_national(user):

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from claims.models import Programme
 from kernel.forms import DateInput, FilterForm
 from tasks.models import Inspection, ToleranceFiling
@@ -81,7 +82,7 @@ class DecisionForm(forms.Form):
 
 
 class _ProgrammeFilter(FilterForm):
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         programme = self.fields["programme"]
         assert isinstance(programme, forms.ModelChoiceField)

@@ -12,13 +12,13 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import roles
+from accounts.actors import Actor
 from accounts.models import User
 from audit.models import AuditEntry
 from audit.selectors import entries_for
@@ -29,13 +29,13 @@ from tasks import progress, rules
 from tasks.models import Implementer, Milestone, Target, Task
 
 
-def tasks_visible_to(user: Any) -> QuerySet[Task]:
+def tasks_visible_to(user: Actor) -> QuerySet[Task]:
     return rules.TASKS.queryset(user).select_related(
         "programme", "claimant__division", "claimant__region_group", "claim__item"
     )
 
 
-def task_get_for_user(user: Any, pk: int) -> Task:
+def task_get_for_user(user: Actor, pk: int) -> Task:
     try:
         return tasks_visible_to(user).get(pk=pk)
     except Task.DoesNotExist:
@@ -58,7 +58,7 @@ def task_implementer_users(task: Task) -> QuerySet[User]:
     return rules.IMPLEMENTED_BY.audience(task)
 
 
-def claimants_visible_to(user: Any, programme: Programme | None = None) -> QuerySet[Claimant]:
+def claimants_visible_to(user: Actor, programme: Programme | None = None) -> QuerySet[Claimant]:
     """Claimants that have tasks, within the user's scope."""
     qs = Claimant.objects.select_related("division", "region_group", "programme").filter(
         pk__in=Task.objects.values("claimant_id")
@@ -70,7 +70,7 @@ def claimants_visible_to(user: Any, programme: Programme | None = None) -> Query
     )
 
 
-def programmes_with_tasks(user: Any) -> QuerySet[Programme]:
+def programmes_with_tasks(user: Actor) -> QuerySet[Programme]:
     ids = tasks_visible_to(user).values("programme_id")
     return Programme.objects.filter(pk__in=ids).order_by("-created_at")
 
@@ -89,7 +89,7 @@ def programme_progress(programme: Programme) -> Decimal:
     return progress.weighted_mean((value, Decimal(1)) for value in by_claimant.values())
 
 
-def first_day_reported(user: Any, programme: Programme) -> datetime.date | None:
+def first_day_reported(user: Actor, programme: Programme) -> datetime.date | None:
     """The day from which the user's tasks of the programme owe reports: the earliest plan
     approval, or while no plan is approved the day the first task opened (None: no task)."""
     found = (
@@ -115,7 +115,7 @@ def search(qs: QuerySet[Task], text: str) -> QuerySet[Task]:
 # Pages of part A: the task index, the task page, the three lists and the progress overview.
 
 
-def task_list(user: Any, params: dict[str, str]) -> QuerySet[Task]:
+def task_list(user: Actor, params: dict[str, str]) -> QuerySet[Task]:
     """The user's tasks narrowed by the index filters, each with `lead_name` (the lead
     implementer's organisation), in list order."""
     qs = tasks_visible_to(user)
@@ -182,7 +182,7 @@ def plan_rows(task: Task) -> tuple[list[Milestone], list[Target]]:
 # The three lists per claimant (清单) and the progress overview.
 
 
-def claimant_get_for_user(user: Any, pk: int) -> Claimant:
+def claimant_get_for_user(user: Actor, pk: int) -> Claimant:
     """A claimant with tasks the user may list, or 404."""
     claimant = claimants_visible_to(user).filter(pk=pk).first()
     if claimant is None:
@@ -190,7 +190,7 @@ def claimant_get_for_user(user: Any, pk: int) -> Claimant:
     return claimant
 
 
-def programme_get_for_lists(user: Any, pk: int) -> Programme:
+def programme_get_for_lists(user: Actor, pk: int) -> Programme:
     """A programme with tasks the user may see (national: any; locality: one it claimed in)."""
     programme = programmes_with_tasks(user).filter(pk=pk).first()
     if programme is None:
@@ -235,7 +235,7 @@ class Overview:
     tasks: QuerySet[Task]
 
 
-def progress_overview(user: Any, programme: Programme, text: str = "") -> Overview:
+def progress_overview(user: Actor, programme: Programme, text: str = "") -> Overview:
     tasks = tasks_visible_to(user).filter(programme=programme)
     figures = claimant_progress(tasks)
     counts = dict(
@@ -318,3 +318,13 @@ def plan_lines(tasks: Iterable[Task], today: datetime.date | None = None) -> Ite
             ],
             targets=[TargetLine(t, target_share(t)) for t in task.targets.all()],
         )
+
+
+def progress_of_claimant(claimant: Claimant) -> Decimal | None:
+    """The claimant's progress over all its tasks (see tasks.progress)."""
+    return claimant_progress(Task.objects.filter(claimant=claimant)).get(claimant.pk)
+
+
+def task_fresh(task: Task) -> Task:
+    """The task as stored now, for a form bound to it (the caller's copy carries prefetches)."""
+    return Task.objects.get(pk=task.pk)

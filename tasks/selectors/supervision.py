@@ -4,7 +4,6 @@ user may not see is a 404. What "overdue" means for a rectification is decided h
 database, for the filter and the column alike."""
 
 import datetime
-from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -20,20 +19,21 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.actors import Actor
 from tasks import rules
 from tasks.models import Inspection, ToleranceFiling
 
 # Inspections ----------------------------------------------------------------------------------
 
 
-def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
+def inspections_visible_to(user: Actor) -> QuerySet[Inspection]:
     """The inspections of the tasks the user sees, with what the index and export show."""
     return rules.INSPECTIONS.queryset(user).select_related(
         "task__programme", "task__claimant__division", "task__claimant__region_group", "inspector"
     )
 
 
-def inspection_get_for_user(user: Any, pk: int) -> Inspection:
+def inspection_get_for_user(user: Actor, pk: int) -> Inspection:
     try:
         return with_overdue(inspections_visible_to(user)).get(pk=pk)
     except Inspection.DoesNotExist:
@@ -50,7 +50,7 @@ def with_overdue(qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
     return qs.annotate(overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
 
 
-def inspection_index(user: Any, params: dict[str, str]) -> QuerySet[Inspection]:
+def inspection_index(user: Actor, params: dict[str, str]) -> QuerySet[Inspection]:
     """The filtered index: `params` as given by the filter form (state, overdue, kind,
     programme, q)."""
     qs = inspections_visible_to(user)
@@ -76,7 +76,7 @@ def inspection_index(user: Any, params: dict[str, str]) -> QuerySet[Inspection]:
 # Fault-tolerance filings ------------------------------------------------------------------------
 
 
-def filings_visible_to(user: Any) -> QuerySet[ToleranceFiling]:
+def filings_visible_to(user: Actor) -> QuerySet[ToleranceFiling]:
     return rules.FILINGS.queryset(user).select_related(
         "task__programme",
         "task__claimant__division",
@@ -86,14 +86,14 @@ def filings_visible_to(user: Any) -> QuerySet[ToleranceFiling]:
     )
 
 
-def filing_get_for_user(user: Any, pk: int) -> ToleranceFiling:
+def filing_get_for_user(user: Actor, pk: int) -> ToleranceFiling:
     try:
         return filings_visible_to(user).get(pk=pk)
     except ToleranceFiling.DoesNotExist:
         raise Http404 from None
 
 
-def filing_index(user: Any, params: dict[str, str]) -> QuerySet[ToleranceFiling]:
+def filing_index(user: Actor, params: dict[str, str]) -> QuerySet[ToleranceFiling]:
     """Pending filings first (what waits for a decision), then the newest."""
     qs = filings_visible_to(user)
     if params.get("state") in ToleranceFiling.State.values:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from kernel.errors import Forbidden
 from tasks import reports_selectors as selectors
@@ -175,7 +176,7 @@ def _was(row: SheetRow, key: tuple[str, int, int]) -> Figure:
 
 
 def _validate(
-    by: Any, rows: list[SheetRow], task_ids: list[int], today: datetime.date
+    by: User, rows: list[SheetRow], task_ids: list[int], today: datetime.date
 ) -> tuple[list[_Change], list[tuple[int, str]]]:
     """Check every row against the tasks `task_ids` (those of the sheet within the user's
     scope): the changes to apply, and the errors by sheet row."""
@@ -296,7 +297,7 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def lock_sheet_tasks(by: Any, rows: list[SheetRow]) -> list[int]:
+def lock_sheet_tasks(by: User, rows: list[SheetRow]) -> list[int]:
     """Lock the tasks the rows name that `by` may update, and return their ids. Only those:
     locking the whole scope would hold up every report in it for the length of the upload;
     and in pk order, so that two uploads cannot deadlock. Call it within a transaction."""
@@ -311,7 +312,9 @@ def lock_sheet_tasks(by: Any, rows: list[SheetRow]) -> list[int]:
 
 
 @transaction.atomic
-def bulk_update(*, by: Any, rows: list[SheetRow], today: datetime.date | None = None) -> BulkResult:
+def bulk_update(
+    *, by: User, rows: list[SheetRow], today: datetime.date | None = None
+) -> BulkResult:
     if not rules.can_bulk_update_tasks(by):
         raise Forbidden
     if not rows:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.models import User
 from audit.services import record
 from claims.models import Claim, Programme
 from tasks import progress
@@ -13,7 +14,7 @@ from tasks.models import Task
 
 
 @transaction.atomic
-def tasks_open(*, programme: Programme, by: Any) -> list[Task]:
+def tasks_open(*, programme: Programme, by: User) -> list[Task]:
     """One task per claim of the programme (called when its task notices are issued)."""
     claims = (
         Claim.objects.filter(item__programme=programme, task__isnull=True)
@@ -34,7 +35,7 @@ def tasks_open(*, programme: Programme, by: Any) -> list[Task]:
     return tasks
 
 
-def open_tasks_on_notices(sender: object, *, programme: Programme, by: Any, **kwargs: Any) -> None:
+def open_tasks_on_notices(sender: object, *, programme: Programme, by: User, **kwargs: Any) -> None:
     """Receiver of `claims.signals.notices_issued`: implementation starts with the notices."""
     tasks_open(programme=programme, by=by)
 

@@ -2,13 +2,12 @@
 on it; the coordinator there answers, or a locality passes up what needs national authority.
 Each step is recorded on the task and told to whoever must act next."""
 
-from typing import Any
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from kernel.errors import Forbidden
 from notifications.services import notify
@@ -34,7 +33,7 @@ def _url(request: HelpRequest) -> str:
 def help_request(
     *,
     task: Task,
-    by: Any,
+    by: User,
     text: str,
     level: str = Level.LOCALITY,
     report: ProgressReport | None = None,
@@ -80,7 +79,7 @@ def _check_open(request: HelpRequest) -> None:
 
 
 @transaction.atomic
-def help_answer(*, request: HelpRequest, by: Any, answer: str) -> HelpRequest:
+def help_answer(*, request: HelpRequest, by: User, answer: str) -> HelpRequest:
     answer = answer.strip()
     request = _lock(request)
     if not rules.answers_help_at_level(by, request):
@@ -117,7 +116,7 @@ def help_answer(*, request: HelpRequest, by: Any, answer: str) -> HelpRequest:
 
 
 @transaction.atomic
-def help_escalate(*, request: HelpRequest, by: Any, note: str) -> HelpRequest:
+def help_escalate(*, request: HelpRequest, by: User, note: str) -> HelpRequest:
     """Pass a locality-level request to the national coordinator, saying why."""
     note = note.strip()
     request = _lock(request)

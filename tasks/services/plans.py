@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from kernel.errors import Forbidden
 from notifications.services import notify
@@ -29,7 +30,7 @@ EDITABLE = (PlanState.DRAFT, PlanState.RETURNED)
 def task_update(
     *,
     task: Task,
-    by: Any,
+    by: User,
     responsible_person: str,
     responsible_post: str = "",
     responsible_phone: str = "",
@@ -64,7 +65,7 @@ def task_update(
 def implementer_add(
     *,
     task: Task,
-    by: Any,
+    by: User,
     organisation: Organisation,
     lead: bool = False,
     responsibility: str = "",
@@ -77,7 +78,7 @@ def implementer_add(
 
 
 def _add(
-    task: Task, by: Any, organisation: Organisation, lead: bool, responsibility: str
+    task: Task, by: User, organisation: Organisation, lead: bool, responsibility: str
 ) -> Implementer:
     # A locality names bodies of its own area only; the form offers no others, this holds
     # against a forged post.
@@ -117,7 +118,7 @@ IMPLEMENTING_KINDS = [
 def implementer_add_new(
     *,
     task: Task,
-    by: Any,
+    by: User,
     name: str,
     kind: str,
     division: Division | None = None,
@@ -156,7 +157,7 @@ def implementer_add_new(
 
 @transaction.atomic
 def implementer_update(
-    *, implementer: Implementer, by: Any, lead: bool, responsibility: str
+    *, implementer: Implementer, by: User, lead: bool, responsibility: str
 ) -> Implementer:
     task = task_lock(implementer.task)
     if not rules.can_manage_task(by, task):
@@ -185,7 +186,7 @@ def implementer_update(
 
 
 @transaction.atomic
-def implementer_remove(*, implementer: Implementer, by: Any) -> None:
+def implementer_remove(*, implementer: Implementer, by: User) -> None:
     task = task_lock(implementer.task)
     if not rules.can_manage_task(by, task):
         raise Forbidden
@@ -243,7 +244,7 @@ def _check_rows(milestones: list[MilestoneRow], targets: list[TargetRow]) -> Non
 def plan_save(
     *,
     task: Task,
-    by: Any,
+    by: User,
     timetable: str,
     roadmap: str,
     milestones: list[MilestoneRow],
@@ -300,7 +301,7 @@ def plan_save(
 
 
 @transaction.atomic
-def plan_submit(*, task: Task, by: Any) -> Task:
+def plan_submit(*, task: Task, by: User) -> Task:
     """Send the plan to the locality, whose coordinators are told it waits for them."""
     task = task_lock(task)
     if not rules.takes_part_in_plan(by, task):
@@ -332,7 +333,7 @@ def plan_submit(*, task: Task, by: Any) -> Task:
 
 
 @transaction.atomic
-def plan_approve(*, task: Task, by: Any) -> Task:
+def plan_approve(*, task: Task, by: User) -> Task:
     task = task_lock(task)
     if not rules.runs_task(by, task):
         raise Forbidden
@@ -351,7 +352,7 @@ def plan_approve(*, task: Task, by: Any) -> Task:
 
 
 @transaction.atomic
-def plan_return(*, task: Task, by: Any, reason: str) -> Task:
+def plan_return(*, task: Task, by: User, reason: str) -> Task:
     if not reason.strip():
         raise TaskError(_("Say why the plan is returned."))
     task = task_lock(task)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from kernel.errors import Forbidden
 from notifications.services import notify
@@ -62,7 +63,7 @@ def periods_to_start(task: Task, today: datetime.date | None = None) -> list[per
 def report_start(
     *,
     task: Task,
-    by: Any,
+    by: User,
     period: periods.Period | None = None,
     today: datetime.date | None = None,
 ) -> ProgressReport:
@@ -167,7 +168,7 @@ def _lock_report(report: ProgressReport) -> ProgressReport:
     )
 
 
-def _check_writable(report: ProgressReport, by: Any) -> None:
+def _check_writable(report: ProgressReport, by: User) -> None:
     if not rules.can_report(by, report.task):
         raise Forbidden
     if report.state != State.DRAFT:
@@ -207,7 +208,7 @@ def _wanted(posted: Any, shown: Any, stored: Any, known: bool) -> bool | None:
 def report_save(
     *,
     report: ProgressReport,
-    by: Any,
+    by: User,
     milestones: list[MilestoneFigure],
     targets: dict[int, Decimal | None],
     done: str,
@@ -320,7 +321,7 @@ def _plain(value: Decimal | None) -> str | None:
 
 @transaction.atomic
 def report_submit(
-    *, report: ProgressReport, by: Any, help_level: str = HelpRequest.Level.LOCALITY
+    *, report: ProgressReport, by: User, help_level: str = HelpRequest.Level.LOCALITY
 ) -> ProgressReport:
     report = _lock_report(report)
     task = _lock(report.task)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from kernel.errors import Forbidden
 from notifications.services import notify
@@ -43,7 +44,7 @@ def _url(inspection: Inspection) -> str:
 def inspection_record(
     *,
     task: Task,
-    by: Any,
+    by: User,
     kind: str,
     inspected_on: datetime.date,
     findings: str,
@@ -104,7 +105,7 @@ def inspection_record(
 
 
 @transaction.atomic
-def follow_up_add(*, inspection: Inspection, by: Any, note: str) -> FollowUp:
+def follow_up_add(*, inspection: Inspection, by: User, note: str) -> FollowUp:
     """The implementer's account of what was rectified, or the inspecting side's check."""
     inspection = _lock(inspection)
     task = inspection.task
@@ -131,7 +132,7 @@ def follow_up_add(*, inspection: Inspection, by: Any, note: str) -> FollowUp:
 
 
 @transaction.atomic
-def inspection_close(*, inspection: Inspection, by: Any, note: str) -> Inspection:
+def inspection_close(*, inspection: Inspection, by: User, note: str) -> Inspection:
     """Close the rectification with a closing follow-up that says why it is done."""
     note = note.strip()
     if not note:

@@ -6,13 +6,12 @@ locality's. Each step is on the task's trail, and the filer is told of the decis
 The reads (the index of filings) are in `tasks.selectors.supervision`.
 """
 
-from typing import Any
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import record
 from kernel.errors import Forbidden
 from notifications.services import notify
@@ -31,7 +30,7 @@ def _url(task: Task) -> str:
 
 @transaction.atomic
 def tolerance_file(
-    *, task: Task, by: Any, what_went_wrong: str, good_faith: str
+    *, task: Task, by: User, what_went_wrong: str, good_faith: str
 ) -> ToleranceFiling:
     task = task_lock(task)
     if not rules.can_file_tolerance(by, task):
@@ -62,7 +61,7 @@ def tolerance_file(
 
 @transaction.atomic
 def tolerance_decide(
-    *, filing: ToleranceFiling, by: Any, accepted: bool, reason: str
+    *, filing: ToleranceFiling, by: User, accepted: bool, reason: str
 ) -> ToleranceFiling:
     """Tolerated or not tolerated, with the reason; a decision is final."""
     reason = reason.strip()

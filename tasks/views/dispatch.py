@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from claims.models import Claimant, Programme
 from kernel.access import require
 from kernel.forms import FilterForm
@@ -57,7 +58,7 @@ class DispatchFilterForm(FilterForm):
     )
     q = forms.CharField(label=_("Search"), required=False)
 
-    def __init__(self, data: QueryDict, *, user: Any, today: datetime.date) -> None:
+    def __init__(self, data: QueryDict, *, user: Actor, today: datetime.date) -> None:
         programmes = selectors.programmes_with_tasks(user)
         wanted = data.get("programme", "")
         chosen = programmes.filter(pk=wanted).first() if wanted.isdigit() else None
@@ -114,7 +115,7 @@ def _compute(request: HttpRequest) -> tuple[DispatchFilterForm, Dispatch | None,
 
 @login_required
 @require(rules.can_view_dispatch)
-def dispatch_page(request: HttpRequest) -> HttpResponse:
+def dispatch_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, result, params = _compute(request)
     context: dict[str, Any] = {"filters": form, "dispatch": result}
     if result is not None:
@@ -127,7 +128,7 @@ def dispatch_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_view_dispatch)
-def dispatch_export(request: HttpRequest) -> HttpResponse:
+def dispatch_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     _form, result, params = _compute(request)
     if result is None:
         content = dispatch_xlsx(None, [])

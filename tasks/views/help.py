@@ -12,6 +12,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from audit.selectors import entries_for
 from kernel.access import require
 from kernel.actions import form_action
@@ -34,7 +35,7 @@ def _filters(request: HttpRequest) -> HelpFilterForm:
 
 @login_required
 @require(rules.can_list_tasks)
-def help_index(request: HttpRequest) -> HttpResponse:
+def help_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = _filters(request)
     page = paginate(request, selectors.help_list(request.user, filters.params()))
     context = {
@@ -52,7 +53,7 @@ def _local(moment: Any) -> str:
 
 @login_required
 @require(rules.can_list_tasks)
-def help_xlsx(request: HttpRequest) -> HttpResponse:
+def help_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     requests = selectors.help_list(request.user, _filters(request).params())
     headers = [
         _("No."),
@@ -98,7 +99,7 @@ def _steps(request: HelpRequest) -> list[Any]:
 
 
 @login_required
-def help_page(request: HttpRequest, pk: int) -> HttpResponse:
+def help_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     help_request = selectors.help_get_for_user(request.user, pk)
     context = {
         "help": help_request,
@@ -121,12 +122,12 @@ def _help_for(request: HttpRequest, pk: int, check: Right, posted: Right) -> Hel
     return help_request
 
 
-def _runs_task_of(user: Any, help_request: HelpRequest) -> bool:
+def _runs_task_of(user: Actor, help_request: HelpRequest) -> bool:
     return rules.runs_task(user, help_request.task)
 
 
 @login_required
-def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def help_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     help_request = _help_for(request, pk, rules.can_answer_help, rules.answers_help_at_level)
     form = AnswerForm(request.POST or None)
     if form_action(
@@ -143,7 +144,7 @@ def help_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def help_escalate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation with a note: the request leaves the locality for the national level."""
     help_request = _help_for(request, pk, rules.can_escalate_help, _runs_task_of)
     form = EscalateForm(request.POST or None)
@@ -166,7 +167,7 @@ def help_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def help_new(request: HttpRequest, pk: int) -> HttpResponse:
+def help_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_request_help)
     form = HelpRequestForm(request.POST or None)
     if form_action(
@@ -195,7 +196,7 @@ urlpatterns: list[URLPattern] = [
 ]
 
 
-def task_context(user: Any, task: Any) -> dict[str, Any]:
+def task_context(user: Actor, task: Any) -> dict[str, Any]:
     return {
         "help_requests": selectors.help_of_task(task),
         "can_request_help": rules.can_request_help(user, task),

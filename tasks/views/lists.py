@@ -10,13 +10,13 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
 from tasks import rules, selectors
 from tasks.exports import lists as exports
 from tasks.forms.lists import SearchForm
-from tasks.models import Task
 
 # name: (title, landmark items only, template, workbook builder)
 LISTS: dict[str, tuple[Any, bool, str, Any]] = {
@@ -38,7 +38,7 @@ LISTS: dict[str, tuple[Any, bool, str, Any]] = {
 
 @login_required
 @require(rules.can_view_task_lists)
-def lists_index(request: HttpRequest) -> HttpResponse:
+def lists_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where the lists are: the claimants the user may list, by programme."""
     claimants = selectors.claimants_visible_to(request.user)
     page = paginate(request, claimants)
@@ -61,7 +61,7 @@ def _claimant_list(request: HttpRequest, pk: int, kind: str, xlsx: bool) -> Http
     if xlsx:
         return xlsx_response(builder(claimant, tasks), f"{kind}-{claimant.pk}.xlsx")
     page = paginate(request, tasks)
-    claimant_figure = selectors.claimant_progress(Task.objects.filter(claimant=claimant))
+    claimant_figure = selectors.progress_of_claimant(claimant)
     context = {
         "claimant": claimant,
         "kind": kind,
@@ -71,7 +71,7 @@ def _claimant_list(request: HttpRequest, pk: int, kind: str, xlsx: bool) -> Http
         "lines": list(selectors.plan_lines(page.object_list)),
         "querystring": querystring_without_page(request),
         "export_query": request.GET.urlencode(),
-        "claimant_progress": claimant_figure.get(claimant.pk),
+        "claimant_progress": claimant_figure,
         "lists": [(name, entry[0]()) for name, entry in LISTS.items()],
     }
     return render(request, template, context)
@@ -79,19 +79,19 @@ def _claimant_list(request: HttpRequest, pk: int, kind: str, xlsx: bool) -> Http
 
 @login_required
 @require(rules.can_view_task_lists)
-def claimant_list(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def claimant_list(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     return _claimant_list(request, pk, kind, xlsx=False)
 
 
 @login_required
 @require(rules.can_view_task_lists)
-def claimant_list_xlsx(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def claimant_list_xlsx(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     return _claimant_list(request, pk, kind, xlsx=True)
 
 
 @login_required
 @require(rules.can_view_task_lists)
-def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
+def progress_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)
     overview = selectors.progress_overview(request.user, programme, filters.params().get("q", ""))
@@ -108,7 +108,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_view_task_lists)
-def progress_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def progress_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)
     overview = selectors.progress_overview(request.user, programme, filters.params().get("q", ""))

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.actions import form_action
 from kernel.forms import ReasonForm
 from tasks import rules, selectors
@@ -22,7 +23,7 @@ from tasks.views.common import task_for
 
 
 @login_required
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Timetable, roadmap, milestones and targets on one page, filled from the current plan."""
     task = task_for(request, pk, rules.can_edit_plan, posted=rules.takes_part_in_plan)
     milestones, targets = selectors.plan_rows(task)
@@ -81,7 +82,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.takes_part_in_plan)
     try:
         services.plan_submit(task=task, by=request.user)
@@ -93,7 +94,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page: once approved, the plan is what reports are measured against."""
     task = task_for(request, pk, rules.can_decide_plan, posted=rules.runs_task)
     if request.method == "POST":
@@ -108,7 +109,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_decide_plan, posted=rules.runs_task)
     form = ReasonForm(request.POST or None)
     if form_action(
@@ -138,7 +139,7 @@ class PlanPart:
     can_decide: bool
 
 
-def task_context(user: Any, task: Any) -> dict[str, Any]:
+def task_context(user: Actor, task: Any) -> dict[str, Any]:
     """What this part adds to the task page: `plan`."""
     return {
         "plan": PlanPart(

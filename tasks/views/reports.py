@@ -12,6 +12,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.spreadsheets import xlsx_response
@@ -38,7 +39,7 @@ def _writable(request: HttpRequest, pk: int) -> ProgressReport:
 
 
 @login_required
-def report_start(request: HttpRequest, pk: int) -> HttpResponse:
+def report_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_report)
     open_periods = services.periods_to_start(task)
     if not open_periods:
@@ -60,7 +61,7 @@ def report_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+def report_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get_for_user(request.user, pk)
     task = report.task
     months, days = selectors.schedule(task)
@@ -79,7 +80,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _writable(request, pk)
     form = ReportForm(request.POST or None, report=report)
     moved: list[services.ReportChanged] = []
@@ -116,7 +117,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation: the report becomes read-only and its figures become the task's."""
     report = _writable(request, pk)
     # Without help to address, the form has no field and the POST may be empty.
@@ -156,7 +157,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_bulk_update_tasks)
-def bulk_page(request: HttpRequest) -> HttpResponse:
+def bulk_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BulkUploadForm(request.POST or None, request.FILES or None)
     errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
@@ -184,7 +185,7 @@ def bulk_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_bulk_update_tasks)
-def bulk_download(request: HttpRequest) -> HttpResponse:
+def bulk_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     milestones, targets = selectors.bulk_items(request.user)
     stamp = timezone.localdate().isoformat()
     return xlsx_response(bulk_sheet.sheet_bytes(milestones, targets), f"tasks-update-{stamp}.xlsx")
@@ -201,7 +202,7 @@ urlpatterns: list[URLPattern] = [
 ]
 
 
-def task_context(user: Any, task: Any) -> dict[str, Any]:
+def task_context(user: Actor, task: Any) -> dict[str, Any]:
     """What this part adds to the task page: the periods and their reports, and the help
     requests of the task."""
     can_report = rules.can_report(user, task)

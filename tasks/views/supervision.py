@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor, AuthenticatedHttpRequest
 from claims import rules as claims_rules
 from kernel.access import require
 from kernel.actions import form_action
@@ -47,7 +48,7 @@ def _stamp() -> str:
 
 @login_required
 @require(rules.can_list_tasks)
-def inspection_index(request: HttpRequest) -> HttpResponse:
+def inspection_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
     qs = reads.inspection_index(request.user, filters.params())
     context = {
@@ -60,14 +61,14 @@ def inspection_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_list_tasks)
-def inspection_index_xlsx(request: HttpRequest) -> HttpResponse:
+def inspection_index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
     qs = reads.inspection_index(request.user, filters.params())
     return xlsx_response(exports.inspections_xlsx(qs), f"inspections-{_stamp()}.xlsx")
 
 
 @login_required
-def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_inspect)
     form = InspectionForm(request.POST or None)
     done: list[Inspection] = []
@@ -85,7 +86,7 @@ def inspection_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The inspection, its follow-ups, and the form to add one (GET shows, POST adds)."""
     user = request.user
     inspection = reads.inspection_get_for_user(user, pk)
@@ -114,7 +115,7 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page with the closing note (GET shows it, POST closes)."""
     user = request.user
     inspection = reads.inspection_get_for_user(user, pk)
@@ -142,7 +143,7 @@ def inspection_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(rules.can_list_tolerance_filings)
-def tolerance_index(request: HttpRequest) -> HttpResponse:
+def tolerance_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
     context = {
@@ -157,14 +158,14 @@ def tolerance_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_list_tolerance_filings)
-def tolerance_index_xlsx(request: HttpRequest) -> HttpResponse:
+def tolerance_index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
     return xlsx_response(exports.filings_xlsx(qs), f"fault-tolerance-{_stamp()}.xlsx")
 
 
 @login_required
-def tolerance_new(request: HttpRequest, pk: int) -> HttpResponse:
+def tolerance_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_file_tolerance)
     form = ToleranceForm(request.POST or None)
     if form_action(
@@ -179,7 +180,7 @@ def tolerance_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def tolerance_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def tolerance_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     filing = reads.filing_get_for_user(user, pk)
     back = reverse("tasks:task", args=[filing.task_id]) + "#tolerance"
@@ -243,7 +244,7 @@ class SupervisionPart:
     can_list_filings: bool
 
 
-def task_context(user: Any, task: Task) -> dict[str, Any]:
+def task_context(user: Actor, task: Task) -> dict[str, Any]:
     """What this part adds to the task page, in a fixed number of queries: the rights are
     decided once for the task and then per row from its state, as the permission functions
     decide them (can_follow_up, can_close_inspection, can_decide_tolerance)."""

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
@@ -27,7 +28,7 @@ from tasks.views.common import task_for
 
 @login_required
 @require(rules.can_list_tasks)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None, user=request.user)
     tasks = selectors.task_list(request.user, filters.params())
     context = {
@@ -44,14 +45,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(rules.can_list_tasks)
-def index_xlsx(request: HttpRequest) -> HttpResponse:
+def index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None, user=request.user)
     tasks = selectors.task_list(request.user, filters.params())
     return xlsx_response(exports.index_xlsx(tasks.iterator(chunk_size=500)), "tasks.xlsx")
 
 
 @login_required
-def task_page(request: HttpRequest, pk: int) -> HttpResponse:
+def task_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     task = selectors.task_get_for_user(user, pk)
     context: dict[str, Any] = {
@@ -66,9 +67,9 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def task_setup(request: HttpRequest, pk: int) -> HttpResponse:
+def task_setup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_manage_task)
-    form = TaskSetupForm(request.POST or None, instance=Task.objects.get(pk=task.pk))
+    form = TaskSetupForm(request.POST or None, instance=selectors.task_fresh(task))
     if form_action(
         request,
         form,
@@ -104,7 +105,7 @@ def _add_implementer(request: HttpRequest, task: Task, data: dict[str, Any]) -> 
 
 
 @login_required
-def implementer_add(request: HttpRequest, pk: int) -> HttpResponse:
+def implementer_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = task_for(request, pk, rules.can_manage_task)
     form = ImplementerForm(
         request.POST or None,
@@ -125,7 +126,9 @@ def implementer_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def implementer_edit(request: HttpRequest, pk: int, implementer_pk: int) -> HttpResponse:
+def implementer_edit(
+    request: AuthenticatedHttpRequest, pk: int, implementer_pk: int
+) -> HttpResponse:
     task = task_for(request, pk, rules.can_manage_task)
     implementer = selectors.implementer_get(task, implementer_pk)
     initial = {"lead": implementer.lead, "responsibility": implementer.responsibility}
@@ -146,7 +149,9 @@ def implementer_edit(request: HttpRequest, pk: int, implementer_pk: int) -> Http
 
 
 @login_required
-def implementer_remove(request: HttpRequest, pk: int, implementer_pk: int) -> HttpResponse:
+def implementer_remove(
+    request: AuthenticatedHttpRequest, pk: int, implementer_pk: int
+) -> HttpResponse:
     """A confirmation page; the responsibility list loses the row."""
     task = task_for(request, pk, rules.can_manage_task)
     implementer = selectors.implementer_get(task, implementer_pk)
