@@ -44,6 +44,11 @@ def make_user(username: str, role: str, **scope) -> User:
 
 @pytest.fixture
 def users(db) -> dict[str, User]:
+    return make_users()
+
+
+def make_users() -> dict[str, User]:
+    """The users of the `users` fixture, for fixtures of a wider scope."""
     scu = Organisation.objects.create(
         name="四川大学", kind="university", division=division("510107")
     )
@@ -73,12 +78,16 @@ def users(db) -> dict[str, User]:
 
 @pytest.fixture
 def cycle(users) -> Cycle:
+    return open_cycle(users["national"])
+
+
+def open_cycle(national: User) -> Cycle:
     """An open cycle whose deadline is still ahead."""
     return Cycle.objects.create(
         year=2099,
         title="2099年度征集",
         deadline=datetime.date(2099, 4, 30),
-        opened_by=users["national"],
+        opened_by=national,
     )
 
 

@@ -1,197 +1,217 @@
-"""Every role, and anonymous visitors, against every action of claiming: at the permission
+"""Every role, and anonymous visitors, against every action of claiming, as one explicit table.
+
+The rights live in `claims/rules.py`, on the role primitives of `accounts/roles.py`. Each
+(role, action) cell is tested by the shared harness `tests/matrix.py`, at the permission
 function and over HTTP. Refused: 404 when the user may not know the programme exists, 403 when
-they see it but may not act, a redirect to login for anonymous visitors."""
+they see it but may not act, a redirect to login for anonymous visitors.
+
+The programme is open, and Sichuan has claimed its first item; a second programme is still a
+draft. `sichuan`, `guangdong` and `region` (experiment region 1) may claim in both.
+"""
 
 import datetime
-
-import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.test import Client
+from collections.abc import Callable
+from typing import Any
 
 from claims import rules as claims_rules
 from claims import services
 from claims.models import Claim, Programme, TaskNotice
-from tests.conftest import client_for
+from tests.matrix import ANONYMOUS, LOGIN, Act, Matrix, World, shared_world
 from tests.test_claims_fixtures import claimant, make_programme
 
-ROLES = [
-    "national",
-    "sichuan",
-    "guangdong",
-    "region",
-    "city",
-    "implementer",
-    "expert",
-    "evaluator",
-    "innovator",
-    "other_innovator",
-    "public",
-    "anonymous",
-]
 CLAIMANTS = {"sichuan", "guangdong", "region"}
-
-
-def user_of(users, role):
-    return AnonymousUser() if role == "anonymous" else users[role]
-
-
-def client(users, role) -> Client:
-    return Client() if role == "anonymous" else client_for(users[role])
-
-
-@pytest.fixture
-def w(users):
-    programme = make_programme(users)
-    services.item_claim(
-        item=programme.items.order_by("position")[0],
-        claimant=claimant(programme, users["sichuan"]),
-        by=users["sichuan"],
-    )
-    return programme
-
-
-# right(user, programme), expected allowed roles
-RIGHTS = {
-    "list": (lambda u, p: claims_rules.can_list_programmes(u), {"national"} | CLAIMANTS),
-    "create": (lambda u, p: claims_rules.can_manage_programmes(u), {"national"}),
-    "set_claimants": (claims_rules.can_set_claimants, {"national"}),
-    "close": (claims_rules.can_close_programme, {"national"}),
-    "results": (claims_rules.can_view_results, {"national"}),
+# The table. Anything not listed for a role is refused.
+ALLOWED: dict[str, set[str]] = {
+    "national": {
+        "list",
+        "create_form",
+        "create",
+        "view",
+        "view_draft",
+        "claimants",
+        "close_form",
+        "close",
+        "results",
+        "results_xlsx",
+    },
+    "sichuan": {"list", "view", "claim"},
+    "guangdong": {"list", "view", "claim"},
+    "region": {"list", "view", "claim"},
+    "city": set(),
+    "implementer": set(),
+    "expert": set(),
+    "evaluator": set(),
+    "innovator": set(),
+    "other_innovator": set(),
+    "public": set(),
+    "anonymous": set(),
 }
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", sorted(RIGHTS))
-def test_rights(users, w, role, action):
-    right, allowed = RIGHTS[action]
-    assert right(user_of(users, role), w) == (role in allowed)
+def build_world(users: dict[str, Any]) -> World:
+    programme = make_programme(users)
+    items = list(programme.items.order_by("position"))
+    services.item_claim(
+        item=items[0], claimant=claimant(programme, users["sichuan"]), by=users["sichuan"]
+    )
+    draft = make_programme(users, open_=False, title="草稿揭榜")
+    return World(users=users, programme=programme, items=items, draft=draft)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_claim_right_only_for_own_claimant(users, w, role):
-    user = user_of(users, role)
-    for c in w.claimants.select_related("programme"):
-        assert claims_rules.can_claim(user, c) == claims_rules.speaks_for_claimant(user, c)
-    expected = role in CLAIMANTS
-    assert any(claims_rules.can_claim(user, c) for c in w.claimants.all()) == expected
+built_world, world = shared_world(build_world)
 
 
-def _status(users, role, method, url, data=None):
-    c = client(users, role)
-    response = c.post(url, data or {}) if method == "post" else c.get(url)
-    return response.status_code, response
+def sees(user: Any, programme: Programme) -> bool:
+    """The national coordinator, and once it is open, the claimants the user speaks for."""
+    return claims_rules.can_manage_programmes(user) or (
+        programme.state != Programme.State.DRAFT
+        and any(claims_rules.speaks_for_claimant(user, c) for c in programme.claimants.all())
+    )
 
 
-def _refused(role, code, status, response):
-    if role == "anonymous":
-        return status == 302 and "/accounts/login/" in response["Location"]
-    return status == code
+def page(right: Callable[[Any, Programme], bool], path: str) -> Act:
+    """A page of the open programme, seen by who `sees` it (403), unknown to the others (404)."""
+    return Act(
+        right=lambda u, w: right(u, w.programme),
+        method="get",
+        url=lambda w: f"/claims/{w.programme.pk}/{path}",
+        seen_via="view",
+    )
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_http_pages(users, w, role):
-    pages = {
-        "/claims/": ({"national"} | CLAIMANTS, 403),
-        "/claims/new/": ({"national"}, 403),
-        f"/claims/{w.pk}/": ({"national"} | CLAIMANTS, 404),
-        f"/claims/{w.pk}/claimants/": ({"national"}, 403),
-        f"/claims/{w.pk}/close/": ({"national"}, 403),
-        f"/claims/{w.pk}/results/": ({"national"}, 403),
-        f"/claims/{w.pk}/results/xlsx/": ({"national"}, 403),
-        f"/claims/{w.pk}/items/add/": (set(), 403),  # open: items are fixed
-        f"/claims/{w.pk}/open/": (set(), 403),  # already open
-        f"/claims/{w.pk}/notices/issue/": (set(), 403),  # not closed yet
-    }
-    for url, (allowed, _refused_code) in pages.items():
-        status, response = _status(users, role, "get", url)
-        if role in allowed:
-            assert status == 200, url
+def _closed(w: World) -> bool:
+    return Programme.objects.get(pk=w.programme.pk).state == Programme.State.CLOSED
+
+
+ACTIONS: dict[str, Act] = {
+    "list": Act(
+        right=lambda u, w: claims_rules.can_list_programmes(u),
+        method="get",
+        url=lambda w: "/claims/",
+    ),
+    "create_form": Act(
+        right=lambda u, w: claims_rules.can_manage_programmes(u),
+        method="get",
+        url=lambda w: "/claims/new/",
+    ),
+    "create": Act(
+        right=lambda u, w: claims_rules.can_manage_programmes(u),
+        method="post",
+        url=lambda w: "/claims/new/",
+        data=lambda w: {"kind": "zone_pilot", "title": "新的揭榜", "min_claims": 3},
+        done=lambda w: Programme.objects.filter(title="新的揭榜").exists(),
+    ),
+    "view": page(sees, ""),
+    # A draft is the coordinator's alone: nobody else learns that it exists.
+    "view_draft": Act(
+        right=lambda u, w: sees(u, w.draft),
+        method="get",
+        url=lambda w: f"/claims/{w.draft.pk}/",
+        seen_via="view_draft",
+    ),
+    "claimants": page(claims_rules.can_set_claimants, "claimants/"),
+    "close_form": page(claims_rules.can_close_programme, "close/"),
+    "close": Act(
+        right=lambda u, w: claims_rules.can_close_programme(u, w.programme),
+        method="post",
+        url=lambda w: f"/claims/{w.programme.pk}/close/",
+        data=lambda w: {"reason": "提前结束"},
+        done=_closed,
+        seen_via="view",
+    ),
+    "results": page(claims_rules.can_view_results, "results/"),
+    "results_xlsx": page(claims_rules.can_view_results, "results/xlsx/"),
+    # The programme is open: its items are fixed, it opens no more, it issues no notice yet.
+    "add_item": page(claims_rules.can_edit_programme, "items/add/"),
+    "open": page(claims_rules.can_open_programme, "open/"),
+    "issue_notices": page(claims_rules.can_issue_notices, "notices/issue/"),
+    # An item is claimable only by the claimants of its programme: for the others, unknown.
+    "claim": Act(
+        right=lambda u, w: any(
+            claims_rules.can_claim(u, c) for c in w.programme.claimants.select_related("programme")
+        ),
+        method="post",
+        url=lambda w: f"/claims/items/{w.items[1].pk}/claim/",
+        done=lambda w: Claim.objects.filter(item=w.items[1]).exists(),
+        seen_via="claim",
+    ),
+}
+
+MATRIX = Matrix(ALLOWED, ACTIONS)
+
+
+def test_table_covers_every_role_and_names_only_known_actions(users):
+    MATRIX.check_table({*users, "anonymous"})
+
+
+class TestCells:
+    @MATRIX.each_cell()
+    def test_permission_function(self, world, role, action):
+        MATRIX.check_right(world, role, action)
+
+    @MATRIX.each_cell()
+    def test_http(self, world, role, action):
+        MATRIX.check_http(world, role, action)
+
+    @MATRIX.each_role()
+    def test_claim_right_only_for_own_claimant(self, world, role):
+        user = world.users[role]
+        claimants = world.programme.claimants.select_related("programme")
+        for c in claimants:
+            assert claims_rules.can_claim(user, c) == claims_rules.speaks_for_claimant(user, c)
+        assert any(claims_rules.can_claim(user, c) for c in claimants) == (role in CLAIMANTS)
+
+    @MATRIX.each_role()
+    def test_a_claim_is_made_and_withdrawn_for_oneself_only(self, world, role):
+        user, items = world.users[role], world.items
+        client = MATRIX.client(user)
+        client.post(f"/claims/items/{items[1].pk}/claim/")
+        if role in CLAIMANTS:
+            assert Claim.objects.filter(item=items[1], claimed_by=user).exists()
+        # Withdrawing Sichuan's claim on item 0: only Sichuan.
+        response = client.post(f"/claims/items/{items[0].pk}/withdraw/")
+        mine = Claim.objects.filter(item=items[0], claimant__division__code="510000").exists()
+        if role == "sichuan":
+            assert response.status_code == 302 and not mine
         else:
-            # a claimant sees the programme but may not act: 403; others don't know it: 404
-            knows = role in {"national"} | CLAIMANTS
-            code = 403 if (knows or url in ("/claims/", "/claims/new/")) else 404
-            assert _refused(role, code, status, response), (url, status)
+            assert mine
+            if role == ANONYMOUS:
+                assert response.status_code == 302
+                assert response["Location"].startswith(LOGIN)
+            elif role not in CLAIMANTS:
+                assert response.status_code == 404
 
-
-@pytest.mark.parametrize("role", ROLES)
-def test_http_claim_and_withdraw(users, w, role):
-    items = list(w.items.order_by("position"))
-    status, response = _status(users, role, "post", f"/claims/items/{items[1].pk}/claim/")
-    if role in CLAIMANTS:
-        assert status == 302
-        assert Claim.objects.filter(item=items[1], claimed_by=users[role]).exists()
-    else:
-        assert _refused(role, 404, status, response)
-        assert not Claim.objects.filter(item=items[1]).exists()
-    # Withdrawing Sichuan's claim on item 0: only Sichuan.
-    status, response = _status(users, role, "post", f"/claims/items/{items[0].pk}/withdraw/")
-    mine = Claim.objects.filter(item=items[0], claimant__division__code="510000").exists()
-    if role == "sichuan":
-        assert status == 302 and not mine
-    else:
-        assert mine
-        if role not in CLAIMANTS:
-            assert _refused(role, 404, status, response)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_draft_programme_is_unknown_to_claimants(users, role):
-    draft = make_programme(users, open_=False)
-    status, response = _status(users, role, "get", f"/claims/{draft.pk}/")
-    if role == "national":
-        assert status == 200
-    else:
-        assert _refused(role, 404, status, response)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_http_national_writes(users, w, role):
-    status, response = _status(
-        users, role, "post", f"/claims/{w.pk}/close/", {"reason": "提前结束"}
-    )
-    closed = Programme.objects.get(pk=w.pk).state == "closed"
-    assert closed == (role == "national")
-    if role != "national":
-        code = 403 if role in CLAIMANTS else 404
-        assert _refused(role, code, status, response)
-    status, response = _status(
-        users,
-        role,
-        "post",
-        "/claims/new/",
-        {"kind": "zone_pilot", "title": f"新{role}", "min_claims": 3},
-    )
-    assert Programme.objects.filter(title=f"新{role}").exists() == (role == "national")
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_notices_each_claimant_sees_its_own_only(users, w, role):
-    national = users["national"]
-    for name in ("guangdong", "region"):
-        services.item_claim(
-            item=w.items.order_by("position")[2], claimant=claimant(w, users[name]), by=users[name]
+    @MATRIX.each_role()
+    def test_notices_each_claimant_sees_its_own_only(self, world, role):
+        programme, items, national = world.programme, world.items, world.users["national"]
+        for name in ("guangdong", "region"):
+            user = world.users[name]
+            services.item_claim(item=items[2], claimant=claimant(programme, user), by=user)
+        services.programme_close(programme=programme, by=national, reason="测试")
+        services.notices_issue(
+            programme=Programme.objects.get(pk=programme.pk),
+            by=national,
+            issuing_authority="国家发展改革委",
+            doc_code="发改高技",
+            issued_on=datetime.date(2099, 7, 1),
         )
-    services.programme_close(programme=w, by=national, reason="测试")
-    services.notices_issue(
-        programme=Programme.objects.get(pk=w.pk),
-        by=national,
-        issuing_authority="国家发展改革委",
-        doc_code="发改高技",
-        issued_on=datetime.date(2099, 7, 1),
-    )
-    notices = TaskNotice.objects.select_related("claimant")
-    assert notices.count() == 3
-    user = user_of(users, role)
-    for notice in notices:
-        own = role == "national" or claims_rules.speaks_for_claimant(user, notice.claimant)
-        assert claims_rules.can_view_notice(user, notice) == own
-        status, response = _status(users, role, "get", f"/claims/notices/{notice.pk}/docx/")
-        if own:
-            assert status == 200 and response.content[:2] == b"PK"
-        else:
-            assert _refused(role, 404, status, response)
-    # A locality sees only its own claims: the page never lists another claimant's.
-    if role in CLAIMANTS:
-        html = client(users, role).get(f"/claims/{w.pk}/").content.decode()
-        others = {"sichuan": "广东省", "guangdong": "四川省", "region": "四川省"}[role]
-        assert others not in html
+        notices = TaskNotice.objects.select_related("claimant")
+        assert notices.count() == 3
+        user = world.users[role]
+        client = MATRIX.client(user)
+        for notice in notices:
+            own = role == "national" or claims_rules.speaks_for_claimant(user, notice.claimant)
+            assert claims_rules.can_view_notice(user, notice) == own
+            response = client.get(f"/claims/notices/{notice.pk}/docx/")
+            if own:
+                assert response.status_code == 200 and response.content[:2] == b"PK"
+            elif role == ANONYMOUS:
+                assert response.status_code == 302
+                assert response["Location"].startswith(LOGIN)
+            else:
+                assert response.status_code == 404
+        # A locality sees only its own claims: the page never lists another claimant's.
+        if role in CLAIMANTS:
+            html = client.get(f"/claims/{programme.pk}/").content.decode()
+            others = {"sichuan": "广东省", "guangdong": "四川省", "region": "四川省"}[role]
+            assert others not in html

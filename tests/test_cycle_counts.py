@@ -71,8 +71,9 @@ def cycle_page_count(client, cycle) -> int:
 
 def export_count(client, cycle) -> int:
     response = client.get(f"/cycles/{cycle.pk}/export/")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     (row,) = [r for r in sheet.iter_rows(values_only=True) if r[0] == division(SICHUAN).name]
+    assert isinstance(row[1], int)
     return row[1]
 
 

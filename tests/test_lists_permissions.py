@@ -1,72 +1,85 @@
 """Every role, and anonymous visitors, against every action on the annual lists.
 
-Each cell is tested at the permission function in `accounts/permissions.py`, over HTTP and,
-for writes, at the service. Allowed: 200 (GET) or 302 with the write done. Refused: 404 when
-the user may not know the object exists (anything not published), 403 when they see it but
-may not act, a redirect to login for anonymous visitors on the coordinator's pages. Published
-versions and their files are public: allowed to everyone, anonymous included.
+The rights live in `lists/rules.py`, on the role primitives of `accounts/roles.py`. Each cell
+is tested by the shared harness `tests/matrix.py`, at the permission function and over HTTP,
+and the writes also at the service. Allowed: 200 (GET) or 302 with the write done. Refused:
+404 when the user may not know the object exists (anything not published), 403 when they see
+it but may not act, a redirect to login for anonymous visitors on the coordinator's pages.
+Published versions and their files are public: allowed to everyone, anonymous included.
 """
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.test import Client
 
 from kernel.errors import Forbidden
 from lists import rules as lists_rules
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from lists.services import drafting, publishing
-from tests.conftest import client_for
-from tests.test_lists_fixtures import build_world
+from tests.conftest import open_cycle
+from tests.matrix import Act, Matrix, World, shared_world
+from tests.test_lists_fixtures import build_world as build_lists_world
 
 
-@pytest.fixture
-def world(users, cycle):
-    return build_world(users, cycle)
+def build_world(users: dict[str, Any]) -> World:
+    w = build_lists_world(users, open_cycle(users["national"]))
+    w.users = users
+    return w
 
 
-NATIONAL_ONLY = {"national"}
-EVERYONE = {
-    "national",
-    "sichuan",
-    "guangdong",
-    "region",
-    "city",
-    "implementer",
-    "expert",
-    "evaluator",
-    "innovator",
-    "other_innovator",
-    "public",
-    "anonymous",
+built_world, world = shared_world(build_world)
+
+# The published version, its files and the index of published lists: open to everyone.
+PUBLISHED = {
+    "view_published",
+    "published_index",
+    "published_xlsx",
+    "published_docx",
+    "compare_published",
 }
-ROLES = sorted(EVERYONE)
+# The table. Anything not listed for a role is refused.
+ALLOWED: dict[str, set[str]] = {
+    "national": PUBLISHED
+    | {
+        "draft_xlsx",
+        "draft_docx",
+        "compare_unpublished_list",
+        "manage_index",
+        "create_list",
+        "workspace_draft",
+        "workspace_published",
+        "edit_details",
+        "add_items",
+        "reorder",
+        "edit_item",
+        "remove_item",
+        "send_for_opinions",
+        "record_consultation",
+        "edit_consultation",
+        "publish",
+        "discard",
+        "revise",
+    },
+    "sichuan": PUBLISHED,
+    "guangdong": PUBLISHED,
+    "region": PUBLISHED,
+    "city": PUBLISHED,
+    "implementer": PUBLISHED,
+    "expert": PUBLISHED,
+    "evaluator": PUBLISHED,
+    "innovator": PUBLISHED,
+    "other_innovator": PUBLISHED,
+    "public": PUBLISHED,
+    "anonymous": PUBLISHED,
+}
+# Who sees an unpublished version: the coordinator's workspace decides (404 for the others).
+UNPUBLISHED = "workspace_draft"
 
 
 def _state(version: ListVersion) -> str:
     return ListVersion.objects.get(pk=version.pk).state
-
-
-@dataclass(frozen=True)
-class Act:
-    right: Callable[[Any, SimpleNamespace], bool]
-    method: str
-    url: Callable[[SimpleNamespace], str]
-    allowed: frozenset[str]
-    refused: int  # status for a logged-in user refused
-    data: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
-    done: Callable[[SimpleNamespace], bool] | None = None
-    shows: Callable[[SimpleNamespace], str] | None = None
-    public: bool = False  # no login needed: anonymous gets the refusal status, not a redirect
-
-
-def national() -> frozenset[str]:
-    return frozenset(NATIONAL_ONLY)
 
 
 ACTIONS: dict[str, Act] = {
@@ -74,8 +87,6 @@ ACTIONS: dict[str, Act] = {
         right=lambda u, w: lists_rules.can_view_list_version(u, w.published),
         method="get",
         url=lambda w: f"/lists/versions/{w.published.pk}/",
-        allowed=frozenset(EVERYONE),
-        refused=404,
         shows=lambda w: w.published_item.title,
         public=True,
     ),
@@ -83,8 +94,6 @@ ACTIONS: dict[str, Act] = {
         right=lambda u, w: True,
         method="get",
         url=lambda w: "/lists/",
-        allowed=frozenset(EVERYONE),
-        refused=404,
         shows=lambda w: w.published.annual_list.title,
         public=True,
     ),
@@ -92,24 +101,18 @@ ACTIONS: dict[str, Act] = {
         right=lambda u, w: lists_rules.can_view_list_version(u, w.published),
         method="get",
         url=lambda w: f"/lists/versions/{w.published.pk}/xlsx/",
-        allowed=frozenset(EVERYONE),
-        refused=404,
         public=True,
     ),
     "published_docx": Act(
         right=lambda u, w: lists_rules.can_view_list_version(u, w.published),
         method="get",
         url=lambda w: f"/lists/versions/{w.published.pk}/docx/",
-        allowed=frozenset(EVERYONE),
-        refused=404,
         public=True,
     ),
     "compare_published": Act(
         right=lambda u, w: lists_rules.can_view_list_version(u, w.published),
         method="get",
         url=lambda w: f"/lists/{w.published.annual_list_id}/compare/",
-        allowed=frozenset(EVERYONE),
-        refused=404,
         public=True,
     ),
     # The public page never shows an unpublished version, not even to the coordinator.
@@ -117,40 +120,34 @@ ACTIONS: dict[str, Act] = {
         right=lambda u, w: False,
         method="get",
         url=lambda w: f"/lists/versions/{w.draft.pk}/",
-        allowed=frozenset(),
-        refused=404,
         public=True,
+        seen_via="public_page_of_draft",
     ),
     "draft_xlsx": Act(
         right=lambda u, w: lists_rules.can_view_list_version(u, w.draft),
         method="get",
         url=lambda w: f"/lists/versions/{w.draft.pk}/xlsx/",
-        allowed=national(),
-        refused=404,
         public=True,
+        seen_via=UNPUBLISHED,
     ),
     "draft_docx": Act(
         right=lambda u, w: lists_rules.can_view_list_version(u, w.consulting),
         method="get",
         url=lambda w: f"/lists/versions/{w.consulting.pk}/docx/",
-        allowed=national(),
-        refused=404,
         public=True,
+        seen_via=UNPUBLISHED,
     ),
     "compare_unpublished_list": Act(
         right=lambda u, w: lists_rules.can_view_list_version(u, w.draft),
         method="get",
         url=lambda w: f"/lists/{w.draft.annual_list_id}/compare/",
-        allowed=national(),
-        refused=404,
         public=True,
+        seen_via=UNPUBLISHED,
     ),
     "manage_index": Act(
         right=lambda u, w: lists_rules.can_manage_lists(u),
         method="get",
         url=lambda w: "/lists/manage/",
-        allowed=national(),
-        refused=403,
         shows=lambda w: w.cycle96.title,
     ),
     "create_list": Act(
@@ -158,52 +155,45 @@ ACTIONS: dict[str, Act] = {
         method="post",
         url=lambda w: f"/lists/manage/cycles/{w.cycle96.pk}/new/",
         data=lambda w: {"title": "2096年度清单", "issuing_authority": "", "preamble": ""},
-        allowed=national(),
-        refused=403,
         done=lambda w: AnnualList.objects.filter(cycle=w.cycle96).exists(),
     ),
     "workspace_draft": Act(
         right=lambda u, w: lists_rules.can_manage_lists(u),
         method="get",
         url=lambda w: f"/lists/manage/versions/{w.draft.pk}/",
-        allowed=national(),
-        refused=404,
         shows=lambda w: w.draft_item.title,
+        seen_via=UNPUBLISHED,
     ),
     "workspace_published": Act(
         right=lambda u, w: lists_rules.can_manage_lists(u),
         method="get",
         url=lambda w: f"/lists/manage/versions/{w.published.pk}/",
-        allowed=national(),
-        refused=403,
         shows=lambda w: w.published_item.title,
+        seen_via="view_published",
     ),
     "edit_details": Act(
         right=lambda u, w: lists_rules.can_edit_list_version(u, w.draft),
         method="post",
         url=lambda w: f"/lists/manage/versions/{w.draft.pk}/edit/",
         data=lambda w: {"title": "改名的清单", "issuing_authority": "国家发展改革委"},
-        allowed=national(),
-        refused=404,
         done=lambda w: AnnualList.objects.get(pk=w.draft.annual_list_id).title == "改名的清单",
+        seen_via=UNPUBLISHED,
     ),
     "add_items": Act(
         right=lambda u, w: lists_rules.can_edit_list_version(u, w.draft),
         method="post",
         url=lambda w: f"/lists/manage/versions/{w.draft.pk}/add/",
         data=lambda w: {"candidates": [w.candidates98[2].pk]},
-        allowed=national(),
-        refused=404,
         done=lambda w: w.draft.items.count() == 3,
+        seen_via=UNPUBLISHED,
     ),
     "reorder": Act(
         right=lambda u, w: lists_rules.can_edit_list_version(u, w.draft),
         method="post",
         url=lambda w: f"/lists/manage/versions/{w.draft.pk}/order/",
         data=lambda w: {f"item_{i.pk}": 3 - i.position for i in w.draft.items.all()},
-        allowed=national(),
-        refused=404,
         done=lambda w: ListItem.objects.get(pk=w.draft_item.pk).position == 2,
+        seen_via=UNPUBLISHED,
     ),
     "edit_item": Act(
         right=lambda u, w: lists_rules.can_edit_list_version(u, w.draft),
@@ -215,17 +205,15 @@ ACTIONS: dict[str, Act] = {
             "content": "改写的内容",
             "ministries": "",
         },
-        allowed=national(),
-        refused=404,
         done=lambda w: ListItem.objects.get(pk=w.draft_item.pk).title == "改写的举措",
+        seen_via=UNPUBLISHED,
     ),
     "remove_item": Act(
         right=lambda u, w: lists_rules.can_edit_list_version(u, w.draft),
         method="post",
         url=lambda w: f"/lists/manage/items/{w.draft_item.pk}/remove/",
-        allowed=national(),
-        refused=404,
         done=lambda w: not ListItem.objects.filter(pk=w.draft_item.pk).exists(),
+        seen_via=UNPUBLISHED,
     ),
     # Nobody edits the measures of a published version; it is seen, so 403.
     "edit_published_item": Act(
@@ -238,34 +226,33 @@ ACTIONS: dict[str, Act] = {
             "content": "偷改",
             "ministries": "",
         },
-        allowed=frozenset(),
-        refused=403,
         done=lambda w: ListItem.objects.get(pk=w.published_item.pk).title == "偷改",
+        seen_via="view_published",
+        told=frozenset({"national"}),  # the form says a published version never changes
     ),
     "remove_published_item": Act(
         right=lambda u, w: lists_rules.can_edit_list_version(u, w.published),
         method="post",
         url=lambda w: f"/lists/manage/items/{w.published_item.pk}/remove/",
-        allowed=frozenset(),
-        refused=403,
         done=lambda w: not ListItem.objects.filter(pk=w.published_item.pk).exists(),
+        seen_via="view_published",
+        told=frozenset({"national"}),  # back to the version, told it never changes
+        told_status=302,
     ),
     "send_for_opinions": Act(
         right=lambda u, w: lists_rules.can_send_list_for_opinions(u, w.draft),
         method="post",
         url=lambda w: f"/lists/manage/versions/{w.draft.pk}/send/",
-        allowed=national(),
-        refused=404,
         done=lambda w: _state(w.draft) == "consulting",
+        seen_via=UNPUBLISHED,
     ),
     "record_consultation": Act(
         right=lambda u, w: lists_rules.can_record_consultation(u, w.consulting),
         method="post",
         url=lambda w: f"/lists/manage/versions/{w.consulting.pk}/consultations/new/",
         data=lambda w: {"ministry": "财政部", "asked_at": "2099-05-08"},
-        allowed=national(),
-        refused=404,
         done=lambda w: w.consulting.consultations.filter(ministry="财政部").exists(),
+        seen_via=UNPUBLISHED,
     ),
     "edit_consultation": Act(
         right=lambda u, w: lists_rules.can_record_consultation(u, w.consulting),
@@ -278,9 +265,8 @@ ACTIONS: dict[str, Act] = {
             "answered_at": "2099-05-20",
             "change_made": "",
         },
-        allowed=national(),
-        refused=404,
         done=lambda w: Consultation.objects.get(pk=w.consultation.pk).answer == "同意",
+        seen_via=UNPUBLISHED,
     ),
     "publish": Act(
         right=lambda u, w: lists_rules.can_publish_list_version(u, w.consulting),
@@ -291,65 +277,36 @@ ACTIONS: dict[str, Act] = {
             "doc_number": "发改高技〔2097〕1号",
             "issued_on": "2097-06-01",
         },
-        allowed=national(),
-        refused=404,
         done=lambda w: _state(w.consulting) == "published",
+        seen_via=UNPUBLISHED,
     ),
     "discard": Act(
         right=lambda u, w: lists_rules.can_discard_list_version(u, w.draft),
         method="post",
         url=lambda w: f"/lists/manage/versions/{w.draft.pk}/discard/",
-        allowed=national(),
-        refused=404,
         done=lambda w: not ListVersion.objects.filter(pk=w.draft.pk).exists(),
+        seen_via=UNPUBLISHED,
     ),
     "revise": Act(
         right=lambda u, w: lists_rules.can_revise_list(u, w.published),
         method="post",
         url=lambda w: f"/lists/manage/{w.published.annual_list_id}/revise/",
         data=lambda w: {"change_note": "增补一项举措"},
-        allowed=national(),
-        refused=403,
         done=lambda w: w.published.annual_list.versions.count() == 2,
+        seen_via="view_published",
     ),
 }
 
-CELLS = [pytest.param(role, action, id=f"{role}-{action}") for role in ROLES for action in ACTIONS]
+MATRIX = Matrix(ALLOWED, ACTIONS)
 
 
-@pytest.fixture
-def everyone(users) -> dict[str, Any]:
-    return {**users, "anonymous": AnonymousUser()}
-
-
-def test_table_covers_every_role(users):
-    assert set(users) | {"anonymous"} == EVERYONE
-
-
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_cell(world, everyone, role, action):
-    """The permission function, then the page: one world per cell is what the suite can
-    afford."""
-    act = ACTIONS[action]
-    assert bool(act.right(everyone[role], world)) is (role in act.allowed)
-    client = Client() if role == "anonymous" else client_for(everyone[role])
-    response = getattr(client, act.method)(act.url(world), act.data(world))
-    if role in act.allowed:
-        assert response.status_code == (200 if act.method == "get" else 302), response.content
-        if act.shows:
-            assert act.shows(world) in response.content.decode()
-    elif role == "anonymous" and not act.public:
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-    else:
-        assert response.status_code == act.refused
-    if act.done is not None:
-        assert act.done(world) is (role in act.allowed)
+def test_table_covers_every_role_and_names_only_known_actions(users):
+    MATRIX.check_table({*users, "anonymous"})
 
 
 # The services refuse every role but the coordinator, whatever the view does. ---------------
 
-WRITES: dict[str, Callable[[Any, SimpleNamespace], Any]] = {
+WRITES: dict[str, Callable[[Any, World], Any]] = {
     "list_create": lambda u, w: drafting.list_create(cycle=w.cycle96, by=u, title="清单"),
     "version_update": lambda u, w: drafting.version_update(
         version=w.draft, by=u, data={"preamble": "x"}
@@ -383,17 +340,25 @@ WRITES: dict[str, Callable[[Any, SimpleNamespace], Any]] = {
 }
 
 
-@pytest.mark.parametrize("role", sorted(EVERYONE - NATIONAL_ONLY))
-def test_services_refuse_everyone_but_the_coordinator(world, everyone, role):
-    # A refusal writes nothing, so one world serves every write.
-    for write in WRITES.values():
-        with pytest.raises(Forbidden):
-            write(everyone[role], world)
-    assert not AnnualList.objects.filter(cycle=world.cycle96).exists()
-    assert ListVersion.objects.get(pk=world.draft.pk).state == "draft"
-    assert ListItem.objects.filter(pk=world.draft_item.pk).exists()
+class TestCells:
+    @MATRIX.each_cell()
+    def test_permission_function(self, world, role, action):
+        MATRIX.check_right(world, role, action)
 
+    @MATRIX.each_cell()
+    def test_http(self, world, role, action):
+        MATRIX.check_http(world, role, action)
 
-@pytest.mark.parametrize("write", WRITES)
-def test_services_allow_the_coordinator(world, users, write):
-    WRITES[write](users["national"], world)  # raises nothing
+    @pytest.mark.parametrize("role", [r for r in MATRIX.roles if r != "national"])
+    def test_services_refuse_everyone_but_the_coordinator(self, world, role):
+        # A refusal writes nothing, so one world serves every write.
+        for write in WRITES.values():
+            with pytest.raises(Forbidden):
+                write(world.users[role], world)
+        assert not AnnualList.objects.filter(cycle=world.cycle96).exists()
+        assert ListVersion.objects.get(pk=world.draft.pk).state == "draft"
+        assert ListItem.objects.filter(pk=world.draft_item.pk).exists()
+
+    @pytest.mark.parametrize("write", WRITES)
+    def test_services_allow_the_coordinator(self, world, write):
+        WRITES[write](world.users["national"], world)  # raises nothing

@@ -1,10 +1,12 @@
 """Every role against every merging action, as one explicit table.
 
-Each (role, action) cell is tested at the permission function and over HTTP, as in
-test_permissions_matrix.py: an allowed cell succeeds (200, or 302 with its write done), a
-refused one fails without writing: 404 when the user may not know the object exists (groups
-are the centre's working material; a candidate is known to the provinces it came from), 403
-when they see it but may not act, a redirect to login when anonymous.
+The rights live in `merging/rules.py` (and `proposals/rules.py` for who drafts), on the role
+primitives of `accounts/roles.py`. Each (role, action) cell is tested by the shared harness
+`tests/matrix.py`, at the permission function and over HTTP: an allowed cell succeeds (200, or
+302 with its write done), a refused one fails without writing: 404 when the user may not know
+the object exists (groups are the centre's working material; a candidate is known to the
+provinces it came from), 403 when they see it but may not act, a redirect to login when
+anonymous.
 
 The candidate holds a Sichuan proposal only: Sichuan reads it, Guangdong does not know it
 exists.
@@ -12,13 +14,8 @@ exists.
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
-import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.test import Client
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
@@ -28,7 +25,8 @@ from merging import services
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals import rules as proposals_rules
 from proposals.models import Proposal
-from tests.conftest import client_for
+from tests.conftest import client_for, open_cycle
+from tests.matrix import Act, Matrix, World, shared_world
 from tests.test_merging_flows import (
     COURT,
     STAFF,
@@ -80,12 +78,11 @@ ALLOWED: dict[str, set[str]] = {
     "public": set(),
     "anonymous": set(),
 }
-ROLES = list(ALLOWED)
 
 
-@pytest.fixture
-def world(users, cycle) -> SimpleNamespace:
+def build_world(users: dict[str, Any]) -> World:
     national, sichuan, guangdong = users["national"], users["sichuan"], users["guangdong"]
+    cycle = open_cycle(national)
     tech = [submitted(cycle, sichuan, TECH), submitted(cycle, guangdong, TECH_AGAIN)]
     tech.append(submitted(cycle, guangdong, TECH, contact_name="李四"))
     visa = [submitted(cycle, sichuan, VISA), submitted(cycle, guangdong, VISA)]
@@ -95,8 +92,8 @@ def world(users, cycle) -> SimpleNamespace:
     candidate = services.proposals_merge(
         cycle=cycle, proposals=[source], by=national, data=candidate_data(title="联合办税举措")
     )
-    return SimpleNamespace(
-        users={**users, "anonymous": AnonymousUser()},
+    return World(
+        users=users,
         cycle=cycle,
         group=group_of(cycle, tech),
         tech=tech,
@@ -107,40 +104,31 @@ def world(users, cycle) -> SimpleNamespace:
     )
 
 
-def _group_state(w: SimpleNamespace, name: str = "group") -> str | None:
+built_world, world = shared_world(build_world)
+
+
+def _group_state(w: World, name: str = "group") -> str | None:
     group = SuggestedGroup.objects.filter(pk=getattr(w, name).pk).first()
     return group.state if group else None
 
 
-def _loose_merged(w: SimpleNamespace) -> bool:
+def _loose_merged(w: World) -> bool:
     return all(Proposal.objects.get(pk=p.pk).state == Proposal.State.MERGED for p in w.loose)
 
 
-def _exported(w: SimpleNamespace) -> bool:
+def _exported(w: World) -> bool:
     return Job.objects.filter(kind="merging.candidates_export").exists()
 
 
-@dataclass(frozen=True)
-class Act:
-    right: Callable[[Any, SimpleNamespace], bool]
-    method: str
-    url: Callable[[SimpleNamespace], str]
-    data: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
-    done: Callable[[SimpleNamespace], bool] | None = None
-    shows: Callable[[SimpleNamespace], str] | None = None
-    seen_via: str | None = None
-    status: int | None = None  # what an allowed request answers, when not 200 / 302
-
-
-def merge_right(user: Any, w: SimpleNamespace) -> bool:
+def merge_right(user: Any, w: World) -> bool:
     return merging_rules.can_merge(user)
 
 
-def cycle_url(path: str) -> Callable[[SimpleNamespace], str]:
+def cycle_url(path: str) -> Callable[[World], str]:
     return lambda w: f"/merging/cycles/{w.cycle.pk}/{path}"
 
 
-def group_url(path: str, name: str = "group") -> Callable[[SimpleNamespace], str]:
+def group_url(path: str, name: str = "group") -> Callable[[World], str]:
     return lambda w: f"/merging/groups/{getattr(w, name).pk}/{path}"
 
 
@@ -159,7 +147,7 @@ ACTIONS: dict[str, Act] = {
         "get",
         group_url("accept/"),
         shows=lambda w: w.tech[1].title,
-        seen_via="groups_seen",
+        seen_via="groups",
     ),
     "accept": Act(
         merge_right,
@@ -167,7 +155,7 @@ ACTIONS: dict[str, Act] = {
         group_url("accept/"),
         data=lambda w: form_data(),
         done=lambda w: _group_state(w) == "accepted",
-        seen_via="groups_seen",
+        seen_via="groups",
     ),
     "split": Act(
         merge_right,
@@ -175,7 +163,7 @@ ACTIONS: dict[str, Act] = {
         group_url("split/"),
         data=lambda w: {"move": [w.tech[2].pk]},
         done=lambda w: SuggestedGroup.objects.get(pk=w.group.pk).proposals.count() == 2,
-        seen_via="groups_seen",
+        seen_via="groups",
     ),
     "join": Act(
         merge_right,
@@ -183,21 +171,21 @@ ACTIONS: dict[str, Act] = {
         group_url("join/"),
         data=lambda w: {"other": w.other_group.pk},
         done=lambda w: _group_state(w, "other_group") is None,
-        seen_via="groups_seen",
+        seen_via="groups",
     ),
     "ignore": Act(
         merge_right,
         "post",
         group_url("ignore/"),
         done=lambda w: _group_state(w) == "ignored",
-        seen_via="groups_seen",
+        seen_via="groups",
     ),
     "restore": Act(
         merge_right,
         "post",
         group_url("restore/", "ignored"),
         done=lambda w: _group_state(w, "ignored") == "open",
-        seen_via="groups_seen",
+        seen_via="groups",
     ),
     "remaining": Act(merge_right, "get", cycle_url("remaining/"), shows=lambda w: w.loose[0].title),
     "merge_form": Act(
@@ -268,44 +256,21 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-CELLS = [pytest.param(role, action, id=f"{role}-{action}") for role in ROLES for action in ACTIONS]
+MATRIX = Matrix(ALLOWED, ACTIONS)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
-    assert set(ALLOWED) == {*users, "anonymous"}
-    for allowed in ALLOWED.values():
-        assert allowed <= set(ACTIONS)
+    MATRIX.check_table({*users, "anonymous"})
 
 
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_permission_function(world, role, action):
-    user = world.users[role]
-    assert bool(ACTIONS[action].right(user, world)) is (action in ALLOWED[role])
+class TestCells:
+    @MATRIX.each_cell()
+    def test_permission_function(self, world, role, action):
+        MATRIX.check_right(world, role, action)
 
-
-def refusal_status(role: str, act: Act) -> int:
-    if act.seen_via is None:
-        return 403
-    return 403 if act.seen_via in ALLOWED[role] else 404
-
-
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_http(world, role, action):
-    act = ACTIONS[action]
-    client = Client() if role == "anonymous" else client_for(world.users[role])
-    response = getattr(client, act.method)(act.url(world), act.data(world))
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-    elif action in ALLOWED[role]:
-        expected = act.status or (200 if act.method == "get" else 302)
-        assert response.status_code == expected
-        if act.shows:
-            assert act.shows(world) in response.content.decode()
-    else:
-        assert response.status_code == refusal_status(role, act)
-    if act.done is not None:
-        assert act.done(world) is (action in ALLOWED[role])
+    @MATRIX.each_cell()
+    def test_http(self, world, role, action):
+        MATRIX.check_http(world, role, action)
 
 
 def test_the_group_export_reads_back(world):

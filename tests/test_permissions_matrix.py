@@ -1,21 +1,19 @@
 """Every role against every action of the call for proposals, as one explicit table.
 
-Each (role, action) cell is tested twice: at the permission function in
-the stages' `rules.py`, and over HTTP, where an allowed cell must succeed (200, or 302 with
-its write done) and a refused one must fail without writing: 404 when the user may not know
-the object exists, 403 when they see it but may not act, a redirect to login when anonymous.
+The rights live in `proposals/rules.py`, on the role primitives of `accounts/roles.py`. Each
+(role, action) cell is tested twice by the shared harness `tests/matrix.py`: at the permission
+function, and over HTTP, where an allowed cell must succeed (200, or 302 with its write done)
+and a refused one must fail without writing: 404 when the user may not know the object exists,
+403 when they see it but may not act, a redirect to login when anonymous.
 The proposals and the suggestion all belong to Sichuan; `guangdong` is the other province.
 """
 
 import datetime
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
@@ -25,7 +23,8 @@ from proposals import rules as proposals_rules
 from proposals.models import Cycle, DeadlineExtension, Proposal, Suggestion
 from proposals.services.attachments import attachment_add
 from proposals.services.suggestions import suggestion_submit
-from tests.conftest import client_for, division, make_proposal, proposal_data
+from tests.conftest import client_for, division, make_proposal, open_cycle, proposal_data
+from tests.matrix import Act, Matrix, World, shared_world
 
 # The table. Anything not listed for a role is refused.
 ALLOWED: dict[str, set[str]] = {
@@ -68,16 +67,15 @@ ALLOWED: dict[str, set[str]] = {
     "public": set(),
     "anonymous": set(),
 }
-ROLES = list(ALLOWED)
 
 
-@pytest.fixture
-def world(users, cycle) -> SimpleNamespace:
+def build_world(users: dict[str, Any]) -> World:
+    cycle = open_cycle(users["national"])
     cycle.min_per_locality = 1  # so that one draft may be submitted on its own
     cycle.save()
     sichuan = users["sichuan"]
-    return SimpleNamespace(
-        users={**users, "anonymous": AnonymousUser()},
+    return World(
+        users=users,
         cycle=cycle,
         draft=make_proposal(cycle, sichuan, title="四川草稿"),
         submitted=make_proposal(cycle, sichuan, state="submitted", title="四川已报送"),
@@ -86,6 +84,9 @@ def world(users, cycle) -> SimpleNamespace:
             by=users["innovator"], cycle=cycle, title="四川大学的建议", content="建议内容"
         ),
     )
+
+
+built_world, world = shared_world(build_world)
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -98,19 +99,6 @@ def form_data(**overrides: Any) -> dict[str, Any]:
 
 def _state(proposal: Proposal) -> str:
     return Proposal.objects.get(pk=proposal.pk).state
-
-
-@dataclass(frozen=True)
-class Act:
-    right: Callable[[Any, SimpleNamespace], bool]
-    method: str
-    url: Callable[[SimpleNamespace], str]
-    data: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
-    # POST: did the write happen? GET: the text an allowed page shows.
-    done: Callable[[SimpleNamespace], bool] | None = None
-    shows: Callable[[SimpleNamespace], str] | None = None
-    # The view action that decides 403 (user sees the object) or 404 (may not know of it).
-    seen_via: str | None = None
 
 
 def _proposal_view(name: str, state: str) -> Act:
@@ -131,6 +119,8 @@ def _proposal_edit(state: str) -> Act:
         data=lambda w: form_data(title="改过的标题"),
         done=lambda w: Proposal.objects.get(pk=getattr(w, state).pk).title == "改过的标题",
         seen_via=f"view_{state}",
+        # Its own province is told the proposal was submitted, on the form.
+        told=frozenset({"sichuan"}) if state == "submitted" else frozenset(),
     )
 
 
@@ -231,6 +221,8 @@ ACTIONS: dict[str, Act] = {
         url=lambda w: f"/proposals/{w.submitted.pk}/delete/",
         done=lambda w: not Proposal.objects.filter(pk=w.submitted.pk).exists(),
         seen_via="view_submitted",
+        told=frozenset({"sichuan"}),  # back to the proposal, told it was submitted
+        told_status=302,
     ),
     "submit_draft": _proposal_submit("draft"),
     "resubmit_returned": _proposal_submit("returned"),
@@ -261,43 +253,21 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-CELLS = [pytest.param(role, action, id=f"{role}-{action}") for role in ROLES for action in ACTIONS]
+MATRIX = Matrix(ALLOWED, ACTIONS)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
-    assert set(ALLOWED) == {*users, "anonymous"}
-    for allowed in ALLOWED.values():
-        assert allowed <= set(ACTIONS)
+    MATRIX.check_table({*users, "anonymous"})
 
 
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_permission_function(world, role, action):
-    user = world.users[role]
-    assert bool(ACTIONS[action].right(user, world)) is (action in ALLOWED[role])
+class TestCells:
+    @MATRIX.each_cell()
+    def test_permission_function(self, world, role, action):
+        MATRIX.check_right(world, role, action)
 
-
-def refusal_status(role: str, act: Act) -> int:
-    if act.seen_via is None or act.seen_via not in ALLOWED[role]:
-        return 404 if act.seen_via else 403
-    return 403
-
-
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_http(world, role, action):
-    act = ACTIONS[action]
-    client = Client() if role == "anonymous" else client_for(world.users[role])
-    response = getattr(client, act.method)(act.url(world), act.data(world))
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-    elif action in ALLOWED[role]:
-        assert response.status_code == (200 if act.method == "get" else 302)
-        if act.shows:
-            assert act.shows(world) in response.content.decode()
-    else:
-        assert response.status_code == refusal_status(role, act)
-    if act.done is not None:
-        assert act.done(world) is (action in ALLOWED[role])
+    @MATRIX.each_cell()
+    def test_http(self, world, role, action):
+        MATRIX.check_http(world, role, action)
 
 
 # A province never sees another province's drafts, wherever it looks. -------------------------

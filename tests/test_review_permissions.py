@@ -1,22 +1,19 @@
 """Every role against every action of the expert review, as one explicit table.
 
-As in test_permissions_matrix.py, each (role, action) cell is tested at the permission function
-in `accounts/permissions.py` and over HTTP: an allowed cell succeeds (200, or 302 with its write
-done), a refused one fails without writing — 404 when the user may not know the object exists,
-403 when they see it but may not act, a redirect to login when anonymous.
+The rights live in `review/rules.py`, on the role primitives of `accounts/roles.py`. Each
+(role, action) cell is tested by the shared harness `tests/matrix.py`, at the permission
+function and over HTTP: an allowed cell succeeds (200, or 302 with its write done), a refused
+one fails without writing — 404 when the user may not know the object exists, 403 when they see
+it but may not act, a redirect to login when anonymous.
 
 `mine` is the `expert` user's assignment (with a complete draft review); `theirs` belongs to
 another expert. Localities never appear in the allowed column: they see no reviews at all.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.test import Client
 
 from accounts.models import Role
 from review import rules as review_rules
@@ -24,8 +21,10 @@ from review.models import Assignment, ExpertProfile, Review
 from review.selectors import review_of
 from review.services.assignments import assignment_plan
 from review.services.reviews import review_save
-from tests.conftest import client_for, make_user
-from tests.test_review_setup import assign, build_world
+from tests.conftest import client_for, make_user, open_cycle
+from tests.matrix import Act, Matrix, World, shared_world
+from tests.test_review_setup import assign
+from tests.test_review_setup import build_world as build_review_world
 
 COORDINATOR = {
     "review_index",
@@ -67,14 +66,11 @@ ALLOWED: dict[str, set[str]] = {
     "public": set(),
     "anonymous": set(),
 }
-ROLES = list(ALLOWED)
 COMPLETE = {"value": 4, "operability": 4, "assessability": 3, "replicability": 5}
 
 
-@pytest.fixture
-def world(users, cycle) -> SimpleNamespace:
-    w = build_world(users, cycle)
-    w.users = {**users, "anonymous": AnonymousUser()}
+def build_world(users: dict[str, Any]) -> World:
+    w = build_review_world(users, open_cycle(users["national"]))
     w.mine = assign(w.ip, users["expert"], w.national)
     w.theirs = assign(w.ip, w.other_expert, w.national)
     review_save(
@@ -87,6 +83,9 @@ def world(users, cycle) -> SimpleNamespace:
     return w
 
 
+built_world, world = shared_world(build_world)
+
+
 def _review(assignment: Assignment) -> Review | None:
     return review_of(Assignment.objects.get(pk=assignment.pk))
 
@@ -95,7 +94,7 @@ def _saved(assignment: Assignment) -> Review:
     return Review.objects.get(assignment_id=assignment.pk)
 
 
-def _fingerprint(w: SimpleNamespace) -> str:
+def _fingerprint(w: World) -> str:
     return assignment_plan(cycle=w.cycle, by=w.national, reviewers=2).fingerprint
 
 
@@ -104,22 +103,11 @@ def _review_form(**extra: Any) -> dict[str, Any]:
     return {**data, "recommendation": "include", **extra}
 
 
-@dataclass(frozen=True)
-class Act:
-    right: Callable[[Any, SimpleNamespace], bool]
-    method: str
-    url: Callable[[SimpleNamespace], str]
-    data: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
-    done: Callable[[SimpleNamespace], bool] | None = None
-    shows: Callable[[SimpleNamespace], str] | None = None
-    seen_via: str | None = None
-
-
-def _get(right: Callable[[Any, SimpleNamespace], bool], url: str, **kw: Any) -> Act:
+def _get(right: Callable[[Any, World], bool], url: str, **kw: Any) -> Act:
     return Act(right=right, method="get", url=lambda w: url.format(w=w), **kw)
 
 
-def national_only(u: Any, w: SimpleNamespace) -> bool:
+def national_only(u: Any, w: World) -> bool:
     return review_rules.can_assign_reviewers(u)
 
 
@@ -255,46 +243,24 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-CELLS = [pytest.param(role, action, id=f"{role}-{action}") for role in ROLES for action in ACTIONS]
+MATRIX = Matrix(ALLOWED, ACTIONS)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
-    assert set(ALLOWED) == {*users, "anonymous"}
-    for allowed in ALLOWED.values():
-        assert allowed <= set(ACTIONS)
+    MATRIX.check_table({*users, "anonymous"})
 
 
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_permission_function(world, role, action):
-    user = world.users[role]
-    assert bool(ACTIONS[action].right(user, world)) is (action in ALLOWED[role])
+class TestCells:
+    @MATRIX.each_cell()
+    def test_permission_function(self, world, role, action):
+        MATRIX.check_right(world, role, action)
+
+    @MATRIX.each_cell()
+    def test_http(self, world, role, action):
+        MATRIX.check_http(world, role, action)
 
 
-def refusal_status(role: str, act: Act) -> int:
-    if act.seen_via is None:
-        return 403
-    return 403 if act.seen_via in ALLOWED[role] else 404
-
-
-@pytest.mark.parametrize(("role", "action"), CELLS)
-def test_http(world, role, action):
-    act = ACTIONS[action]
-    client = Client() if role == "anonymous" else client_for(world.users[role])
-    response = getattr(client, act.method)(act.url(world), act.data(world))
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-    elif action in ALLOWED[role]:
-        assert response.status_code == (200 if act.method == "get" else 302)
-        if act.shows:
-            assert act.shows(world) in response.content.decode()
-    else:
-        assert response.status_code == refusal_status(role, act)
-    if act.done is not None:
-        assert act.done(world) is (action in ALLOWED[role])
-
-
-@pytest.mark.parametrize("role", ROLES[:-1])
+@pytest.mark.parametrize("role", MATRIX.roles[:-1])
 def test_menu_shows_review_entries_by_role(users, role):
     html = client_for(users[role]).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert ('href="/review/"' in html) is (role == "national")

@@ -1,35 +1,31 @@
 """Every role against every action of implementation, as one explicit table.
 
-Each (role, action) cell is tested twice: at the permission function in
-the stages' `rules.py`, and over HTTP, where an allowed cell must succeed (200 with the
-page's own text, or 302 with its write done) and a refused one must fail without writing: 404
-when the user may not know the object exists (the scoped reads of `tasks.selectors`), 403 when
-they see it but may not act, a redirect to login when anonymous. A list that is open to the
-user but does not hold the task answers 200 without it.
+The rights live in `tasks/rules.py` (and `claims/rules.py` for who speaks for a claimant), on
+the role primitives of `accounts/roles.py`. Each (role, action) cell is tested twice by the
+shared harness `tests/matrix.py`: at the permission function, and over HTTP, where an allowed
+cell must succeed (200 with the page's own text, or 302 with its write done) and a refused one
+must fail without writing: 404 when the user may not know the object exists (the scoped reads
+of `tasks.selectors`), 403 when they see it but may not act, a redirect to login when
+anonymous. A list that is open to the user but does not hold the task answers 200 without it.
 
 The world is `task_world` (Sichuan's first task, implemented by the `implementer` user's
 organisation, with an approved plan) plus what each action needs, built with the services.
-Building it costs more than an HTTP request, so it is built once per role and every action
-runs in a savepoint that is rolled back: each cell starts from the same world.
+Building it costs more than an HTTP request, so it is built once for all the cells, and every
+cell runs in a transaction that is rolled back: each cell starts from the same world.
 """
 
 import datetime
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts import roles
-from accounts.models import Role, User
+from accounts.models import Role
 from claims import rules as claims_rules
 from regions.models import Organisation
 from tasks import rules as tasks_rules
@@ -46,6 +42,7 @@ from tasks.services import help as help_services
 from tasks.services import plans, reports, supervision, tolerance
 from tasks.services.reports import MilestoneFigure
 from tests.conftest import make_user
+from tests.matrix import Act, Matrix, Response, World, shared_world
 from tests.test_tasks_fixtures import task_world
 
 # The views' first gate (`require(...)`), before any object is looked at: outside it, 403.
@@ -124,9 +121,7 @@ ALLOWED: dict[str, set[str]] = {
     "public": set(),
     "anonymous": set(),
 }
-ROLES = list(ALLOWED)
 
-EN = {"Accept-Language": "en"}
 TODAY = timezone.localdate()
 
 
@@ -162,12 +157,11 @@ def _report(task: Task, by: Any, period: tuple[int, int], done: str) -> Progress
     )
 
 
-def build_world(users: dict[str, User]) -> SimpleNamespace:
+def build_world(users: dict[str, Any]) -> World:
     sysu = Organisation.objects.get(name="中山大学")
-    all_users: dict[str, Any] = {
+    users = {
         **users,
         "other_implementer": make_user("other_implementer", Role.IMPLEMENTER, organisation=sysu),
-        "anonymous": AnonymousUser(),
     }
     w = task_world(users)
     sichuan, implementer, national = users["sichuan"], users["implementer"], users["national"]
@@ -212,38 +206,23 @@ def build_world(users: dict[str, User]) -> SimpleNamespace:
     )
     w.task = Task.objects.get(pk=task.pk)
     w.scu = Organisation.objects.get(name="四川大学")
-    w.users = all_users
+    w.users = users
     return w
 
 
-@pytest.fixture
-def world(users) -> SimpleNamespace:
-    return build_world(users)
+built_world, world = shared_world(build_world)
 
 
 # The actions --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Act:
-    right: Callable[[Any, SimpleNamespace], bool]
-    method: str
-    url: Callable[[SimpleNamespace], str]
-    data: Callable[[SimpleNamespace], dict[str, Any]] = lambda w: {}
-    # POST: did the write happen? GET: the text an allowed page shows (and a list hides).
-    done: Callable[[SimpleNamespace], bool] | None = None
-    shows: Callable[[SimpleNamespace], str] | None = None
-    # The roles the view lets in at all (None: any logged-in user); the others get 403.
-    gate: frozenset[str] | None = None
-    # The view action that decides 403 (user sees the object) or 404 (may not know of it).
-    seen_via: str | None = None
-    # A list: a refused user who passes the gate gets the list, without the task.
-    hides: bool = False
-    # The response is an .xlsx file; `shows` is looked for in its cells.
-    xlsx: bool = False
+def xlsx_rows(response: Response) -> set[str]:
+    """`claimant|title` of each row of the task index workbook."""
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    return {f"{row[3]}|{row[1]}" for row in sheet.iter_rows(min_row=2, values_only=True)}
 
 
-def _task_url(suffix: str, attr: str = "task") -> Callable[[SimpleNamespace], str]:
+def _task_url(suffix: str, attr: str = "task") -> Callable[[World], str]:
     return lambda w: f"/tasks/{getattr(w, attr).pk}/{suffix}"
 
 
@@ -255,7 +234,7 @@ def _help(request: HelpRequest) -> HelpRequest:
     return HelpRequest.objects.get(pk=request.pk)
 
 
-def _plan_post(w: SimpleNamespace) -> dict[str, Any]:
+def _plan_post(w: World) -> dict[str, Any]:
     return {
         "timetable": "改过的时间表",
         "roadmap": "先试点后推广",
@@ -313,7 +292,7 @@ ACTIONS: dict[str, Act] = {
         shows=lambda w: f"{w.task.claimant.short_name}|{w.task.title}",
         gate=LISTERS,
         hides=True,
-        xlsx=True,
+        read=xlsx_rows,
     ),
     "setup": Act(
         right=lambda u, w: tasks_rules.can_manage_task(u, w.task),
@@ -500,122 +479,48 @@ ACTIONS: dict[str, Act] = {
 }
 
 
+MATRIX = Matrix(ALLOWED, ACTIONS, headers={"Accept-Language": "en"})
+
+
 def test_table_covers_every_role_and_names_only_known_actions(users):
-    assert set(ALLOWED) == {*users, "other_implementer", "anonymous"} - {"other_innovator"}
-    for allowed in ALLOWED.values():
-        assert allowed <= set(ACTIONS)
+    MATRIX.check_table({*users, "other_implementer", "anonymous"} - {"other_innovator"})
     for act in ACTIONS.values():
-        assert act.seen_via is None or act.seen_via in ACTIONS
         if act.method == "get":
             assert act.shows is not None and act.done is None
         else:
             assert act.done is not None and act.shows is None
 
 
-# At the permission functions ----------------------------------------------------------------
+class TestCells:
+    @MATRIX.each_cell()
+    def test_permission_function(self, world, role, action):
+        MATRIX.check_right(world, role, action)
 
+    @MATRIX.each_role()
+    def test_view_gates(self, world, role):
+        """The gates of the views, as the table above names them."""
+        user = world.users[role]
+        assert tasks_rules.can_list_tasks(user) is (role in LISTERS)
+        for gate in (
+            tasks_rules.can_view_task_lists,
+            tasks_rules.can_view_dispatch,
+            tasks_rules.can_bulk_update_tasks,
+            tasks_rules.can_list_tolerance_filings,
+        ):
+            assert gate(user) is (role in COORDINATORS), gate.__name__
+        # The plan tasks are seen by exactly who sees the first task (`seen_via="view_task"`).
+        seen = tasks_rules.can_view_task(user, world.task)
+        assert tasks_rules.can_view_task(user, world.draft_plan) is seen
+        assert tasks_rules.can_view_task(user, world.submitted_plan) is seen
 
-@pytest.mark.parametrize("role", ROLES)
-def test_permission_functions(world, role):
-    user = world.users[role]
-    wrong = [
-        action
-        for action, act in ACTIONS.items()
-        if bool(act.right(user, world)) is not (action in ALLOWED[role])
-    ]
-    assert wrong == []
-    # The gates of the views, as the table above names them.
-    assert tasks_rules.can_list_tasks(user) is (role in LISTERS)
-    for gate in (
-        tasks_rules.can_view_task_lists,
-        tasks_rules.can_view_dispatch,
-        tasks_rules.can_bulk_update_tasks,
-        tasks_rules.can_list_tolerance_filings,
-    ):
-        assert gate(user) is (role in COORDINATORS), gate.__name__
-    # The plan tasks are seen by exactly who sees the first task (`seen_via="view_task"`).
-    seen = tasks_rules.can_view_task(user, world.task)
-    assert tasks_rules.can_view_task(user, world.draft_plan) is seen
-    assert tasks_rules.can_view_task(user, world.submitted_plan) is seen
+    @MATRIX.each_cell()
+    def test_http(self, world, role, action):
+        MATRIX.check_http(world, role, action)
 
-
-# Over HTTP ----------------------------------------------------------------------------------
-
-
-def client_of(user: Any) -> Client:
-    client = Client(headers=EN)
-    if user.is_authenticated:
-        client.force_login(user)
-    return client
-
-
-def refusal_status(role: str, act: Act) -> int:
-    if act.gate is not None and role not in act.gate:
-        return 403
-    if act.hides:
-        return 200
-    if act.seen_via is not None and act.seen_via not in ALLOWED[role]:
-        return 404
-    return 403
-
-
-def xlsx_rows(response: Any) -> set[str]:
-    """`claimant|title` of each row of the task index workbook."""
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    return {f"{row[3]}|{row[1]}" for row in sheet.iter_rows(min_row=2, values_only=True)}
-
-
-def found(act: Act, world: SimpleNamespace, response: Any) -> bool:
-    assert act.shows is not None
-    if act.xlsx:
-        return act.shows(world) in xlsx_rows(response)
-    return act.shows(world) in response.content.decode()
-
-
-def check_cell(client: Client, world: SimpleNamespace, role: str, action: str) -> list[str]:
-    """What went wrong with the cell (an empty list: nothing)."""
-    act = ACTIONS[action]
-    allowed = action in ALLOWED[role]
-    response = getattr(client, act.method)(act.url(world), act.data(world))
-    status, problems = response.status_code, []
-    if role == "anonymous":
-        if status != 302 or not response["Location"].startswith("/accounts/login/?next="):
-            problems.append(f"not sent to login: {status}")
-    elif allowed:
-        if status != (200 if act.method == "get" else 302):
-            problems.append(f"allowed but {status}")
-        elif act.shows is not None and not found(act, world, response):
-            problems.append("allowed but the page does not show it")
-    else:
-        expected = refusal_status(role, act)
-        if status != expected:
-            problems.append(f"refused with {status}, not {expected}")
-        elif expected == 200 and found(act, world, response):
-            problems.append("refused but the list shows it")
-    if act.done is not None and act.done(world) is not allowed:
-        problems.append("written" if not allowed else "not written")
-    return [f"{role}-{action}: {p}" for p in problems]
-
-
-def run_cell(client: Client, world: SimpleNamespace, role: str, action: str) -> list[str]:
-    """The cell in a savepoint rolled back afterwards, so the next starts from the world."""
-    with transaction.atomic():
-        try:
-            return check_cell(client, world, role, action)
-        except Exception as exc:  # a 500: the test client re-raises what the view raised
-            return [f"{role}-{action}: raised {exc!r}"]
-        finally:
-            transaction.set_rollback(True)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_http(world, role):
-    client = client_of(world.users[role])
-    problems = [p for action in ACTIONS for p in run_cell(client, world, role, action)]
-    assert problems == []
-    # Each cell ran on the same world: the writes of the allowed ones were all rolled back.
-    assert Task.objects.get(pk=world.task.pk).responsible_person == "李四"
-    assert _plan_state(world.submitted_plan) == Task.PlanState.SUBMITTED
+    def test_the_cells_left_the_world_as_it_was(self, world):
+        """Every cell ran on the same world: the writes of the allowed ones were rolled back."""
+        assert Task.objects.get(pk=world.task.pk).responsible_person == "李四"
+        assert _plan_state(world.submitted_plan) == Task.PlanState.SUBMITTED
 
 
 # The lists hold exactly the tasks the role may see ------------------------------------------
@@ -638,7 +543,7 @@ VISIBLE: dict[str, tuple[str, ...] | None] = {
 }
 
 
-@pytest.mark.parametrize("role", ROLES)
+@MATRIX.each_role()
 def test_index_and_workbook_hold_exactly_the_visible_tasks(users, role):
     assert set(VISIBLE) == set(ALLOWED)
     w = task_world(users)
@@ -652,7 +557,7 @@ def test_index_and_workbook_hold_exactly_the_visible_tasks(users, role):
         "anonymous": AnonymousUser(),
     }[role]
     groups = {"sichuan": w.sichuan_tasks, "guangdong": w.guangdong_tasks, "first": [w.task]}
-    client = client_of(user)
+    client = MATRIX.client(user)
     page, sheet = client.get("/tasks/"), client.get("/tasks/xlsx/")
     if role == "anonymous":
         assert page.status_code == sheet.status_code == 302

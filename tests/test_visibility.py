@@ -42,7 +42,7 @@ from tests.test_merging_flows import candidate_data
 from tests.test_tasks_fixtures import task_world
 from tests.test_tasks_reports import Q1, Q2, TODAY, submitted
 
-KINDS = {
+KINDS: dict[str, Visibility] = {
     "proposals": proposals_rules.PROPOSALS,
     "suggestions": proposals_rules.SUGGESTIONS,
     "candidates": merging_rules.CANDIDATES,
@@ -70,7 +70,7 @@ def world(users, cycle):
         cycle=cycle, proposals=[mine], by=users["national"], data=candidate_data()
     )
     build_lists(users, cycle)  # a published version, a draft and one out for opinions
-    for candidate in (merged, CandidateMeasure.objects.exclude(pk=merged.pk).first()):
+    for candidate in (merged, CandidateMeasure.objects.exclude(pk=merged.pk)[0]):
         Assignment.objects.create(
             candidate=candidate,
             expert=users["expert"],
@@ -93,7 +93,7 @@ def world(users, cycle):
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_predicate_queryset_and_recipients_agree(world, kind):
-    visibility: Visibility = KINDS[kind]
+    visibility = KINDS[kind]
     objects = list(visibility.model._default_manager.all())
     assert objects, f"the world has no {kind}"
     for name, user in world.items():
@@ -129,10 +129,8 @@ def test_drafts_are_private_to_their_province(world):
 
 
 def test_only_narrows_to_the_audiences_named(world):
-    task = Task.objects.filter(claimant__division=world["sichuan"].division).first()
-    assert set(tasks_rules.RUN_BY.audience(task).values_list("username", flat=True)) == {
-        "sichuan"
-    }
+    task = Task.objects.filter(claimant__division=world["sichuan"].division)[0]
+    assert set(tasks_rules.RUN_BY.audience(task).values_list("username", flat=True)) == {"sichuan"}
     assert not tasks_rules.RUN_BY.allows(world["national"], task)
     assert tasks_rules.TASKS.allows(world["national"], task)
 

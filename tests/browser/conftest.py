@@ -2,7 +2,9 @@
 
 The app runs for real in subprocesses (runserver and the job worker) on a fresh SQLite file
 holding the demo data, and headless Chromium drives it. Nothing here touches the ORM or
-pytest-django's test database.
+pytest-django's test database. The demo database is migrated and loaded once per session;
+each test module gets its own copy of it, and its own media folder, so that what one module
+writes no other module sees.
 
 Every page the browser lands on is audited with axe-core (WCAG 2.0/2.1 A and AA), and every
 request the page makes is recorded so a test can prove that no asset comes from off the
@@ -10,6 +12,7 @@ machine.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,6 +42,7 @@ HOST = "127.0.0.1"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 STARTUP_SECONDS = 30
+DATABASE = "db.sqlite3"
 
 
 def _free_port() -> int:
@@ -79,24 +83,42 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the real app serving the demo data from a fresh SQLite file."""
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)")
-    tmp = tmp_path_factory.mktemp("app")
+def _app_env(folder: Path) -> dict[str, str]:
+    """The environment of the app whose database and media are in `folder`."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jiebang.settings",
-        "DATABASE_URL": f"sqlite:///{(tmp / 'db.sqlite3').resolve()}",
-        "MEDIA_ROOT": str(tmp / "media"),
+        "DATABASE_URL": f"sqlite:///{(folder / DATABASE).resolve()}",
+        "MEDIA_ROOT": str(folder / "media"),
         # runserver serves the static files itself only in debug mode.
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("JOBS_RUN_INLINE", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the migrated demo database (and any media the demo wrote), built once:
+    migrate and load_demo take longer than most test modules."""
+    folder = tmp_path_factory.mktemp("demo")
+    env = _app_env(folder)
     _manage("migrate", "-v0", env=env)
     _manage("load_demo", env=env)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the real app serving the module's own copy of the demo database."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)")
+    tmp = tmp_path_factory.mktemp("app")
+    shutil.copy(demo_template / DATABASE, tmp / DATABASE)
+    if (demo_template / "media").exists():
+        shutil.copytree(demo_template / "media", tmp / "media")
+    env = _app_env(tmp)
 
     port = _free_port()
     commands = {
