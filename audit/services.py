@@ -2,10 +2,10 @@
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from accounts.models import User
 from audit.models import AuditEntry
 
 
@@ -32,7 +32,7 @@ def record(
     action: str,
     *,
     obj: models.Model,
-    by: User | None,
+    by: AbstractUser | None,  # the project's user (audit sits below accounts)
     changes: dict[str, list[Any]] | None = None,
     note: str = "",
 ) -> AuditEntry:
