@@ -1,12 +1,14 @@
 """Recording changes. Every service that writes calls `record` inside its transaction."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from audit.models import AuditEntry
+
+if TYPE_CHECKING:  # audit sits below accounts: the user model only as a type
+    from accounts.models import User
 
 
 def _plain(value: Any) -> Any:
@@ -32,7 +34,7 @@ def record(
     action: str,
     *,
     obj: models.Model,
-    by: AbstractUser | None,  # the project's user (audit sits below accounts)
+    by: "User | None",
     changes: dict[str, list[Any]] | None = None,
     note: str = "",
 ) -> AuditEntry:
