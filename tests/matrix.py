@@ -177,6 +177,22 @@ class Matrix:
         if act.done is not None:
             assert act.done(world) is allowed, "not written" if allowed else "written"
 
+    def cells(self) -> type:
+        """A test class checking every cell at the permission function and over HTTP; a
+        module binds it as `class TestCells(MATRIX.cells()): ...` and may add its own tests."""
+        matrix = self
+
+        class Cells:
+            @matrix.each_cell()
+            def test_permission_function(self, world: World, role: str, action: str) -> None:
+                matrix.check_right(world, role, action)
+
+            @matrix.each_cell()
+            def test_http(self, world: World, role: str, action: str) -> None:
+                matrix.check_http(world, role, action)
+
+        return Cells
+
     def client(self, user: Any) -> Client:
         client = Client(headers=dict(self.headers))
         if user.is_authenticated:

@@ -144,15 +144,7 @@ def test_table_covers_every_role_and_names_only_known_actions(users):
     MATRIX.check_table({*users, "anonymous"})
 
 
-class TestCells:
-    @MATRIX.each_cell()
-    def test_permission_function(self, world, role, action):
-        MATRIX.check_right(world, role, action)
-
-    @MATRIX.each_cell()
-    def test_http(self, world, role, action):
-        MATRIX.check_http(world, role, action)
-
+class TestCells(MATRIX.cells()):  # type: ignore[misc]
     @MATRIX.each_role()
     def test_claim_right_only_for_own_claimant(self, world, role):
         user = world.users[role]

@@ -263,14 +263,8 @@ def test_table_covers_every_role_and_names_only_known_actions(users):
     MATRIX.check_table({*users, "anonymous"})
 
 
-class TestCells:
-    @MATRIX.each_cell()
-    def test_permission_function(self, world, role, action):
-        MATRIX.check_right(world, role, action)
-
-    @MATRIX.each_cell()
-    def test_http(self, world, role, action):
-        MATRIX.check_http(world, role, action)
+class TestCells(MATRIX.cells()):  # type: ignore[misc]
+    """Every cell of the table, at the permission function and over HTTP."""
 
 
 def test_the_group_export_reads_back(world):
