@@ -24,14 +24,15 @@ YEAR = 2026
 REVIEWERS = 3
 
 # username, display name, division code, organisation (name, kind, division code) or None,
-# fields of expertise, tags, available, load cap
+# fields of expertise (the reform fields of 484号 §二; which expert knows which is demo content),
+# tags, available, load cap
 EXPERTS = [
     (
         "expert",
-        "评审专家",
+        "李明（演示）",
         "110000",
         None,
-        ["科技成果转化激励", "知识产权保护"],
+        ["促进技术要素市场体系建设", "包容审慎监管新产业新业态"],
         "技术经理人, 知识产权",
         True,
         6,
@@ -41,7 +42,7 @@ EXPERTS = [
         "上海评审专家（演示）",
         "310000",
         ("上海示例科技政策研究院（演示）", Organisation.Kind.INSTITUTE, "310000"),
-        ["科技金融创新", "创新创业政策环境"],
+        ["打好关键核心技术攻坚战", "其他（个性化改革举措）"],
         "科技金融, 投贷联动",
         True,
         6,
@@ -51,7 +52,7 @@ EXPERTS = [
         "湖北评审专家（演示）",
         "420100",
         ("湖北示例创新发展研究中心（演示）", Organisation.Kind.INSTITUTE, "420100"),
-        ["科技成果转化激励", "管理体制创新"],
+        ["促进技术要素市场体系建设", "构建高效运行的科研体系"],
         "成果转化, 职务科技成果",
         True,
         6,
@@ -61,7 +62,7 @@ EXPERTS = [
         "浙江评审专家（演示）",
         "330100",
         ("浙江示例大学（演示）", Organisation.Kind.UNIVERSITY, "330100"),
-        ["外籍人才引进", "军民融合创新", "创新创业政策环境"],
+        ["构建高效运行的科研体系", "其他（个性化改革举措）"],
         "人才, 签证",
         True,
         6,
@@ -71,7 +72,7 @@ EXPERTS = [
         "四川评审专家（演示）",
         "510000",
         ("四川大学", Organisation.Kind.UNIVERSITY, "510107"),
-        ["科技成果转化激励", "科技金融创新"],
+        ["促进技术要素市场体系建设", "其他（个性化改革举措）"],
         "",
         True,
         6,
@@ -81,7 +82,7 @@ EXPERTS = [
         "休假中的评审专家（演示）",
         "110000",
         None,
-        ["知识产权保护", "管理体制创新"],
+        ["包容审慎监管新产业新业态", "构建高效运行的科研体系"],
         "",
         False,
         6,

@@ -1,6 +1,8 @@
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import DateInput, FilterForm, national_authority_filter
@@ -37,6 +39,20 @@ class SuggestionForm(forms.ModelForm):
         widgets = {"content": forms.Textarea(attrs={"rows": 8})}
 
 
+class ReformFieldChoice(forms.ModelChoiceField):
+    """Each reform field with what it covers (发改高技〔2021〕484号 §二's "主要包括"), so that a
+    locality sees under which key task its measure belongs where it chooses one."""
+
+    def label_from_instance(self, obj: Any) -> SafeString | str:
+        if not obj.description:
+            return str(obj.name)
+        return format_html(
+            '{}<br><span class="muted" style="font-weight:normal">{}</span>',
+            obj.name,
+            obj.description,
+        )
+
+
 class ProposalForm(forms.ModelForm):
     sources = forms.ModelMultipleChoiceField(
         label=_("Source suggestions"),
@@ -48,19 +64,27 @@ class ProposalForm(forms.ModelForm):
     class Meta:
         model = Proposal
         fields = Proposal.CONTENT_FIELDS
+        field_classes = {"field": ReformFieldChoice}
         widgets = {
-            name: forms.Textarea(attrs={"rows": 4})
-            for name in [
-                "problem",
-                "content",
-                "implementing_bodies",
-                "expected_results",
-                "targets",
-                "timetable",
-                "risks",
-            ]
+            "field": forms.RadioSelect,
+            **{
+                name: forms.Textarea(attrs={"rows": 4})
+                for name in [
+                    "problem",
+                    "content",
+                    "implementing_bodies",
+                    "expected_results",
+                    "targets",
+                    "timetable",
+                    "risks",
+                ]
+            },
         }
         help_texts = {
+            "field": _(
+                "The four key tasks of 发改高技〔2021〕484号 §二, or 其他 for a measure the "
+                "locality plans for its own needs (§二's closing paragraph)."
+            ),
             "targets": _("Quantifiable, assessable targets, one per line."),
             "timetable": _("Milestones with dates."),
             "ministries": _("Required when the measure needs national authority."),

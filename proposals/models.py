@@ -48,20 +48,42 @@ class Cycle(models.Model):
         return self.title
 
 
-class ReformField(models.Model):
-    """A field a reform measure belongs to (改革领域).
+class CurrentFieldManager(models.Manager["ReformField"]):
+    def get_queryset(self) -> models.QuerySet["ReformField"]:
+        return super().get_queryset().filter(retired=False)
 
-    The four key task areas of 发改高技〔2021〕484号 could not be found in any source we have,
-    so the list is data: it starts from the field categories of the State Council's promotion
-    notices and the national coordinator can change it.
+
+class ReformField(models.Model):
+    """A field a reform measure is filed under (改革领域).
+
+    发改高技〔2021〕484号 §二: the four key tasks (重点任务), each described by what it "主要包括",
+    and 其他（个性化改革举措） for the measures a locality plans for its own needs (§二's closing
+    paragraph). Seeded by `proposals.reference` and migration 0004; the list stays data the
+    national coordinator maintains.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("What the field covers, shown where it is chosen."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
     source = models.TextField(_("source"), blank=True)
+    retired = models.BooleanField(
+        _("retired"),
+        default=False,
+        help_text=_("Named by a published list only; no longer offered."),
+    )
+
+    # What forms offer; a published list still reaches a retired field through its items.
+    objects = CurrentFieldManager()
+    all_fields = models.Manager()  # noqa: DJ012 (ruff takes a second manager for a field)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["order", "id"]
+        base_manager_name = "all_fields"
         verbose_name = _("reform field")
         verbose_name_plural = _("reform fields")
 

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from kernel.forms import FilterForm
@@ -153,7 +154,9 @@ class CandidateFilterForm(FilterForm):
     field = forms.ModelChoiceField(
         label=_("Reform field"), queryset=ReformField.objects.all(), required=False
     )
-    progress = forms.ChoiceField(label=_("Progress"), choices=PROGRESS_CHOICES, required=False)
+    progress = forms.ChoiceField(
+        label=pgettext_lazy("review", "Progress"), choices=PROGRESS_CHOICES, required=False
+    )
 
 
 class RankingFilterForm(FilterForm):

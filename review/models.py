@@ -81,7 +81,13 @@ SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class Review(models.Model):
-    """An expert's online review (不见面评审) on the criteria of 发改高技〔2021〕484号."""
+    """One expert's part in the 专家论证 of 发改高技〔2021〕484号 §三(二), held online (不见面评审,
+    a practice named in source 001).
+
+    The four criteria are the platform's own: 484号 sets no scoring standard. They are derived
+    from the principles of its §一 (大胆闯、自主改; 小切口、大作为; 易操作、可考核; 出经验、做示范)
+    and from §三(二)'s 含金量高 (templates/review/includes/criteria.html describes each).
+    """
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")

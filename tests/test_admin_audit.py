@@ -9,15 +9,23 @@ def test_admin_change_is_audited_with_before_and_after(users):
     national = users["national"]
     national.is_staff = national.is_superuser = True
     national.save()
-    field = ReformField.objects.get(name="外籍人才引进")
+    field = ReformField.objects.get(name="打好关键核心技术攻坚战")
     response = client_for(national).post(
         f"/admin/proposals/reformfield/{field.pk}/change/",
-        {"name": field.name, "name_en": "Foreign talent", "source": field.source},
+        {
+            "name": field.name,
+            "name_en": "Key technologies",
+            "description": field.description,
+            "order": field.order,
+            "source": field.source,
+        },
     )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="reformfield.updated")
     assert entry.actor == national
-    assert entry.changes == {"name_en": ["Attracting foreign talent", "Foreign talent"]}
+    assert entry.changes == {
+        "name_en": ["Winning the battle for key and core technologies", "Key technologies"]
+    }
 
 
 def test_admin_user_creation_never_records_the_password(users):
@@ -42,7 +50,7 @@ def test_audit_entries_cannot_be_changed_or_deleted_in_admin(users):
     national = users["national"]
     national.is_staff = national.is_superuser = True
     national.save()
-    field = ReformField.objects.get(name="外籍人才引进")
+    field = ReformField.objects.get(name="打好关键核心技术攻坚战")
     from audit.services import record
 
     entry = record("reformfield.checked", obj=field, by=national)

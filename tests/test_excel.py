@@ -74,7 +74,7 @@ def english(user):
 def row(**overrides) -> list:
     values = {
         "title": "建立科技成果赋权改革容错机制",
-        "field": "科技成果转化激励",
+        "field": "促进技术要素市场体系建设",
         "problem": "赋权后国有资产管理责任不清，单位不敢赋权。",
         "content": "明确赋权成果不纳入国有资产保值增值考核。\n建立尽职免责清单。",
         "needs_national_authority": "是",
@@ -203,7 +203,7 @@ def test_import_creates_drafts_with_every_field(users, cycle, jobs_run_inline, c
         row(),
         row(
             title="技术经理人职称评审",
-            field="创新创业政策环境",
+            field="构建高效运行的科研体系",
             needs_national_authority="否",
             ministries="",
             risks="",
@@ -223,7 +223,7 @@ def test_import_creates_drafts_with_every_field(users, cycle, jobs_run_inline, c
     assert first.cycle == cycle
     assert first.locality == division("510000")
     assert first.created_by == sichuan
-    assert first.field.name == "科技成果转化激励"
+    assert first.field.name == "促进技术要素市场体系建设"
     assert first.problem == "赋权后国有资产管理责任不清，单位不敢赋权。"
     assert first.content == "明确赋权成果不纳入国有资产保值增值考核。\n建立尽职免责清单。"
     assert first.needs_national_authority is True
@@ -238,7 +238,7 @@ def test_import_creates_drafts_with_every_field(users, cycle, jobs_run_inline, c
     assert " 赋权 " in first.search_text
 
     second = Proposal.objects.get(title="技术经理人职称评审")
-    assert second.field.name == "创新创业政策环境"
+    assert second.field.name == "构建高效运行的科研体系"
     assert second.needs_national_authority is False
     assert second.ministries == "" and second.risks == ""
     assert second.contact_phone == "2887654321"
@@ -523,7 +523,7 @@ def spread(users, cycle):
             guangdong,
             state="submitted",
             title="粤已报",
-            field=ReformField.objects.get(name="知识产权保护"),
+            field=ReformField.objects.get(name="包容审慎监管新产业新业态"),
         ),
     }
 
@@ -564,7 +564,7 @@ def test_export_contains_exactly_the_filtered_visible_proposals(
     users, spread, jobs_run_inline, capture, user, query, expected
 ):
     query = query.replace("LOC_GD", str(division("440000").pk)).replace(
-        "FIELD_IP", str(ReformField.objects.get(name="知识产权保护").pk)
+        "FIELD_IP", str(ReformField.objects.get(name="包容审慎监管新产业新业态").pk)
     )
     job, rows = export(english(users[user]), capture, query)
     assert ids(rows) == {spread[name].pk for name in expected}
@@ -583,7 +583,7 @@ def test_export_row_holds_every_column(users, spread, jobs_run_inline, capture):
     assert data[4] == timezone.localtime(proposal.submitted_at).strftime("%Y-%m-%d %H:%M")
     by_field = dict(zip(FIELDS, data[5:], strict=True))
     assert by_field["title"] == "川已报"
-    assert by_field["field"] == "科技成果转化激励"
+    assert by_field["field"] == "促进技术要素市场体系建设"
     assert by_field["needs_national_authority"] == "yes"
     assert by_field["ministries"] == "科技部"
     assert by_field["contact_phone"] == "028-12345678"

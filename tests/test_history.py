@@ -39,4 +39,4 @@ def test_history_shows_booleans_and_foreign_keys_readably(users, cycle):
     english = _history(client_for(users["sichuan"]), f"/proposals/{proposal.pk}/", "en")
     assert "<strong>needs national authority</strong>: no → yes" in english
     assert "<strong>ministries concerned</strong>: — → 科技部" in english
-    assert "<strong>reform field</strong>: — → 科技成果转化激励" in english
+    assert "<strong>reform field</strong>: — → 促进技术要素市场体系建设" in english

@@ -50,7 +50,7 @@ def candidate_data(**overrides) -> dict:
     data = {
         "title": "技术经理人全程参与科技成果转化",
         "content": "各地由技术经理人全程参与成果转化服务。",
-        "field": ReformField.objects.get(name="科技成果转化激励"),
+        "field": ReformField.objects.get(name="促进技术要素市场体系建设"),
         "needs_national_authority": False,
         "ministries": "",
     }

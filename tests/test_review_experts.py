@@ -24,7 +24,7 @@ def field(name: str) -> ReformField:
 
 def form_data(**overrides):
     data = {
-        "fields": [field("知识产权保护").pk, field("科技金融创新").pk],
+        "fields": [field("包容审慎监管新产业新业态").pk, field("其他（个性化改革举措）").pk],
         "tags": "知识产权质押, 投贷联动",
         "division": division("310000").pk,
         "organisation": "",
@@ -44,11 +44,14 @@ def test_create_links_an_expert_user_and_records_it(users):
     assert response.status_code == 302
     profile = ExpertProfile.objects.get(user=users["expert"])
     assert profile.max_load == 5 and profile.division == division("310000")
-    assert {f.name for f in profile.fields.all()} == {"知识产权保护", "科技金融创新"}
+    assert {f.name for f in profile.fields.all()} == {
+        "包容审慎监管新产业新业态",
+        "其他（个性化改革举措）",
+    }
     entry = AuditEntry.objects.get(action="expert.created")
     assert entry.actor == users["national"]
     assert entry.changes["max_load"] == [None, 5]
-    assert entry.changes["fields"][1] == "科技金融创新、知识产权保护"
+    assert entry.changes["fields"][1] == "包容审慎监管新产业新业态、其他（个性化改革举措）"
 
 
 def test_a_refused_form_keeps_what_was_typed(users):
@@ -73,7 +76,7 @@ def test_only_expert_users_join_once(users):
 
 
 def test_edit_records_before_and_after(users):
-    expert = make_expert("", user=users["expert"], fields=("知识产权保护",), max_load=8)
+    expert = make_expert("", user=users["expert"], fields=("包容审慎监管新产业新业态",), max_load=8)
     profile = expert.expert_profile
     client = client_for(users["national"])
     url = f"/review/experts/{profile.pk}/edit/"
@@ -85,7 +88,10 @@ def test_edit_records_before_and_after(users):
     entry = AuditEntry.objects.get(action="expert.updated")
     assert entry.changes["available"] == [True, False]
     assert entry.changes["max_load"] == [8, 3]
-    assert entry.changes["fields"] == ["知识产权保护", "科技金融创新、知识产权保护"]
+    assert entry.changes["fields"] == [
+        "包容审慎监管新产业新业态",
+        "包容审慎监管新产业新业态、其他（个性化改革举措）",
+    ]
     history = client.get(url).content.decode()
     assert "expert.updated" in history
 
@@ -100,10 +106,18 @@ def test_an_unchanged_save_records_nothing(users):
 def pool(users):
     scu = Organisation.objects.get(name="四川大学")
     return {
-        "bj": make_expert("bj", division_code="110000", fields=("知识产权保护",), tags="质押"),
-        "cd": make_expert("cd", division_code="510100", fields=("科技金融创新",)),
-        "scu": make_expert("scu", organisation=scu, fields=("科技金融创新",), available=False),
-        "sh": make_expert("sh", division_code="310000", fields=("知识产权保护", "科技金融创新")),
+        "bj": make_expert(
+            "bj", division_code="110000", fields=("包容审慎监管新产业新业态",), tags="质押"
+        ),
+        "cd": make_expert("cd", division_code="510100", fields=("其他（个性化改革举措）",)),
+        "scu": make_expert(
+            "scu", organisation=scu, fields=("其他（个性化改革举措）",), available=False
+        ),
+        "sh": make_expert(
+            "sh",
+            division_code="310000",
+            fields=("包容审慎监管新产业新业态", "其他（个性化改革举措）"),
+        ),
     }
 
 
@@ -113,10 +127,10 @@ def pool(users):
         ({}, {"bj", "cd", "scu", "sh"}),
         ({"q": "质押"}, {"bj"}),
         ({"q": "四川大学"}, {"scu"}),
-        ({"field": "知识产权保护"}, {"bj", "sh"}),
+        ({"field": "包容审慎监管新产业新业态"}, {"bj", "sh"}),
         ({"division": "510000"}, {"cd", "scu"}),  # a city of Sichuan; an organisation in it
         ({"available": "no"}, {"scu"}),
-        ({"available": "yes", "field": "科技金融创新"}, {"cd", "sh"}),
+        ({"available": "yes", "field": "其他（个性化改革举措）"}, {"cd", "sh"}),
     ],
 )
 def test_filters(users, pool, params, expected):
@@ -141,7 +155,9 @@ def test_pagination_keeps_the_filters(users):
 
 def test_export_has_the_filtered_pool(users, pool):
     response = client_for(users["national"]).get(
-        "/review/experts/export/", {"field": field("知识产权保护").pk}, HTTP_ACCEPT_LANGUAGE="en"
+        "/review/experts/export/",
+        {"field": field("包容审慎监管新产业新业态").pk},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     rows = list(
@@ -149,7 +165,7 @@ def test_export_has_the_filtered_pool(users, pool):
     )
     assert rows[0][:3] == ("Login", "Name", "Fields of expertise")
     assert [r[0] for r in rows[1:]] == ["bj", "sh"]
-    assert rows[2][2] == "科技金融创新、知识产权保护"
+    assert rows[2][2] == "包容审慎监管新产业新业态、其他（个性化改革举措）"
     assert rows[1][6:8] == ("yes", 8)
 
 

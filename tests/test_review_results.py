@@ -171,6 +171,7 @@ def test_a_locality_reads_its_merged_proposal_without_scores(reviewed):
     assert source.title in page
     assert "联合意见" not in page
     assert "评审意见" not in page
+    assert "论证意见" not in page
 
 
 # Query counts do not grow with the rows ----------------------------------------------------
@@ -211,7 +212,10 @@ def grow(w, n: int) -> None:
     )
     for i in range(n):
         make_expert(
-            f"pool{start + i}", division_code="310000", fields=("知识产权保护",), tags="质押"
+            f"pool{start + i}",
+            division_code="310000",
+            fields=("包容审慎监管新产业新业态",),
+            tags="质押",
         )
 
 

@@ -55,7 +55,7 @@ def test_a_draft_is_saved_incomplete_and_changed_freely(review_world):
 def test_submit_requires_every_criterion_and_a_recommendation(review_world):
     w, expert = review_world, review_world.users["expert"]
     review_save(assignment=w.mine, by=expert, data=SCORES)
-    with pytest.raises(ReviewError, match="recommendation|评审建议"):
+    with pytest.raises(ReviewError, match="recommendation|论证建议"):
         review_submit(assignment=w.mine, by=expert)
     assert Review.objects.get().state == "draft"
     with pytest.raises(ReviewError):  # nothing saved yet: nothing to submit

@@ -3,15 +3,15 @@
 Candidates are created directly (the merging app builds them in production): each has source
 proposals in state "merged" pointing at it. The experts:
 
-* `expert` (the `users` fixture's): Beijing, fields 科技成果转化激励, tag 技术经理人
+* `expert` (the `users` fixture's): Beijing, fields 促进技术要素市场体系建设, tag 技术经理人
 * `shu_expert`: sits in Sichuan (成都市) — a conflict for anything Sichuan proposed
 * `scu_expert`: Beijing division, but works for 四川大学 — a conflict for anything drawn from a
   suggestion of 四川大学, whichever province proposed it
-* `other_expert`: Shanghai, fields 知识产权保护
+* `other_expert`: Shanghai, fields 包容审慎监管新产业新业态
 * `idle_expert`: Beijing, unavailable
 
-The three candidates: `tech` (Sichuan, from a 四川大学 suggestion, field 科技成果转化激励),
-`ip` (Guangdong, field 知识产权保护), and `joint` (Sichuan and Guangdong).
+The three candidates: `tech` (Sichuan, from a 四川大学 suggestion, field 促进技术要素市场体系建设),
+`ip` (Guangdong, field 包容审慎监管新产业新业态), and `joint` (Sichuan and Guangdong).
 """
 
 from types import SimpleNamespace
@@ -89,7 +89,7 @@ def build_world(users: dict[str, Any], cycle: Cycle) -> SimpleNamespace:
     tech_source = make_proposal(cycle, sichuan, "submitted", title="四川技术经理人")
     tech_source.sources.add(suggestion)
     ip_source = make_proposal(
-        cycle, guangdong, "submitted", title="广东知识产权", field=field("知识产权保护")
+        cycle, guangdong, "submitted", title="广东知识产权", field=field("包容审慎监管新产业新业态")
     )
     joint = [
         make_proposal(cycle, sichuan, "submitted", title="四川科技金融"),
@@ -101,19 +101,28 @@ def build_world(users: dict[str, Any], cycle: Cycle) -> SimpleNamespace:
         national=national,
         tech=make_candidate(cycle, national, "技术经理人全程参与成果转化", [tech_source]),
         ip=make_candidate(cycle, national, "知识产权质押融资", [ip_source]),
-        joint=make_candidate(cycle, national, "科技金融投贷联动", joint, field_name="科技金融创新"),
+        joint=make_candidate(
+            cycle, national, "科技金融投贷联动", joint, field_name="其他（个性化改革举措）"
+        ),
         expert=make_expert(
             "",
             user=users["expert"],
             division_code="110000",
-            fields=("科技成果转化激励",),
+            fields=("促进技术要素市场体系建设",),
             tags="技术经理人",
         ),
-        shu_expert=make_expert("shu_expert", division_code="510100", fields=("科技成果转化激励",)),
-        scu_expert=make_expert(
-            "scu_expert", division_code="110000", organisation=scu, fields=("科技成果转化激励",)
+        shu_expert=make_expert(
+            "shu_expert", division_code="510100", fields=("促进技术要素市场体系建设",)
         ),
-        other_expert=make_expert("other_expert", division_code="310000", fields=("知识产权保护",)),
+        scu_expert=make_expert(
+            "scu_expert",
+            division_code="110000",
+            organisation=scu,
+            fields=("促进技术要素市场体系建设",),
+        ),
+        other_expert=make_expert(
+            "other_expert", division_code="310000", fields=("包容审慎监管新产业新业态",)
+        ),
         idle_expert=make_expert("idle_expert", division_code="110000", available=False),
     )
     return world

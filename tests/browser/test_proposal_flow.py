@@ -58,7 +58,7 @@ def test_submit_return_resubmit(site: Site, artifacts: Path) -> None:
     log_in(site, "sichuan")
     site.follow(page.locator("main a[href='/proposals/new/']"))
     page.fill("#id_title", title)
-    page.select_option("#id_field", label="科技成果转化激励")
+    page.get_by_label("促进技术要素市场体系建设").check()
     page.fill("#id_problem", "科技成果转化链条长，高校院所缺少专业化转化服务。")
     page.fill("#id_content", "培育技术经理人队伍，全程参与成果的评估、对接、交易和孵化。")
     page.fill("#id_implementing_bodies", "省科技厅、省教育厅，四川大学等高校院所")
