@@ -1,15 +1,34 @@
-"""A task notice (揭榜任务通知书) as an official document (GB/T 9704, jiebang/officedoc.py).
+"""A task notice (揭榜任务通知书) as an official document (GB/T 9704, kernel/officedoc.py).
 
-发文机关标志 in red, the 发文字号 under it with the red separator line, the title, the 主送机关
-(the claimant), the claimed items numbered under their categories, the duties that follow from
-claiming, then the issuing authority and the 成文日期. The wording of the duties is the
-project's template, not a text any authority issued, and the document says so.
+发改高技〔2021〕484号 §三（三）: "国家发展改革委、科技部汇总揭榜结果，并采取适当形式下达揭榜任务
+通知书". The notice is handed down (下达) by the programme's issuing authorities, whose names
+make the 发文机关标志 and the signature (one line each, the host first: `lists.documents`).
+Under the 发文字号 and the red separator line come the title, the 主送机关, the tasks claimed
+under their categories, the duties, then the signature and the 成文日期.
+
+主送机关 (the addressee). 484号 is addressed to "北京市、天津市、河北省……四川省、陕西省发展改革委、
+科技厅（委、局）：": each locality's 发展改革委 and its department of science and technology,
+which it calls 科技厅（委、局） because that department is not a 厅 everywhere. A notice to one
+province is addressed the same way: "四川省发展改革委、科技厅：". For the four municipalities
+(北京市、天津市、上海市、重庆市) and for the autonomous regions, neither source says whether the
+department is a 厅, a 委 or a 局, so their notice keeps 484号's own "科技厅（委、局）":
+"北京市发展改革委、科技厅（委、局）：" rather than a name the sources do not give. A region group
+(an experiment region or a demonstration zone) is addressed by its name.
+
+The duties (`DUTIES_484`) are 484号's own words, each with its section: §三（三） on what the
+locality that claimed a task answers for, §四 on how it organises the implementation. They are
+a quotation and stay in the source's words in every language, like the names. They are those of
+the annual list; the 2024 zone pilot is not 484号's (source 003 names no duties of its own), so
+its notice carries only the platform's rule. Last comes that rule, labelled as the platform's:
+progress reports every period the programme sets, due the days it sets after each period ends,
+counted in calendar days (自然日) as dispatch counts them (tasks.periods.due_on adds them to the
+period's last day).
 """
 
 from django.utils.translation import gettext as _
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from claims.models import TaskNotice
+from claims.models import Claimant, Programme, TaskNotice
 from claims.selectors import by_category, claimant_items
 from kernel.officedoc import (
     BODY_FONT,
@@ -18,30 +37,75 @@ from kernel.officedoc import (
     TITLE_FONT,
     TITLE_SIZE,
     add_blank,
-    add_issuer_mark,
     add_paragraph,
     add_red_rule,
     new_document,
     to_bytes,
 )
-from lists.documents import _signature, chinese_number
+from lists.documents import add_issuer_marks, chinese_number, issuer_lines, signature
 
-# The project's template of the duties that follow from claiming (not an official text).
-DUTIES = [
-    "明确实施主体。请于收到本通知书之日起15个工作日内，确定每项揭榜事项的实施主体"
-    "（有关部门、地方政府、企业、高校、科研院所）和责任人。",
-    "报送实施方案。实施主体应在30个工作日内报送实施方案，明确时间表、路线图、责任人，"
-    "列出节点任务及完成时限，提出可量化、可考核的目标。",
-    "按季报送进展。每季度结束后10个工作日内报送实施进展，说明节点任务完成情况、目标"
-    "实际值、遇到的问题和需要协调的事项。",
-    "鼓励探索、容错纠错。对在改革探索中出现的失误，符合容错条件的，按规定予以容错。",
+SOURCE_484 = "《国家发展改革委 科技部关于深入推进全面创新改革工作的通知》（发改高技〔2021〕484号）"
+SECTION_3_3 = "（发改高技〔2021〕484号第三部分第（三）项）"
+SECTION_4 = "（发改高技〔2021〕484号第四部分）"
+
+# 484号 §三（三）: "各地发展改革委、科技厅（委、局）对所揭榜任务负总体责任，根据需要明确实施主体
+# （同级职能部门、地方政府以及企业、高等院校、科研院所等创新主体），研究提出具体改革方案，督促检查
+# 改革进展，协调解决改革过程中出现的问题，总结凝练可复制推广的改革成果。"
+# 484号 §四: "……要组织改革实施主体细化各项改革举措的时间表、路线图、责任人，明确可量化、可考核
+# 的目标……要研究制定和落实容错纠错机制，鼓励改革实施主体大胆探索。"
+DUTIES_484 = [
+    ("对所揭榜任务负总体责任。", SECTION_3_3),
+    (
+        "根据需要明确实施主体（同级职能部门、地方政府以及企业、高等院校、科研院所等创新主体）。",
+        SECTION_3_3,
+    ),
+    ("研究提出具体改革方案。", SECTION_3_3),
+    ("督促检查改革进展。", SECTION_3_3),
+    ("协调解决改革过程中出现的问题。", SECTION_3_3),
+    ("总结凝练可复制推广的改革成果。", SECTION_3_3),
+    (
+        "组织改革实施主体细化各项改革举措的时间表、路线图、责任人，明确可量化、可考核的目标。",
+        SECTION_4,
+    ),
+    ("研究制定和落实容错纠错机制，鼓励改革实施主体大胆探索。", SECTION_4),
 ]
+
+# 484号's 主送: "……发展改革委、科技厅（委、局）".
+DEVELOPMENT_AND_REFORM = "发展改革委"
+SCIENCE_AND_TECHNOLOGY = "科技厅"
+SCIENCE_AND_TECHNOLOGY_ANY = "科技厅（委、局）"
+
+
+def addressee(claimant: Claimant) -> str:
+    """主送机关 of the claimant's notice, without the colon (see the module's docstring)."""
+    if claimant.region_group is not None:
+        return claimant.region_group.name
+    assert claimant.division is not None
+    name = claimant.division.name
+    science = SCIENCE_AND_TECHNOLOGY if name.endswith("省") else SCIENCE_AND_TECHNOLOGY_ANY
+    return f"{name}{DEVELOPMENT_AND_REFORM}、{science}"
+
+
+def duties(programme: Programme) -> list[str]:
+    """The duties of the notice, each with the source it comes from."""
+    quoted = DUTIES_484 if programme.kind == Programme.Kind.ANNUAL_LIST else []
+    found = [f"{text}{section}" for text, section in quoted]
+    rule = _(
+        "Report the progress of each task every %(period)s, within %(days)s calendar days "
+        "(自然日) after the period ends."
+    ) % {
+        "period": programme.get_report_every_months_display(),
+        "days": programme.report_due_days,
+    }
+    return [*found, rule + _("(Rule of this platform, as set for the programme.)")]
 
 
 def notice_docx(notice: TaskNotice) -> bytes:
     document = new_document()
     centred = WD_ALIGN_PARAGRAPH.CENTER
-    add_issuer_mark(document, notice.issuing_authority)
+    programme = notice.programme
+    issuers = issuer_lines(notice.issuing_authority)
+    add_issuer_marks(document, issuers)
     add_blank(document, 2)
     number = add_paragraph(document, notice.doc_number, BODY_FONT, BODY_SIZE, indent=False)
     number.alignment = centred
@@ -49,37 +113,29 @@ def notice_docx(notice: TaskNotice) -> bytes:
     add_blank(document, 2)
     title = _("Task notice (揭榜任务通知书)")
     add_paragraph(document, title, TITLE_FONT, TITLE_SIZE, indent=False, align=centred)
-    add_paragraph(
-        document, notice.programme.title, BODY_FONT, BODY_SIZE, indent=False, align=centred
-    )
+    add_paragraph(document, programme.title, BODY_FONT, BODY_SIZE, indent=False, align=centred)
     add_blank(document)
-    add_paragraph(document, f"{notice.claimant}：", BODY_FONT, BODY_SIZE, indent=False)
+    add_paragraph(document, f"{addressee(notice.claimant)}：", BODY_FONT, BODY_SIZE, indent=False)
     items = claimant_items(notice.claimant)
-    add_paragraph(
-        document,
-        _("Your claim of %(count)s items of “%(programme)s” is confirmed. The items are:")
-        % {"count": len(items), "programme": notice.programme.title},
-        BODY_FONT,
-        BODY_SIZE,
-    )
-    claimed_items = _("Claimed items")
-    add_paragraph(document, f"{chinese_number(1)}、{claimed_items}", HEADING_FONT, BODY_SIZE)
+    handed_down = _(
+        "The claims of “%(programme)s” have been collected. The %(count)s tasks that "
+        "%(claimant)s claimed are hereby issued (下达) as follows:"
+    ) % {"programme": programme.title, "count": len(items), "claimant": notice.claimant}
+    if programme.kind == Programme.Kind.ANNUAL_LIST:
+        handed_down = (_("In accordance with %(source)s: ") % {"source": SOURCE_484}) + handed_down
+    add_paragraph(document, handed_down, BODY_FONT, BODY_SIZE)
+    claimed = _("Tasks claimed")
+    add_paragraph(document, f"{chinese_number(1)}、{claimed}", HEADING_FONT, BODY_SIZE)
     for group in by_category(items):
         add_paragraph(document, f"（{group.name}）", BODY_FONT, BODY_SIZE, bold=True)
         for item in group.items:
             add_paragraph(document, f"{item.position}．{item.title}", BODY_FONT, BODY_SIZE)
-    duties = _("Duties")
-    add_paragraph(document, f"{chinese_number(2)}、{duties}", HEADING_FONT, BODY_SIZE)
-    for index, duty in enumerate(DUTIES, start=1):
+    heading = _("Duties")
+    add_paragraph(document, f"{chinese_number(2)}、{heading}", HEADING_FONT, BODY_SIZE)
+    for index, duty in enumerate(duties(programme), start=1):
         add_paragraph(document, f"（{chinese_number(index)}）{duty}", BODY_FONT, BODY_SIZE)
-    add_paragraph(
-        document,
-        _("(The wording of the duties is the template of this system.)"),
-        BODY_FONT,
-        BODY_SIZE,
-    )
     add_blank(document, 2)
-    _signature(document, notice.issuing_authority, notice.issued_on)
+    signature(document, issuers, notice.issued_on)
     return to_bytes(document)
 
 

@@ -3,12 +3,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import Programme
+from claims.models import ZONE_PILOT_ISSUERS, Claimant, Programme
 from kernel.forms import DateInput
+from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.models import ListVersion
 from regions.models import Division, RegionGroup
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+def issuers_help() -> str:
+    return _(
+        "Several separated by 、, the host first. Empty: those of the kind, %(annual)s for an "
+        "annual list, %(pilot)s for the zone policy pilot."
+    ) % {"annual": ANNUAL_LIST_ISSUERS, "pilot": ZONE_PILOT_ISSUERS}
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -17,6 +25,7 @@ class ProgrammeForm(forms.ModelForm):
         fields = [
             "kind",
             "title",
+            "issuing_authority",
             "description",
             "list_version",
             "min_claims",
@@ -34,6 +43,7 @@ class ProgrammeForm(forms.ModelForm):
             state=ListVersion.State.PUBLISHED
         ).select_related("annual_list")
         version.help_text = _("Its measures become the items. Leave empty to enter items.")
+        self.fields["issuing_authority"].help_text = issuers_help()
 
 
 class ItemForm(forms.Form):
@@ -79,13 +89,39 @@ class CloseForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    issuing_authority = forms.CharField(label=_("Issuing authority (发文机关)"), max_length=100)
+    """The date, and the document number of each notice: as the issuing office assigned it,
+    or numbered from the agency code."""
+
     doc_code = forms.CharField(
         label=_("Document code (发文机关代字)"),
         max_length=30,
-        help_text=_("Notices are numbered CODE〔YEAR〕1号, 2号, … in the order of the claimants."),
+        required=False,
+        help_text=_(
+            "The notices without a number entered below are numbered CODE〔YEAR〕1号, 2号, … "
+            "in the order of the claimants, skipping the numbers a list or notice already has."
+        ),
     )
     issued_on = forms.DateField(label=_("Date of issue (成文日期)"), widget=DateInput)
+
+    def __init__(self, *args: Any, claimants: list[Claimant], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.claimants = claimants
+        for claimant in claimants:
+            self.fields[f"number_{claimant.pk}"] = forms.CharField(
+                label=_("Document number (发文字号) of the notice to %(claimant)s")
+                % {"claimant": claimant},
+                max_length=60,
+                required=False,
+                help_text=_("As the issuing office assigned it, e.g. 发改高技〔2027〕12号."),
+            )
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "doc_code": data["doc_code"],
+            "issued_on": data["issued_on"],
+            "doc_numbers": {c.pk: data[f"number_{c.pk}"] for c in self.claimants},
+        }
 
 
 class ProgrammeEditForm(forms.ModelForm):
@@ -96,6 +132,7 @@ class ProgrammeEditForm(forms.ModelForm):
         model = Programme
         fields = [
             "title",
+            "issuing_authority",
             "description",
             "min_claims",
             "max_claimants",
@@ -105,6 +142,10 @@ class ProgrammeEditForm(forms.ModelForm):
             "report_due_days",
         ]
         widgets = {"description": TEXTAREA, "opens_at": DateInput, "closes_at": DateInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issuing_authority"].help_text = issuers_help()
 
 
 class ClosingForm(forms.Form):
@@ -116,7 +157,6 @@ class ClosingForm(forms.Form):
 
 
 class NoticeCorrectionForm(forms.Form):
-    issuing_authority = forms.CharField(label=_("Issuing authority (发文机关)"), max_length=100)
     doc_number = forms.CharField(label=_("Document number (发文字号)"), max_length=60)
     issued_on = forms.DateField(label=_("Date of issue (成文日期)"), widget=DateInput)
     reason = forms.CharField(label=_("Reason for the correction"), widget=TEXTAREA)

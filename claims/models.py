@@ -7,8 +7,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.models import ListItem, ListVersion
 from regions.models import Division, RegionGroup
+
+# The 2024 policy pilots of the demonstration zones are run by two other ministries (source
+# 003: "2024年12月26日,工业和信息化部、科学技术部公布国家自主创新示范区……政策试点'揭榜挂帅'").
+ZONE_PILOT_ISSUERS = "工业和信息化部、科学技术部"
 
 
 class Programme(models.Model):
@@ -23,6 +28,11 @@ class Programme(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
+    # Who issues the programme's notices, several separated by "、", the host first (see
+    # `lists.authorities`); empty when created means the default of its kind.
+    issuing_authority = models.CharField(
+        _("issuing authorities (发文机关)"), max_length=100, blank=True
+    )
     description = models.TextField(_("description"), blank=True)
     list_version = models.ForeignKey(
         ListVersion,
@@ -80,6 +90,15 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @staticmethod
+    def default_issuers(kind: str) -> str:
+        """The national level is two ministries acting jointly, depending on the programme:
+        an annual list is 国家发展改革委、科技部's (发改高技〔2021〕484号 §三（二）（三）), the
+        2024 zone pilot 工业和信息化部、科学技术部's (source 003)."""
+        if kind == Programme.Kind.ZONE_PILOT:
+            return ZONE_PILOT_ISSUERS
+        return ANNUAL_LIST_ISSUERS
 
 
 class ProgrammeItem(models.Model):
@@ -176,7 +195,10 @@ class Claim(models.Model):
 
 
 class TaskNotice(models.Model):
-    """揭榜任务通知书: one per claimant with claims, numbered in its programme."""
+    """揭榜任务通知书: one per claimant with claims, numbered in its programme, handed down
+    (下达) by the programme's issuing authorities (发改高技〔2021〕484号 §三（三）:
+    "国家发展改革委、科技部汇总揭榜结果，并采取适当形式下达揭榜任务通知书"). Its document number
+    is also taken in `lists.DocumentNumber`, so no list or other notice has it."""
 
     claimant = models.OneToOneField(Claimant, on_delete=models.PROTECT, related_name="notice")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="notices")

@@ -8,7 +8,7 @@ exist (404).
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
 from accounts.actors import Actor
@@ -70,12 +70,17 @@ def programme_items(programme: Programme) -> list[ProgrammeItem]:
     return list(counted.order_by("position"))
 
 
+# Region groups first, then provinces by code, on every database (SQLite sorts NULL first,
+# PostgreSQL last): the order notices are numbered in.
+CLAIMANT_ORDER = (F("region_group_id").asc(nulls_last=True), "division__code")
+
+
 def claimants_of(programme: Programme) -> list[Claimant]:
     """The claimants, each with `claim_count`, zones and regions first then provinces."""
     return list(
         programme.claimants.select_related("division", "region_group")
         .annotate(claim_count=Count("claims"))  # type: ignore[no-redef]
-        .order_by("region_group_id", "division__code")
+        .order_by(*CLAIMANT_ORDER)
     )
 
 

@@ -3,7 +3,7 @@ the window, claiming and withdrawing, issuing the task notices. Every write chec
 runs in a transaction and is recorded on the programme's trail."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -16,9 +16,13 @@ from audit.services import record
 from claims import rules, signals
 from claims.errors import ClaimError
 from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
-from claims.selectors import below_minimum
+from claims.selectors import CLAIMANT_ORDER, below_minimum
 from kernel.errors import Forbidden
-from lists.models import ListVersion
+from lists import authorities
+from lists.errors import ListError
+from lists.models import DocumentNumber, ListVersion
+from lists.selectors import taken_serials
+from lists.services import numbers
 from regions.models import Division, RegionGroup
 
 State = Programme.State
@@ -45,9 +49,11 @@ def programme_create(
     max_claimants: int | None = None,
     opens_at: datetime.date | None = None,
     closes_at: datetime.date | None = None,
+    issuing_authority: str = "",
 ) -> Programme:
     """A draft programme; from a published list version its measures become the items,
-    grouped by reform field."""
+    grouped by reform field. Without issuing authorities it has those of its kind
+    (`Programme.default_issuers`)."""
     if not rules.can_manage_programmes(by):
         raise Forbidden
     if not title.strip():
@@ -58,6 +64,7 @@ def programme_create(
     programme = Programme.objects.create(
         kind=kind,
         title=title.strip(),
+        issuing_authority=authorities.joined(issuing_authority) or Programme.default_issuers(kind),
         description=description.strip(),
         list_version=list_version,
         min_claims=min_claims,
@@ -85,6 +92,7 @@ def programme_create(
         changes={
             "title": [None, programme.title],
             "kind": [None, programme.kind],
+            "issuing_authority": [None, programme.issuing_authority],
             "list_version": [None, str(list_version) if list_version else None],
             "min_claims": [None, min_claims],
             "max_claimants": [None, max_claimants],
@@ -348,17 +356,92 @@ def item_withdraw(*, item: ProgrammeItem, claimant: Claimant, by: User) -> None:
     )
 
 
+def _claimant_name(claimant: Claimant) -> str:
+    return f"{claimant.programme.title} · {claimant}"
+
+
+def _parse_number(text: str) -> numbers.Number:
+    try:
+        return numbers.parse(text)
+    except ListError as exc:
+        raise ClaimError(exc.message) from None
+
+
+def _take_number(notice: TaskNotice) -> None:
+    """Register the notice's number among all documents' (`lists.DocumentNumber`)."""
+    try:
+        numbers.take(
+            notice.doc_number,
+            use=DocumentNumber.Use.NOTICE,
+            object_id=notice.pk,
+            holder=_claimant_name(notice.claimant),
+        )
+    except ListError as exc:
+        raise ClaimError(exc.message) from None
+
+
+def _numbers_for(
+    claimants: list[Claimant],
+    entered: Mapping[int, str],
+    doc_code: str,
+    issued_on: datetime.date,
+) -> list[str]:
+    """The number of each claimant's notice: as entered (the number the issuing office
+    assigned), else CODE〔YEAR〕n号 with the first serials of the year that no list or notice
+    has taken yet."""
+    given = {c.pk: _parse_number(entered[c.pk]) for c in claimants if entered.get(c.pk)}
+    seen: dict[numbers.Number, Claimant] = {}
+    for claimant in claimants:
+        number = given.get(claimant.pk)
+        if number is None:
+            continue
+        if number in seen:
+            raise ClaimError(
+                _("%(number)s is entered for both %(first)s and %(second)s.")
+                % {"number": number, "first": seen[number], "second": claimant}
+            )
+        seen[number] = claimant
+    code = doc_code.strip()
+    if len(given) < len(claimants):
+        if not code:
+            raise ClaimError(_("Give the document code, or the number of every notice."))
+        _parse_number(f"{code}〔{issued_on.year}〕1号")  # the code alone must be well formed
+    used = taken_serials(code, issued_on.year) | {
+        n.serial for n in given.values() if (n.code, n.year) == (code, issued_on.year)
+    }
+    serial, out = 0, []
+    for claimant in claimants:
+        if claimant.pk in given:
+            out.append(str(given[claimant.pk]))
+            continue
+        serial += 1
+        while serial in used:
+            serial += 1
+        out.append(str(numbers.Number(code, issued_on.year, serial)))
+    return out
+
+
 @transaction.atomic
 def notices_issue(
     *,
     programme: Programme,
     by: User,
-    issuing_authority: str,
-    doc_code: str,
     issued_on: datetime.date,
+    doc_code: str = "",
+    doc_numbers: Mapping[int, str] | None = None,
+    issuing_authority: str | None = None,
 ) -> list[TaskNotice]:
-    """One numbered notice for every claimant with at least one claim, numbered 1, 2, … in
-    the order of the claimants; `doc_code` is the 发文机关代字, e.g. 发改高技."""
+    """Hand down (下达) the task notices: one for every claimant with at least one claim,
+    numbered 1, 2, … in the order of the claimants (发改高技〔2021〕484号 §三（三）:
+    "国家发展改革委、科技部汇总揭榜结果，并采取适当形式下达揭榜任务通知书").
+
+    The notices are issued by the programme's issuing authorities. Their document numbers are
+    those the issuing office assigned, `doc_numbers` ({claimant pk: number}), and for the
+    claimants without one CODE〔YEAR〕1号, 2号, … from `doc_code`, the 发文机关代字 (e.g.
+    发改高技), skipping the numbers a list or another notice already has; every number is
+    taken in `lists.DocumentNumber`, so none is used twice. `issuing_authority` is accepted
+    from callers written before programmes recorded theirs, and not used."""
+    del issuing_authority  # the programme's are the notices' (`Programme.issuing_authority`)
     if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
@@ -366,29 +449,32 @@ def notices_issue(
         raise ClaimError(_("The task notices of this programme were already issued."))
     if programme.state != State.CLOSED:
         raise ClaimError(_("Close the claim window first."))
-    if not issuing_authority.strip() or not doc_code.strip() or issued_on is None:
-        raise ClaimError(_("Give the issuing authority, the document code and the date."))
+    if issued_on is None:
+        raise ClaimError(_("Give the date of issue (成文日期)."))
     claimants = [
         c
-        for c in programme.claimants.select_related("division", "region_group").order_by(
-            "region_group_id", "division__code"
-        )
+        for c in programme.claimants.select_related(
+            "programme", "division", "region_group"
+        ).order_by(*CLAIMANT_ORDER)
         if c.claims.exists()
     ]
     if not claimants:
         raise ClaimError(_("Nobody claimed anything: there is no notice to issue."))
-    notices = TaskNotice.objects.bulk_create(
-        TaskNotice(
+    assigned = _numbers_for(claimants, doc_numbers or {}, doc_code, issued_on)
+    issuers = programme.issuing_authority or Programme.default_issuers(programme.kind)
+    notices = []
+    for number, (claimant, doc_number) in enumerate(zip(claimants, assigned, strict=True), start=1):
+        notice = TaskNotice.objects.create(
             claimant=claimant,
             programme=programme,
             number=number,
-            doc_number=f"{doc_code.strip()}〔{issued_on.year}〕{number}号",
-            issuing_authority=issuing_authority.strip(),
+            doc_number=doc_number,
+            issuing_authority=issuers,
             issued_on=issued_on,
             issued_by=by,
         )
-        for number, claimant in enumerate(claimants, start=1)
-    )
+        _take_number(notice)
+        notices.append(notice)
     # Implementation starts with the notices: tasks opens one task per claim on this signal.
     signals.notices_issued.send(sender=Programme, programme=programme, by=by)
     record(
@@ -408,6 +494,7 @@ def notices_issue(
 
 PROGRAMME_FIELDS = [
     "title",
+    "issuing_authority",
     "description",
     "min_claims",
     "max_claimants",
@@ -437,8 +524,10 @@ def programme_update(
     closes_at: datetime.date | None = None,
     report_every_months: int = 3,
     report_due_days: int = 10,
+    issuing_authority: str | None = None,
 ) -> Programme:
-    """Change the terms of a draft programme."""
+    """Change the terms of a draft programme. Issuing authorities left empty are those of
+    the programme's kind; None keeps them as they are."""
     if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
@@ -462,8 +551,13 @@ def programme_update(
             % {"max": MAX_REPORT_DUE_DAYS}
         )
     _check_window(opens_at, closes_at)
+    if issuing_authority is None:
+        issuers = programme.issuing_authority
+    else:
+        issuers = authorities.joined(issuing_authority) or Programme.default_issuers(programme.kind)
     new = {
         "title": title.strip(),
+        "issuing_authority": issuers,
         "description": description.strip(),
         "min_claims": min_claims,
         "max_claimants": max_claimants,
@@ -543,28 +637,31 @@ def notice_correct(
     *,
     notice: TaskNotice,
     by: User,
-    issuing_authority: str,
     doc_number: str,
     issued_on: datetime.date,
     reason: str,
 ) -> TaskNotice:
-    """Correct the issuing authority, document number or date of an issued notice. The
-    reason is required and the trail of the programme keeps before and after; the .docx is
-    drawn from the notice, so it shows the correction at once."""
+    """Correct the document number or date of a notice handed down, e.g. to the number the
+    issuing office assigned. The reason is required and the trail of the programme keeps
+    before and after; the .docx is drawn from the notice, so it shows the correction at once.
+    The new number must read as a document number and be free among all lists' and notices'
+    (`lists.DocumentNumber`); the old one is freed. The issuing authorities are the
+    programme's, not corrected here."""
     if not rules.can_correct_notice(by, notice):
         raise Forbidden
     reason = reason.strip()
     if not reason:
         raise ClaimError(_("Give the reason for the correction."))
-    issuing_authority, doc_number = issuing_authority.strip(), doc_number.strip()
-    if not issuing_authority or not doc_number or issued_on is None:
-        raise ClaimError(_("Give the issuing authority, the document number and the date."))
+    doc_number = doc_number.strip()
+    if not doc_number or issued_on is None:
+        raise ClaimError(_("Give the document number and the date."))
+    doc_number = str(_parse_number(doc_number))
     # The programme is locked first, as issuing does: the number must be free among all its
     # notices, and a correction of another notice could take it between check and save.
     programme = _lock(notice.programme)
     notice = (
         TaskNotice.objects.select_for_update(of=("self",))
-        .select_related("claimant__division", "claimant__region_group")
+        .select_related("claimant__programme", "claimant__division", "claimant__region_group")
         .get(pk=notice.pk)
     )
     notice.programme = programme
@@ -574,7 +671,7 @@ def notice_correct(
             _("Another notice of this programme has the number %(number)s.")
             % {"number": doc_number}
         )
-    new = {"issuing_authority": issuing_authority, "doc_number": doc_number, "issued_on": issued_on}
+    new = {"doc_number": doc_number, "issued_on": issued_on}
     changes = {}
     for name, value in new.items():
         before = getattr(notice, name)
@@ -583,6 +680,9 @@ def notice_correct(
             setattr(notice, name, value)
     if not changes:
         raise ClaimError(_("Nothing was changed: there is nothing to correct."))
+    if "doc_number" in changes:
+        numbers.release(use=DocumentNumber.Use.NOTICE, object_id=notice.pk)
+        _take_number(notice)
     notice.save(update_fields=list(changes))
     record(
         "programme.notice_corrected",

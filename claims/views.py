@@ -223,17 +223,20 @@ def results_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notices_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The notices are handed down (下达, 发改高技〔2021〕484号 §三（三）) with the numbers the
+    issuing office assigned, or numbered from the agency code."""
     programme = programme_for(request, pk, rules.can_issue_notices, posted=manages_programme)
-    form = IssueForm(request.POST or None)
+    claimants = [c for c in selectors.claimants_of(programme) if c.claim_count]
+    form = IssueForm(request.POST or None, claimants=claimants)
     if form_action(
         request,
         form,
-        lambda: services.notices_issue(programme=programme, by=request.user, **form.cleaned_data),
+        lambda: services.notices_issue(programme=programme, by=request.user, **form.service_data()),
         _("Task notices issued."),
     ):
         return redirect("claims:programme", programme.pk)
-    claimants = [c for c in selectors.claimants_of(programme) if c.claim_count]
-    context = {"form": form, "programme": programme, "claimants": claimants}
+    addressed = [(c, documents.addressee(c)) for c in claimants]
+    context = {"form": form, "programme": programme, "claimants": addressed}
     return render(request, "claims/issue.html", context)
 
 
@@ -345,7 +348,7 @@ def notice_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = selectors.notice_get_for_user(request.user, pk)
     if not rules.can_correct_notice(request.user, notice):
         raise PermissionDenied
-    initial = model_to_dict(notice, fields=["issuing_authority", "doc_number", "issued_on"])
+    initial = model_to_dict(notice, fields=["doc_number", "issued_on"])
     form = NoticeCorrectionForm(request.POST or None, initial=initial)
     if form_action(
         request,

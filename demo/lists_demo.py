@@ -1,7 +1,8 @@
 """The annual list in the demo, through the same services the coordinator uses.
 
 The 2026 cycle gets a published list (version 1) drawn from its ranked candidates, after a
-consultation with one ministry, and a revision (version 2) that adds a measure and rewords
+consultation with one department concerned (not 国家发展改革委 or 科技部, who issue the list:
+发改高技〔2021〕484号 §三（二）（三）), and a revision (version 2) that adds a measure and rewords
 another, out for opinions with one consultation recorded, so that the public page and the
 comparison of versions have something to show. Every document number, date, answer and text
 here is demo content and says so: no such list was issued.
@@ -21,8 +22,11 @@ from proposals.models import Cycle
 YEAR = 2026
 MARK = "（演示数据）"
 TITLE = "2026年度全面改革创新举措清单（演示）"
-ISSUER = "国家发展改革委（演示）"
-DOC_NUMBER = "发改高技〔2026〕（演示）号"
+# The list's issuers are 484号's (§三（三）); the mark says the document is the demo's. The demo
+# number reads as a document number (GB/T 9704) under a code of its own, 发改高技（演示）, so it
+# takes no number a real 发改高技 document could have.
+ISSUER = "国家发展改革委、科技部（演示）"
+DOC_NUMBER = "发改高技（演示）〔2026〕1号"
 PREAMBLE = (
     f"{MARK}根据全面创新改革工作部署，在各地报送举措建议的基础上，经合并同类项、专家论证和"
     "征求有关部门意见，形成本清单。请各地结合实际揭榜实施。"
@@ -50,7 +54,7 @@ def build_lists_demo() -> bool:
     publishing.consultation_record(
         version=version,
         by=national,
-        ministry="科技部",
+        ministry="教育部",
         asked_at=datetime.date(YEAR, 5, 20),
         answer=f"{MARK}原则同意。建议第1项明确先行探索的范围。",
         answered_at=datetime.date(YEAR, 5, 28),

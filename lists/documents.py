@@ -5,6 +5,11 @@ under it with the red separator line 4 mm below, the title two lines under the l
 preamble, the measures numbered and grouped by reform field under 黑体 headings, then the
 issuing authority and the 成文日期 at the right in Arabic digits, as the 2012 standard asks.
 A version not yet published says so at the top and has no number or date.
+
+The list is a joint document of 国家发展改革委、科技部 (发改高技〔2021〕484号 §三（三）, see
+`lists.authorities`): GB/T 9704-2012 puts the host's name first in the 发文机关标志 (7.2.1) and
+the other issuers' names under the host's in the signature (7.3.5), as 484号's own 落款 does
+("国家发展改革委 / 科 技 部"). So each authority of the field has a line of its own, in both.
 """
 
 import datetime
@@ -28,6 +33,7 @@ from kernel.officedoc import (
     new_document,
     to_bytes,
 )
+from lists.authorities import names
 from lists.models import ListVersion
 from lists.selectors import groups, version_items
 
@@ -51,11 +57,28 @@ def _width(text: str) -> float:
     return sum(0.5 if ch.isascii() else 1 for ch in text)
 
 
-def _signature(document: DocumentObject, issuer: str, issued_on: datetime.date | None) -> None:
-    """发文机关署名 and 成文日期: the date 4 characters from the right, the name centred over it."""
+def issuer_lines(issuers: str) -> list[str]:
+    """The names of the field, one per line, or what stands for them while there are none."""
+    return names(issuers) or [_("(issuing authority)")]
+
+
+def add_issuer_marks(document: DocumentObject, issuers: list[str]) -> None:
+    """发文机关标志 of one authority or of several acting jointly, the host first, one line
+    each (GB/T 9704-2012 7.2.1); only the first keeps the 35 mm above it."""
+    for index, name in enumerate(issuers):
+        mark = add_issuer_mark(document, name)
+        if index:
+            mark.paragraph_format.space_before = Pt(0)
+
+
+def signature(
+    document: DocumentObject, issuers: list[str], issued_on: datetime.date | None
+) -> None:
+    """发文机关署名 and 成文日期: the date 4 characters from the right, each name centred over
+    it; joint issuers one under the other, the host first (GB/T 9704-2012 7.3.5)."""
     date = issue_date(issued_on) if issued_on else ""
-    right = 4 + max(0.0, (_width(date) - _width(issuer)) / 2)
-    for text, indent in ((issuer, right), (date, 4)):
+    lines = [(name, 4 + max(0.0, (_width(date) - _width(name)) / 2)) for name in issuers]
+    for text, indent in [*lines, (date, 4)]:
         if text:
             paragraph = add_paragraph(
                 document,
@@ -74,8 +97,8 @@ def version_docx(version: ListVersion) -> bytes:
     published = version.state == ListVersion.State.PUBLISHED
     if not published:
         add_paragraph(document, _("Draft for opinions"), HEADING_FONT, BODY_SIZE, indent=False)
-    issuer = version.issuing_authority or _("(issuing authority)")
-    add_issuer_mark(document, issuer)
+    issuers = issuer_lines(version.issuing_authority)
+    add_issuer_marks(document, issuers)
     add_blank(document, 2)
     number = add_paragraph(document, version.doc_number, BODY_FONT, BODY_SIZE, indent=False)
     number.alignment = centred
@@ -100,5 +123,5 @@ def version_docx(version: ListVersion) -> bytes:
                 ministries = _("Ministries concerned: %(m)s") % {"m": item.ministries}
                 add_paragraph(document, ministries, BODY_FONT, BODY_SIZE)
     add_blank(document, 2)
-    _signature(document, issuer, version.issued_on if published else None)
+    signature(document, issuers, version.issued_on if published else None)
     return to_bytes(document)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import DateInput
+from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.models import Consultation, ListItem, ListVersion
 from merging.models import CandidateMeasure
 from proposals.models import ReformField
@@ -11,10 +12,20 @@ from proposals.models import ReformField
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
 
+def issuers_help() -> str:
+    return _(
+        "Several separated by 、, the host first. The list is published by %(issuers)s "
+        "(发改高技〔2021〕484号 三（三）); empty means them."
+    ) % {"issuers": ANNUAL_LIST_ISSUERS}
+
+
 class ListCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     issuing_authority = forms.CharField(
-        label=_("Issuing authority (发文机关)"), max_length=100, required=False
+        label=_("Issuing authority (发文机关)"),
+        max_length=100,
+        required=False,
+        initial=ANNUAL_LIST_ISSUERS,
     )
     preamble = forms.CharField(
         label=_("Preamble"),
@@ -35,6 +46,7 @@ class VersionForm(forms.ModelForm):
     def __init__(self, *args: Any, title_fixed: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].initial = self.instance.annual_list.title
+        self.fields["issuing_authority"].help_text = issuers_help()
         if title_fixed:
             self.fields["title"].disabled = True
             self.fields["title"].help_text = _("The title is fixed once a version is published.")
@@ -98,7 +110,11 @@ class ConsultationForm(forms.ModelForm):
             "change_made": TEXTAREA,
         }
         help_texts = {
-            "answer": _("Leave empty until the ministry answers; come back to record it."),
+            "ministry": _(
+                "Any department concerned, not only a ministry; not one of the list's issuing "
+                "authorities, who ask for the opinions (发改高技〔2021〕484号 三（二）)."
+            ),
+            "answer": _("Leave empty until the department answers; come back to record it."),
             "change_made": _("What was changed in the list because of this answer."),
         }
 
@@ -108,9 +124,28 @@ class PublishForm(forms.Form):
     doc_number = forms.CharField(
         label=_("Document number (发文字号)"),
         max_length=60,
-        help_text=_("For example 发改高技〔2027〕12号."),
+        help_text=_(
+            "As the issuing office assigned it, for example 发改高技〔2027〕12号. No task notice "
+            "or other list may have it."
+        ),
     )
     issued_on = forms.DateField(label=_("Date of issue (成文日期)"), widget=DateInput())
+    no_consultation_reason = forms.CharField(
+        label=_("Reason for publishing without consulting the departments concerned"),
+        widget=TEXTAREA,
+        required=False,
+        help_text=_(
+            "No department concerned was consulted on this version. 发改高技〔2021〕484号 三（二） "
+            "asks for their opinions before the list is published: say why it is published "
+            "without them. Kept with the version and in its history."
+        ),
+    )
+
+    def __init__(self, *args: Any, consulted: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issuing_authority"].help_text = issuers_help()
+        if consulted:
+            del self.fields["no_consultation_reason"]
 
 
 class ReviseForm(forms.Form):

@@ -46,6 +46,11 @@ class ListVersion(models.Model):
     preamble = models.TextField(_("preamble"), blank=True)
     issued_on = models.DateField(_("date of issue (成文日期)"), null=True, blank=True)
     change_note = models.TextField(_("what changed"), blank=True)
+    # 发改高技〔2021〕484号 §三（二）: the list is completed after "征求有关部门意见并修改完善".
+    # A version is published after at least one consultation, or with the reason it was not.
+    no_consultation_reason = models.TextField(
+        _("reason for publishing without consulting the departments concerned"), blank=True
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -101,10 +106,13 @@ class ListItem(models.Model):
 
 
 class Consultation(models.Model):
-    """Asking a ministry for its opinion on a draft version (征求意见)."""
+    """Asking one of the departments concerned (有关部门) for its opinion on a version
+    (发改高技〔2021〕484号 §三（二）: "征求有关部门意见并修改完善"). Any department may be asked,
+    not only a ministry (部委), except the issuing authorities of the list themselves
+    (`lists.authorities`). The column keeps its first name, `ministry`."""
 
     version = models.ForeignKey(ListVersion, on_delete=models.CASCADE, related_name="consultations")
-    ministry = models.CharField(_("ministry"), max_length=100)
+    ministry = models.CharField(_("department concerned (有关部门)"), max_length=100)
     asked_at = models.DateField(_("asked on"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateField(_("answered on"), null=True, blank=True)
@@ -120,3 +128,41 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return self.ministry
+
+
+class DocumentNumber(models.Model):
+    """A document number (发文字号) taken, by a published version of a list or by a task notice
+    (claims, above this app, registers its notices here). One issuing agency code (发文机关代字)
+    numbers its documents of a year once: 发改高技〔2027〕12号 is one document, never both a
+    list and a notice, and the database refuses a second row for it whichever stage writes it.
+    The platform's rule, after GB/T 9704-2012 7.2.4 (发文字号由发文机关代字、年份、发文顺序号组成).
+    """
+
+    class Use(models.TextChoices):
+        LIST = "list", _("the published list")
+        NOTICE = "notice", _("the task notice")
+
+    code = models.CharField(_("issuing agency code (发文机关代字)"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    serial = models.PositiveIntegerField(_("serial number (发文顺序号)"))
+    text = models.CharField(_("document number (发文字号)"), max_length=60)
+    use = models.CharField(_("used by"), max_length=16, choices=Use.choices)
+    # The list version or task notice that holds the number, and what it is called, for the
+    # message that says who has it (a notice is a row of claims, which this app cannot name).
+    object_id = models.PositiveIntegerField()
+    holder = models.CharField(max_length=300)
+    taken_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "year", "serial"]
+        verbose_name = _("document number")
+        verbose_name_plural = _("document numbers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "year", "serial"], name="document_number_taken_once"
+            ),
+            models.UniqueConstraint(fields=["use", "object_id"], name="document_number_per_holder"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -12,8 +12,9 @@ from lists.models import AnnualList, Consultation, ListItem, ListVersion
 PUBLISHED = Q(state=ListVersion.State.PUBLISHED)
 
 # Annual lists -------------------------------------------------------------------------------
-# The annual list (年度全面改革创新举措清单) is drafted, sent to the ministries concerned for
-# opinions (征求意见) and published by the national coordinator alone. A published version is
+# The annual list (年度全面改革创新举措清单) is drafted, sent to the departments concerned for
+# opinions (征求有关部门意见) and published (公布) by the national coordinator alone, for the two
+# ministries that issue it (发改高技〔2021〕484号 §三（二）（三）). A published version is
 # public: anyone, logged in or not, reads it, downloads it and compares it with the other
 # published versions. Drafts, versions out for opinions and the consultations stay with the
 # coordinator. A published version never changes; a revision is a new version, drafted from
@@ -53,7 +54,8 @@ def can_record_consultation(user: Actor, version: Any) -> bool:
 
 
 def can_publish_list_version(user: Actor, version: Any) -> bool:
-    # A version is published only after the ministries concerned were asked.
+    # Out for opinions first; the service then asks for a consultation recorded, or the reason
+    # for publishing without one (484号 §三（二）).
     return can_manage_lists(user) and version.state == version.State.CONSULTING
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor
 from audit.models import AuditEntry
 from lists import diff, rules
-from lists.models import AnnualList, Consultation, ListItem, ListVersion
+from lists.models import AnnualList, Consultation, DocumentNumber, ListItem, ListVersion
 from merging.known import KnownMeasure
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal, ReformField
@@ -65,6 +65,12 @@ def consultation_get_for_user(user: Actor, pk: int) -> Consultation:
     if result is None:
         raise Http404
     return result
+
+
+def taken_serials(code: str, year: int) -> set[int]:
+    """The serial numbers the agency `code` has used in `year`, by lists and notices alike."""
+    found = DocumentNumber.objects.filter(code=code, year=year)
+    return set(found.values_list("serial", flat=True))
 
 
 def latest_version(annual_list: AnnualList) -> ListVersion | None:

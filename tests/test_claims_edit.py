@@ -276,7 +276,6 @@ def notice(users, open_programme) -> TaskNotice:
     services.notices_issue(
         programme=Programme.objects.get(pk=open_programme.pk),
         by=national,
-        issuing_authority="国家发展改革委",
         doc_code="发改高技",
         issued_on=datetime.date(2026, 1, 5),
     )
@@ -285,7 +284,6 @@ def notice(users, open_programme) -> TaskNotice:
 
 def correct(notice, by, **overrides):
     data: dict[str, Any] = {
-        "issuing_authority": "国家发展改革委 科技部",
         "doc_number": "发改高技〔2026〕21号",
         "issued_on": datetime.date(2026, 1, 6),
         "reason": "发文字号登记有误",
@@ -307,14 +305,14 @@ def test_a_notice_is_corrected_with_a_reason_and_the_docx_follows(users, notice)
     assert notice.doc_number == "发改高技〔2026〕21号"
     entry = entries(notice.programme, "programme.notice_corrected").get()
     assert entry.changes == {
-        "issuing_authority": ["国家发展改革委", "国家发展改革委 科技部"],
         "doc_number": ["发改高技〔2026〕1号", "发改高技〔2026〕21号"],
         "issued_on": ["2026-01-05", "2026-01-06"],
     }
     assert "发文字号登记有误" in entry.note and "四川" in entry.note
     text = docx_text(notice)
     assert "发改高技〔2026〕21号" in text and "发改高技〔2026〕1号" not in text
-    assert "国家发展改革委 科技部" in text and "2026年1月6日" in text
+    # The issuers are the programme's (an annual list: 国家发展改革委、科技部), not corrected.
+    assert "国家发展改革委\n科技部\n2026年1月6日" in text
 
 
 def test_rules_of_correcting(users, notice):
@@ -324,13 +322,7 @@ def test_rules_of_correcting(users, notice):
     with pytest.raises(ClaimError, match="document number"):
         correct(notice, national, doc_number="")
     with pytest.raises(ClaimError, match="Nothing was changed"):
-        correct(
-            notice,
-            national,
-            issuing_authority=notice.issuing_authority,
-            doc_number=notice.doc_number,
-            issued_on=notice.issued_on,
-        )
+        correct(notice, national, doc_number=notice.doc_number, issued_on=notice.issued_on)
     other = TaskNotice.objects.create(
         claimant=claimant(notice.programme, users["guangdong"]),
         programme=notice.programme,
@@ -382,7 +374,6 @@ def test_correction_page(users, notice):
     client = client_for(users["national"])
     assert "发改高技〔2026〕1号" in client.get(url).content.decode()  # prefilled
     data = {
-        "issuing_authority": "国家发展改革委",
         "doc_number": "发改高技〔2026〕30号",
         "issued_on": "2026-01-05",
         "reason": "",

@@ -23,7 +23,7 @@ from tests.conftest import client_for
 from tests.test_claims_fixtures import claimant, make_programme
 from tests.test_repeat_fixtures import colleague, english, entries, refused, says
 
-ISSUE = {"issuing_authority": "国家发展改革委", "doc_code": "发改高技", "issued_on": "2099-07-01"}
+ISSUE = {"doc_code": "发改高技", "issued_on": "2099-07-01"}
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_from_a_published_list_the_measures_become_the_items(users, cycle):
     )
     items = list(programme.items.order_by("position"))
     assert [i.title for i in items] == [i.title for i in world.published.items.order_by("position")]
-    assert items[0].list_item_id is not None and items[0].category == "科技成果转化激励"
+    assert items[0].list_item_id is not None and items[0].category == "促进技术要素市场体系建设"
     with pytest.raises(ClaimError):
         services.programme_create(
             by=users["national"], kind="annual_list", title="x", list_version=world.draft
@@ -197,7 +197,6 @@ def test_notices_numbered_one_per_claimant_with_claims(users):
         services.notices_issue(
             programme=programme,
             by=national,
-            issuing_authority="国家发展改革委",
             doc_code="发改高技",
             issued_on=datetime.date(2099, 7, 1),
         )
@@ -205,7 +204,6 @@ def test_notices_numbered_one_per_claimant_with_claims(users):
     notices = services.notices_issue(
         programme=programme,
         by=national,
-        issuing_authority="国家发展改革委",
         doc_code="发改高技",
         issued_on=datetime.date(2099, 7, 1),
     )
@@ -215,13 +213,13 @@ def test_notices_numbered_one_per_claimant_with_claims(users):
         services.notices_issue(
             programme=programme,
             by=national,
-            issuing_authority="国家发展改革委",
             doc_code="发改高技",
             issued_on=datetime.date(2099, 7, 1),
         )
     notice = TaskNotice.objects.get(claimant__division__code="510000")
     text = "\n".join(p.text for p in Document(io.BytesIO(documents.notice_docx(notice))).paragraphs)
-    assert "国家发展改革委" in text and notice.doc_number in text
-    assert "四川省：" in text and "事项0" in text and "事项2" in text and "事项3" not in text
-    assert "实施主体" in text and "可量化" in text and "按季" in text
+    assert "国家发展改革委\n科技部" in text and notice.doc_number in text
+    assert "四川省发展改革委、科技厅：" in text
+    assert "事项0" in text and "事项2" in text and "事项3" not in text
+    assert "明确实施主体" in text and "可量化、可考核的目标" in text
     assert "2099年7月1日" in text

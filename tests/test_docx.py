@@ -47,7 +47,7 @@ def proposal(users, cycle):
         users["sichuan"],
         state="submitted",
         title="建立科技成果赋权改革容错机制",
-        field=ReformField.objects.get(name="科技成果转化激励"),
+        field=ReformField.objects.get(name="促进技术要素市场体系建设"),
         problem="赋权后国有资产管理责任不清。\n单位不敢赋权。",
         content="明确赋权成果不纳入国有资产保值增值考核。",
         needs_national_authority=True,
@@ -84,7 +84,7 @@ def test_docx_holds_the_title_and_every_section(users, proposal):
     assert [t for t in texts if t in HEADINGS] == HEADINGS
 
     body = sections(document)
-    assert body["一、Reform field"] == ["科技成果转化激励"]
+    assert body["一、Reform field"] == ["促进技术要素市场体系建设"]
     assert body["二、Problem and pain point"] == ["赋权后国有资产管理责任不清。", "单位不敢赋权。"]
     assert body["三、Reform content"] == ["明确赋权成果不纳入国有资产保值增值考核。"]
     assert body["四、Needs national authority"] == ["Yes. Ministries concerned: 科技部、财政部"]

@@ -58,19 +58,19 @@ def test_xlsx_has_one_row_per_measure_in_list_order(world):
     assert rows[1:] == [
         (
             1,
-            "科技成果转化激励",
+            "促进技术要素市场体系建设",
             "技术经理人全程参与成果转化",
             "技术经理人全程参与成果转化的改革内容。",
             None,
         ),
         (
             2,
-            "科技成果转化激励",
+            "促进技术要素市场体系建设",
             "科技成果赋权改革",
             "科技成果赋权改革的改革内容。",
             "科技部、财政部",
         ),
-        (3, "科技金融创新", "知识产权质押融资", "知识产权质押融资的改革内容。", None),
+        (3, "其他（个性化改革举措）", "知识产权质押融资", "知识产权质押融资的改革内容。", None),
     ]
 
 
@@ -81,13 +81,13 @@ def test_docx_follows_the_official_layout(world):
         "国家发展改革委",
         "发改高技〔2099〕12号",
         "2099年度全面改革创新举措清单",
-        "一、科技成果转化激励",
+        "一、促进技术要素市场体系建设",
         "1．技术经理人全程参与成果转化",
         "技术经理人全程参与成果转化的改革内容。",
         "2．科技成果赋权改革",
         "科技成果赋权改革的改革内容。",
         "Ministries concerned: 科技部、财政部",
-        "二、科技金融创新",
+        "二、其他（个性化改革举措）",
         "3．知识产权质押融资",
         "知识产权质押融资的改革内容。",
         "国家发展改革委",
@@ -110,7 +110,7 @@ def test_docx_follows_the_official_layout(world):
     # 标题 in 2号小标宋, centred; headings 黑体; body 3号仿宋; measure titles in bold 仿宋.
     title = paragraphs["2099年度全面改革创新举措清单"]
     assert title.alignment == 1 and fonts(title) == {(Pt(22), "方正小标宋简体", False)}
-    assert fonts(paragraphs["一、科技成果转化激励"]) == {(Pt(16), "黑体", False)}
+    assert fonts(paragraphs["一、促进技术要素市场体系建设"]) == {(Pt(16), "黑体", False)}
     assert fonts(paragraphs["1．技术经理人全程参与成果转化"]) == {(Pt(16), "仿宋_GB2312", True)}
     assert fonts(paragraphs["科技成果赋权改革的改革内容。"]) == {(Pt(16), "仿宋_GB2312", False)}
     # 成文日期 at the right, 4 characters in; the issuing authority centred over it.

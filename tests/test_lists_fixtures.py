@@ -11,7 +11,7 @@ from merging.models import CandidateMeasure
 from proposals.models import Cycle, ReformField
 
 
-def field(name: str = "科技成果转化激励") -> ReformField:
+def field(name: str = "促进技术要素市场体系建设") -> ReformField:
     return ReformField.objects.get(name=name)
 
 
@@ -44,9 +44,10 @@ def draft_list(cycle: Cycle, by, candidates, **details) -> ListVersion:
 
 
 def consult(version: ListVersion, by) -> ListVersion:
+    # 教育部, a department concerned: 科技部 issues the list (发改高技〔2021〕484号 §三（二）).
     version = publishing.version_send_for_opinions(version=version, by=by)
     publishing.consultation_record(
-        version=version, by=by, ministry="科技部", asked_at=datetime.date(2099, 5, 6)
+        version=version, by=by, ministry="教育部", asked_at=datetime.date(2099, 5, 6)
     )
     return version
 
@@ -66,7 +67,7 @@ def publish(version: ListVersion, by, number: str = "发改高技〔2099〕12号
 def build_world(users, cycle) -> SimpleNamespace:
     """2099: published v1. 2098: a draft. 2097: out for opinions. 2096: no list yet."""
     national = users["national"]
-    fin = field("科技金融创新")
+    fin = field("其他（个性化改革举措）")
     c99 = [
         make_candidate(cycle, national, "技术经理人全程参与成果转化"),
         make_candidate(cycle, national, "科技成果赋权改革", ministries="科技部、财政部"),

@@ -34,7 +34,7 @@ def test_anonymous_reads_the_published_list_grouped_and_numbered(world, users):
     assert response.status_code == 200
     html = response.content.decode()
     groups = response.context["groups"]
-    assert [g.field.name for g in groups] == ["科技成果转化激励", "科技金融创新"]
+    assert [g.field.name for g in groups] == ["促进技术要素市场体系建设", "其他（个性化改革举措）"]
     assert [[i.position for i in g.items] for g in groups] == [[1, 2], [3]]
     for item in world.published.items.all():
         assert item.title in html

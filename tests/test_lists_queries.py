@@ -37,9 +37,9 @@ def build(users, year: int, size: int) -> dict[str, int]:
         make_candidate(cycle, national, f"举措{i}", field=fields[i % len(fields)])
         for i in range(size)
     ]
-    v1 = publish(draft_list(cycle, national, candidates), national, f"号〔{year}〕1")
+    v1 = publish(draft_list(cycle, national, candidates), national, f"号〔{year}〕1号")
     v2 = publishing.list_revise(annual_list=v1.annual_list, by=national, change_note="改")
-    publish(v2, national, f"号〔{year}〕2")
+    publish(v2, national, f"号〔{year}〕2号")
     v3 = publishing.list_revise(annual_list=v1.annual_list, by=national, change_note="再改")
     consult(v3, national)
     for i in range(size):
@@ -54,7 +54,7 @@ def build(users, year: int, size: int) -> dict[str, int]:
         publish(
             draft_list(other, national, [make_candidate(other, national, "另一举措")]),
             national,
-            f"号〔{year - 100 * offset}〕1",
+            f"号{offset}〔{year}〕1号",
         )
     return {"v1": v1.pk, "v3": v3.pk, "list": v1.annual_list_id}
 

@@ -64,7 +64,7 @@ def test_list_starts_as_an_empty_draft_once_per_cycle(users, cycle):
 def test_items_copy_the_candidate_and_are_grouped_by_field(users, cycle):
     national = users["national"]
     a = make_candidate(cycle, national, "甲", ministries="科技部")
-    b = make_candidate(cycle, national, "乙", field=field("科技金融创新"))
+    b = make_candidate(cycle, national, "乙", field=field("其他（个性化改革举措）"))
     c = make_candidate(cycle, national, "丙")
     version = draft_list(cycle, national, [a, b, c])
     # 丙 joins 甲 in its field's group; the groups keep the order of their first measure.
@@ -90,7 +90,7 @@ def test_a_candidate_is_on_a_version_once_and_only_from_its_cycle(users, cycle):
 
 def test_editing_an_item_leaves_the_candidate_alone(users, cycle):
     national = users["national"]
-    fin = field("科技金融创新")
+    fin = field("其他（个性化改革举措）")
     a = make_candidate(cycle, national, "甲")
     make_candidate(cycle, national, "乙")
     version = draft_list(
@@ -116,7 +116,7 @@ def test_editing_an_item_leaves_the_candidate_alone(users, cycle):
 
 def test_reorder_by_typed_numbers_keeps_fields_together(users, cycle):
     national = users["national"]
-    fin = field("科技金融创新")
+    fin = field("其他（个性化改革举措）")
     cands = [
         make_candidate(cycle, national, "甲"),
         make_candidate(cycle, national, "乙"),
@@ -187,7 +187,7 @@ def test_consultations_record_who_was_asked_what_they_answered_and_what_changed(
     with pytest.raises(ListError):
         publishing.version_send_for_opinions(version=version, by=national)
     asked = publishing.consultation_record(
-        version=version, by=national, ministry="科技部", asked_at=D(2099, 5, 1)
+        version=version, by=national, ministry="财政部", asked_at=D(2099, 5, 1)
     )
     publishing.consultation_update(
         consultation=asked,
@@ -200,7 +200,7 @@ def test_consultations_record_who_was_asked_what_they_answered_and_what_changed(
     )
     asked.refresh_from_db()
     assert (asked.ministry, asked.asked_at, asked.answer) == (
-        "科技部",
+        "财政部",
         D(2099, 5, 1),
         "建议明确试点范围",
     )
@@ -439,7 +439,7 @@ def test_publish_asks_for_confirmation_and_keeps_what_was_typed(world, users):
     url = f"/lists/manage/versions/{world.consulting.pk}/publish/"
     page = client.get(url)
     assert page.status_code == 200
-    assert "科技部" in page.content.decode()  # the ministries asked are listed
+    assert "教育部" in page.content.decode()  # the departments asked are listed
     assert ListVersion.objects.get(pk=world.consulting.pk).state == "consulting"
     taken = world.published.doc_number
     response = client.post(

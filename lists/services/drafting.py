@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
-from lists import rules
+from lists import authorities, rules
 from lists.errors import ListError
 from lists.models import AnnualList, ListItem, ListVersion
 from lists.selectors import grouped_order
@@ -60,6 +60,41 @@ def created_changes(obj: Any, fields: list[str]) -> dict[str, list[Any]]:
     return {name: pair for name, pair in changes.items() if pair[1] not in ("", None)}
 
 
+def issuers_of(version: ListVersion, issuing_authority: str | None = None) -> list[str]:
+    """Who issues the version: the authorities it names (or `issuing_authority`, about to be
+    set) and, whatever it names, the two ministries 484号 §三（二）（三） makes its authors."""
+    named = authorities.names(
+        version.issuing_authority if issuing_authority is None else issuing_authority
+    )
+    return named + [
+        name
+        for name in authorities.names(authorities.ANNUAL_LIST_ISSUERS)
+        if authorities.issuer_among(name, named) is None
+    ]
+
+
+def co_issuer_message(department: str, issuers: list[str]) -> str:
+    return _(
+        "%(department)s issues this list together with the others (%(issuers)s): it is not one "
+        "of the departments concerned (有关部门) whose opinion is asked on it."
+    ) % {"department": department, "issuers": authorities.SEPARATOR.join(issuers)}
+
+
+def check_not_an_issuer(department: str, issuers: list[str]) -> None:
+    """发改高技〔2021〕484号 §三（二）: the list's authors "征求有关部门意见"; an author is not
+    one of the departments it asks."""
+    if authorities.issuer_among(department, issuers) is not None:
+        raise ListError(co_issuer_message(department, issuers))
+
+
+def check_consulted_are_not_issuers(version: ListVersion, issuing_authority: str) -> None:
+    """Before the issuing authorities change: a department already consulted on the version
+    does not become one of its issuers."""
+    issuers = issuers_of(version, issuing_authority)
+    for consultation in version.consultations.all():
+        check_not_an_issuer(consultation.ministry, issuers)
+
+
 def _required(value: str, message: str) -> str:
     if not value.strip():
         raise ListError(message)
@@ -70,7 +105,9 @@ def _required(value: str, message: str) -> str:
 def list_create(
     *, cycle: Cycle, by: User, title: str, issuing_authority: str = "", preamble: str = ""
 ) -> ListVersion:
-    """Start the cycle's annual list: its first version, an empty draft."""
+    """Start the cycle's annual list: its first version, an empty draft. Without an issuing
+    authority it is the two ministries that publish the list (发改高技〔2021〕484号 §三（三）:
+    "国家发展改革委、科技部及时公布《年度全面改革创新举措清单》")."""
     if not rules.can_manage_lists(by):
         raise Forbidden
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -81,7 +118,7 @@ def list_create(
     version = ListVersion.objects.create(
         annual_list=annual_list,
         number=1,
-        issuing_authority=issuing_authority.strip(),
+        issuing_authority=authorities.joined(issuing_authority) or authorities.ANNUAL_LIST_ISSUERS,
         preamble=preamble.strip(),
     )
     record("list.created", obj=annual_list, by=by, changes={"title": [None, title]})
@@ -107,6 +144,12 @@ def version_update(*, version: ListVersion, by: User, data: Mapping[str, Any]) -
     for name in VERSION_FIELDS:
         if name in data:
             setattr(version, name, (data[name] or "").strip())
+    if "issuing_authority" in data:
+        version.issuing_authority = (
+            authorities.joined(version.issuing_authority) or authorities.ANNUAL_LIST_ISSUERS
+        )
+        if version.issuing_authority != before_fields["issuing_authority"]:
+            check_consulted_are_not_issuers(version, version.issuing_authority)
     if version.number > 1:
         _required(version.change_note, _("Say what this revision changes."))
     version.save(update_fields=VERSION_FIELDS)

@@ -1,5 +1,12 @@
-"""From draft to published: asking the ministries concerned for opinions (征求意见),
-publishing, revising a published list as a new version, and discarding a draft."""
+"""From draft to published: asking the departments concerned for opinions (征求意见),
+publishing (公布), revising a published list as a new version, and discarding a draft.
+
+发改高技〔2021〕484号 §三（二）: the two ministries "将含金量高的改革举措列入《全面改革创新
+举措清单》，征求有关部门意见并修改完善", and only then, §三（三）, "及时公布《年度全面改革
+创新举措清单》".
+Hence the two rules of this module: a department that issues the list is not one of the
+有关部门 asked about it, and a version is published after at least one consultation, or with
+the reason it was published without one, kept on the version and in its history."""
 
 import datetime
 from typing import Any
@@ -11,14 +18,27 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
-from lists import rules
+from lists import authorities, rules
 from lists.errors import ListError
-from lists.models import AnnualList, Consultation, ListItem, ListVersion
-from lists.services.drafting import created_changes, lock_open_version
+from lists.models import AnnualList, Consultation, DocumentNumber, ListItem, ListVersion
+from lists.services import numbers
+from lists.services.drafting import (
+    check_consulted_are_not_issuers,
+    check_not_an_issuer,
+    created_changes,
+    issuers_of,
+    lock_open_version,
+)
 
 State = ListVersion.State
 CONSULTATION_FIELDS = ["ministry", "asked_at", "answer", "answered_at", "change_made"]
-PUBLISH_FIELDS = ["state", "issuing_authority", "doc_number", "issued_on"]
+PUBLISH_FIELDS = [
+    "state",
+    "issuing_authority",
+    "doc_number",
+    "issued_on",
+    "no_consultation_reason",
+]
 
 
 def _lock_consulting(version: ListVersion, by: User, published: str = "") -> ListVersion:
@@ -50,7 +70,8 @@ def version_send_for_opinions(*, version: ListVersion, by: User) -> ListVersion:
 
 def _check_consultation(consultation: Consultation) -> None:
     if not consultation.ministry.strip():
-        raise ListError(_("Name the ministry that was asked."))
+        raise ListError(_("Name the department that was asked."))
+    check_not_an_issuer(consultation.ministry, issuers_of(consultation.version))
     answered = bool(consultation.answer.strip())
     if answered != (consultation.answered_at is not None):
         raise ListError(_("Give both the answer and the date it came, or neither."))
@@ -120,14 +141,20 @@ def version_publish(
     issuing_authority: str,
     doc_number: str,
     issued_on: datetime.date,
+    no_consultation_reason: str = "",
 ) -> ListVersion:
-    """Publish: from now on the version is public and never changes."""
+    """Publish (公布): from now on the version is public and never changes.
+
+    484号 §三（二）（三）: published after the departments concerned were consulted; without a
+    consultation only with `no_consultation_reason`, kept on the version and in the trail.
+    The document number is taken in `DocumentNumber`, so no notice or other list has it."""
     version = _lock_consulting(
         version, by, published=_("This version of the list has already been published.")
     )
     if not version.items.exists():
         raise ListError(_("Put at least one measure on the list first."))
-    if not issuing_authority.strip():
+    issuing_authority = authorities.joined(issuing_authority)
+    if not issuing_authority:
         raise ListError(_("Name the issuing authority (发文机关)."))
     if not doc_number.strip():
         raise ListError(_("Give the document number (发文字号)."))
@@ -135,16 +162,31 @@ def version_publish(
         raise ListError(_("Give the date of issue (成文日期)."))
     if version.number > 1 and not version.change_note.strip():
         raise ListError(_("Say what this revision changes."))
-    taken = ListVersion.objects.filter(state=State.PUBLISHED, doc_number=doc_number.strip())
-    if taken.exists():
+    reason = no_consultation_reason.strip()
+    consulted = version.consultations.exists()
+    if not consulted and not reason:
         raise ListError(
-            _("The document number %(number)s is already used by a published list.")
-            % {"number": doc_number.strip()}
+            _(
+                "No department concerned (有关部门) was consulted on this version. Record a "
+                "consultation first, or give the reason for publishing without one."
+            )
         )
+    if consulted and reason:
+        raise ListError(
+            _(
+                "Departments concerned were consulted on this version: publish it without a "
+                "reason for not consulting them."
+            )
+        )
+    check_consulted_are_not_issuers(version, issuing_authority)
+    number = numbers.take(
+        doc_number, use=DocumentNumber.Use.LIST, object_id=version.pk, holder=str(version)
+    )
     before = snapshot(version, PUBLISH_FIELDS)
-    version.issuing_authority = issuing_authority.strip()
-    version.doc_number = doc_number.strip()
+    version.issuing_authority = issuing_authority
+    version.doc_number = number.text
     version.issued_on = issued_on
+    version.no_consultation_reason = reason
     version.state = State.PUBLISHED
     version.published_at, version.published_by = timezone.now(), by
     version.save()

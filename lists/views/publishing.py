@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.actors import AuthenticatedHttpRequest
 from kernel.actions import form_action
 from lists import rules
+from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.errors import ListError
 from lists.forms import ConsultationForm, PublishForm, ReviseForm
 from lists.models import ListVersion
@@ -34,7 +35,7 @@ def send_for_opinions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, _("Out for opinions. Record each ministry asked, and its answer.")
+            request, _("Out for opinions. Record each department asked, and its answer.")
         )
     return redirect("lists:workspace", version.pk)
 
@@ -77,15 +78,18 @@ def consultation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @login_required
 def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A confirmation page: what will be published, and the document's number and date."""
+    """A confirmation page: what will be published, the departments consulted (or the reason
+    for publishing without them), and the document's number and date."""
     version = version_for(request, pk, rules.can_publish_list_version, posted=manages_version)
+    consultations = list(version.consultations.all())
     form = PublishForm(
         request.POST or None,
         initial={
-            "issuing_authority": version.issuing_authority,
+            "issuing_authority": version.issuing_authority or ANNUAL_LIST_ISSUERS,
             "doc_number": version.doc_number,
             "issued_on": version.issued_on,
         },
+        consulted=bool(consultations),
     )
     if form_action(
         request,
@@ -98,7 +102,7 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "version": version,
         "item_count": version.items.count(),
-        "consultations": version.consultations.all(),
+        "consultations": consultations,
     }
     return render(request, "lists/publish.html", context)
 

@@ -92,9 +92,11 @@ def test_merge_assign_review_publish(site: Site) -> None:
         page.locator(f"main form[action='/lists/manage/versions/{version_pk}/send/'] button")
     )
     site.goto(f"/lists/manage/versions/{version_pk}/publish/")
-    page.fill("#id_issuing_authority", "国家发展改革委（演示）")
-    page.fill("#id_doc_number", f"发改高技〔2027〕（演示{token}）号")
+    page.fill("#id_issuing_authority", "国家发展改革委、科技部（演示）")
+    page.fill("#id_doc_number", f"发改高技（演示{token}）〔2027〕1号")
     page.fill("#id_issued_on", "2027-06-30")
+    # No department was consulted in this walk-through: 484号 §三（二） wants the reason.
+    page.fill("#id_no_consultation_reason", "演示流程未征求有关部门意见（演示）")
     site.follow(page.locator("main form button[type=submit].primary"))
     log_out(site)
 
@@ -102,7 +104,7 @@ def test_merge_assign_review_publish(site: Site) -> None:
     site.goto("/lists/")
     site.follow(page.locator(f"main a[href='/lists/versions/{version_pk}/']"))
     expect(page.locator("main")).to_contain_text(title)
-    expect(page.locator("main")).to_contain_text(f"发改高技〔2027〕（演示{token}）号")
+    expect(page.locator("main")).to_contain_text(f"发改高技（演示{token}）〔2027〕1号")
 
     site.assert_accessible()
     site.assert_local_only()

@@ -25,7 +25,7 @@ from tests.browser.test_proposal_flow import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
-IMPLEMENTER_ORG = "四川省发展和改革委员会"  # the demo `implementer` user's organisation
+IMPLEMENTER_ORG = "成都高新区管理委员会（演示）"  # the demo `implementer` user's organisation
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUBMIT = "main form button[type=submit].primary"
@@ -102,7 +102,6 @@ def test_claim_plan_report_dispatch(site: Site) -> None:
 
     # ... and issues the task notices, which open one task per claim.
     site.follow(page.locator(f"main a[href='/claims/{programme_pk}/notices/issue/']"))
-    page.fill("#id_issuing_authority", "国家发展改革委（演示）")
     page.fill("#id_doc_code", "发改高技")
     page.fill("#id_issued_on", "2026-11-20")
     site.follow(page.locator(SUBMIT))
@@ -124,6 +123,8 @@ def test_claim_plan_report_dispatch(site: Site) -> None:
     expect(notice).to_have_count(1)
     _download(site, notice.get_attribute("href"), DOCX)
     site.follow(page.locator("header nav a[href='/tasks/']"))
+    # The index also holds the Chengdu zone's pilot tasks, which Sichuan oversees.
+    site.goto(f"/tasks/?programme={programme_pk}")
     tasks = page.locator("main table tbody tr a[href^='/tasks/']")
     expect(tasks).to_have_count(3)
     task_pk = _pk(tasks.first.get_attribute("href"), r"/tasks/(\d+)/")
