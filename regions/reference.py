@@ -1,4 +1,8 @@
-"""Loading the reference data shipped in data/: divisions, experiment regions, zones."""
+"""Loading the reference data shipped in data/: divisions, experiment regions, zones.
+
+`data_rows` reads any of data/'s CSV files; the stages above (claims, promotion) read their
+own reference tables through it. Every row there names its source (data/sources.csv).
+"""
 
 import csv
 from pathlib import Path
@@ -11,8 +15,9 @@ from regions.models import Division, RegionGroup
 DATA = Path(settings.BASE_DIR) / "data"
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(DATA / name, encoding="utf-8") as f:
+def data_rows(name: str) -> list[dict[str, str]]:
+    """The rows of data/<name>, a UTF-8 CSV file with a header row."""
+    with open(DATA / name, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -21,7 +26,7 @@ def load_divisions() -> int:
     """Create the 3,218 divisions of data/divisions.csv once; parents come before children."""
     if Division.objects.exists():
         return 0
-    rows = _rows("divisions.csv")
+    rows = data_rows("divisions.csv")
     by_code: dict[str, Division] = {}
     for level in (1, 2, 3):
         batch = []
@@ -58,7 +63,7 @@ def load_groups() -> int:
     if RegionGroup.objects.exists():
         return 0
     count = 0
-    for row in _rows("experiment_regions.csv"):
+    for row in data_rows("experiment_regions.csv"):
         group = RegionGroup.objects.create(
             kind=RegionGroup.Kind.EXPERIMENT_REGION,
             name=row["region"],
@@ -68,7 +73,7 @@ def load_groups() -> int:
         )
         group.divisions.set(_divisions(row["city_codes"] or row["province_codes"]))
         count += 1
-    for row in _rows("zones.csv"):
+    for row in data_rows("zones.csv"):
         group = RegionGroup.objects.create(
             kind=RegionGroup.Kind.DEMONSTRATION_ZONE,
             name=row["name"],
