@@ -26,6 +26,11 @@ ACTION_LABELS = {
     "task.tolerance_decided": _("fault-tolerance decision"),
     "task.reminded": _("reminder sent"),
 }
+# Changes recorded on a task about a row under it that are no field of the task.
+FIELD_LABELS = {
+    "deciding_body": _("deciding body"),
+    "measures_title": _("implementing measures applied"),
+}
 
 
 class TasksConfig(AppConfig):
@@ -33,10 +38,13 @@ class TasksConfig(AppConfig):
     verbose_name = _("Implementation")
 
     def ready(self) -> None:
-        from audit.presentation import register_actions, register_values
+        from audit.presentation import EXTRA_FIELDS, register_actions, register_values
         from tasks.models import ProgressReport, Status
 
         register_actions(ACTION_LABELS)
+        # audit.presentation has no register_fields (yet): its table of such labels is a dict.
+        for name, label in FIELD_LABELS.items():
+            EXTRA_FIELDS.setdefault(name, label)
         # States of reports and milestones are recorded on the task, not on their own rows.
         register_values({**dict(Status.choices), **dict(ProgressReport.State.choices)})
         from claims.signals import notices_issued

@@ -9,6 +9,7 @@ to the milestones and targets, and a task's `progress` is recomputed from them b
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claim, Claimant, Programme
@@ -237,7 +238,7 @@ class HelpRequest(models.Model):
         NATIONAL = "national", _("national coordinator")
 
     class State(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("help request", "open")
         ANSWERED = "answered", _("answered")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="help_requests")
@@ -283,7 +284,7 @@ class Inspection(models.Model):
 
     class State(models.TextChoices):
         OPEN = "open", _("rectification open")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("inspection", "closed")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="inspections")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -340,7 +341,17 @@ class FollowUp(models.Model):
 
 class ToleranceFiling(models.Model):
     """A fault-tolerance filing (容错纠错): what went wrong and why it was a good-faith
-    exploration; the locality decides with a reason."""
+    exploration; the locality decides with a reason, naming the body deciding and citing the
+    implementing measures (实施办法) its decision applies.
+
+    484号 §四 asks the localities to draw up and apply a fault-tolerance mechanism
+    ("研究制定和落实容错纠错机制，鼓励改革实施主体大胆探索"), and the evaluation articles
+    (source 000) to issue implementing measures for it (研究出台……容错纠错机制的实施办法) in
+    step with discipline inspection and audit (纪检审计): a decision is taken under such
+    measures, not at will, and is not the last word. The body and the measures are required
+    by the service for every decision; the database does not insist on them, since decisions
+    recorded before they were asked for have none.
+    """
 
     class State(models.TextChoices):
         PENDING = "pending", _("awaiting decision")
@@ -354,6 +365,13 @@ class ToleranceFiling(models.Model):
         _("decision"), max_length=16, choices=State.choices, default=State.PENDING
     )
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    deciding_body = models.CharField(_("deciding body"), max_length=200, blank=True)
+    measures_title = models.CharField(
+        _("implementing measures applied"), max_length=200, blank=True
+    )
+    measures_number = models.CharField(
+        _("document number of the measures"), max_length=100, blank=True
+    )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -380,6 +398,18 @@ class ToleranceFiling(models.Model):
 
     def __str__(self) -> str:
         return self.what_went_wrong[:60]
+
+    @property
+    def measures(self) -> str:
+        """The measures cited, as title and document number ("" when none was recorded)."""
+        if not self.measures_title:
+            return ""
+        if not self.measures_number:
+            return self.measures_title
+        return gettext("%(title)s (document %(number)s)") % {
+            "title": self.measures_title,
+            "number": self.measures_number,
+        }
 
 
 class Reminder(models.Model):

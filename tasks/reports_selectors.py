@@ -1,5 +1,6 @@
 """Reads of progress reports, help requests and the bulk-update sheet: always scoped to the
-user through `tasks.selectors.tasks_visible_to`, so whatever a user may not see is a 404."""
+user by the definitions of `tasks.rules` (as `tasks.selectors.tasks_visible_to` is), so
+whatever a user may not see is a 404."""
 
 import datetime
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from tasks.models import (
     TargetUpdate,
     Task,
 )
-from tasks.selectors import claimant_coordinators, tasks_visible_to
+from tasks.selectors import claimant_coordinators
 
 # Reports ------------------------------------------------------------------------------------
 
@@ -246,8 +247,9 @@ def coordinators_at(task: Task, level: str) -> QuerySet[User]:
 
 
 def help_visible_to(user: Actor) -> QuerySet[HelpRequest]:
-    """The national coordinator sees every request; a locality those of its tasks; an
-    implementer those of the tasks its organisation implements."""
+    """The national coordinator sees every request; a locality those of its tasks (a
+    province also those of the zones it oversees); an implementer those of the tasks its
+    organisation implements."""
     return rules.HELP_REQUESTS.queryset(user).select_related(
         "task__programme",
         "task__claimant__division",
@@ -290,8 +292,14 @@ def help_of_task(task: Task) -> QuerySet[HelpRequest]:
 
 
 def bulk_tasks(user: Actor) -> QuerySet[Task]:
-    """The tasks a coordinator may update from a sheet: visible, with an approved plan."""
-    return tasks_visible_to(user).filter(plan_state=Task.PlanState.APPROVED).order_by("pk")
+    """The tasks a coordinator may update from a sheet: those it runs (every task for the
+    national level, none a province only oversees), with an approved plan."""
+    return (
+        rules.UPDATED_IN_BULK_BY.queryset(user)
+        .select_related("programme", "claimant__division", "claimant__region_group", "claim__item")
+        .filter(plan_state=Task.PlanState.APPROVED)
+        .order_by("pk")
+    )
 
 
 def bulk_items(

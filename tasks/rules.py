@@ -7,7 +7,8 @@ from django.db.models import Q
 from accounts.actors import Actor
 from accounts.roles import implementer_organisation, is_national
 from accounts.visibility import IMPLEMENTER, NATIONAL, PROVINCE, REGION_GROUP, Grant, Visibility
-from claims.rules import CLAIMANTS, speaks_for_a_claimant
+from claims.rules import CLAIMANTS, SPOKEN_FOR, speaks_for_a_claimant
+from regions.models import RegionGroup
 from tasks.models import HelpRequest, Inspection, ProgressReport, Task, ToleranceFiling
 
 # Implementation -----------------------------------------------------------------------------
@@ -17,14 +18,41 @@ from tasks.models import HelpRequest, Inspection, ProgressReport, Task, Toleranc
 # only the tasks their organisation implements: they file the plan, the reports and the
 # filings. The national coordinator sees every task, answers what is escalated to it and
 # inspects, but does not approve plans or decide filings: those are the locality's.
+#
+# Layered implementation (分层推进, 省地协同): a province oversees the national demonstration
+# zones on its territory. It sees their tasks with everything under them (plans, reports,
+# dispatch, help requests, inspections, filings) and may inspect them (督查), but does not run
+# them: the zone's own coordinator names the implementers, approves the plans, answers the
+# help addressed to the locality and decides the filings. Sources: 发改高技〔2021〕484号 §四
+# ("建立省份、重点城市、试点单位分层推进机制"); the 2024 zone policy pilot (source 003): 江苏
+# "建立省地协同推进机制……省地协同，按季调度", 广东 "督促指导各有关地市……不定期开展督查".
+# Limiting it to demonstration zones is the platform's rule: the reference data ties each zone
+# to its province (regions.reference.load_groups), while experiment regions may span several
+# provinces and are not overseen this way.
 
+# The locality that claimed the task: its province's coordinators, or its region group's.
+RUN_BY = SPOKEN_FOR.via(Task, "claimant")
+# The province a demonstration zone lies in, over the zone's tasks.
+OVERSEEN_BY = Visibility(
+    Task,
+    Grant(
+        PROVINCE,
+        "claimant__region_group__divisions__province_id",
+        when=Q(claimant__region_group__kind=RegionGroup.Kind.DEMONSTRATION_ZONE),
+    ),
+)
 TASKS = Visibility(
     Task,
     *CLAIMANTS.via(Task, "claimant").grants,
+    *OVERSEEN_BY.grants,
     Grant(IMPLEMENTER, "implementers__organisation_id"),
 )
-RUN_BY = TASKS.only(PROVINCE, REGION_GROUP)  # who speaks for the locality that claimed it
 IMPLEMENTED_BY = TASKS.only(IMPLEMENTER)
+_NATIONAL = TASKS.only(NATIONAL).grants
+# Who inspects (督查): the national level, the locality running the task, the overseeing province.
+INSPECTED_BY = Visibility(Task, *_NATIONAL, *RUN_BY.grants, *OVERSEEN_BY.grants)
+# Who corrects a task's figures from a sheet: the national level and the locality running it.
+UPDATED_IN_BULK_BY = Visibility(Task, *_NATIONAL, *RUN_BY.grants)
 # A report is the implementer's draft until submitted; then whoever sees the task reads it.
 REPORTS = TASKS.via(
     ProgressReport,
@@ -45,6 +73,11 @@ def is_task_implementer(user: Actor, task: Task) -> bool:
 def runs_task(user: Actor, task: Task) -> bool:
     """The user speaks for the locality that claimed the task."""
     return RUN_BY.allows(user, task)
+
+
+def oversees_task(user: Actor, task: Task) -> bool:
+    """The user coordinates the province the task's demonstration zone lies in (分层推进)."""
+    return OVERSEEN_BY.allows(user, task)
 
 
 def can_list_tasks(user: Actor) -> bool:
@@ -110,12 +143,19 @@ def can_view_dispatch(user: Actor) -> bool:
 
 
 def can_bulk_update_tasks(user: Actor) -> bool:
-    """Coordinators; each row is still checked against the user's own tasks."""
+    """Coordinators; each row is still checked against the tasks the user may update
+    (`UPDATED_IN_BULK_BY`: not those a province only oversees)."""
     return is_national(user) or speaks_for_a_claimant(user)
 
 
+def can_bulk_update_task(user: Actor, task: Any) -> bool:
+    return UPDATED_IN_BULK_BY.allows(user, task)
+
+
 def can_inspect(user: Actor, task: Any) -> bool:
-    return is_national(user) or runs_task(user, task)
+    """The national level, the locality running the task, and the province overseeing a
+    demonstration zone's task (484号 §四; 003: 广东 "不定期开展督查")."""
+    return INSPECTED_BY.allows(user, task)
 
 
 def can_follow_up(user: Actor, inspection: Any) -> bool:
@@ -137,7 +177,8 @@ def can_decide_tolerance(user: Actor, filing: Any) -> bool:
 
 
 def can_list_tolerance_filings(user: Actor) -> bool:
-    """The localities decide filings; the national coordinator reads them all."""
+    """The localities decide filings; the national coordinator reads them all, and a province
+    those of the zones it oversees."""
     return is_national(user) or speaks_for_a_claimant(user)
 
 

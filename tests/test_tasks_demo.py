@@ -1,5 +1,7 @@
 """The demo's implementation: the pilot's three tasks with plans approved in April 2025 and a
-history of quarterly reports, one late and one missing."""
+history of quarterly reports, one late and one missing; implemented by the zone's management
+body, run by the zone's coordinator and supervised by the province (source 003: the zone
+implements, 省地协同; 广东 "不定期开展督查"; 发改高技〔2021〕484号 §四 "分层推进")."""
 
 import datetime
 
@@ -32,6 +34,43 @@ def test_demo_tasks(db):
         assert task.progress > 0
     assert tasks[2].milestones.get(position=2).status != "done"
     assert build_tasks_demo() is False
+
+
+def test_the_zone_implements_and_the_province_supervises(db):
+    from accounts.models import User
+    from audit.models import AuditEntry
+    from tasks import rules
+    from tasks.models import Implementer, Inspection, ToleranceFiling
+
+    build_demo()
+    zone, sichuan = User.objects.get(username="chengdu_zone"), User.objects.get(username="sichuan")
+    implementer = User.objects.get(username="implementer")
+    assert implementer.organisation is not None
+    assert implementer.organisation.name == "成都高新区管理委员会（演示）"
+    tasks = list(
+        Task.objects.filter(programme__title=PILOT_TITLE).order_by("claim__item__position")
+    )
+    leads = Implementer.objects.filter(task__in=tasks, lead=True)
+    assert {i.organisation.name for i in leads} == {"成都高新区管理委员会（演示）"}
+    # No department of the province implements the zone's tasks.
+    assert not Implementer.objects.filter(
+        task__in=tasks, organisation__division__code="510000"
+    ).exists()
+    approvals = AuditEntry.objects.filter(
+        action="task.plan_approved", object_id__in=[str(t.pk) for t in tasks]
+    )
+    assert {e.actor for e in approvals} == {zone} and approvals.count() == 3
+    for task in tasks:
+        assert rules.runs_task(zone, task) and not rules.runs_task(sichuan, task)
+        assert rules.can_view_task(sichuan, task) and rules.can_inspect(sichuan, task)
+    inspection = Inspection.objects.get(task__in=tasks)
+    assert inspection.task == tasks[2] and inspection.inspector == sichuan
+    assert inspection.state == Inspection.State.OPEN
+    assert inspection.follow_ups.get().by == implementer
+    filing = ToleranceFiling.objects.get(task__in=tasks)
+    assert filing.state == ToleranceFiling.State.PENDING and filing.filed_by == implementer
+    assert rules.can_decide_tolerance(zone, filing)
+    assert not rules.can_decide_tolerance(sichuan, filing)
 
 
 def test_report_states_read_as_labels_in_the_task_history(users):

@@ -1,6 +1,11 @@
-"""Fault tolerance (容错纠错): an implementer files, the locality decides with a reason, the
-decision shows in the task's record; the index for the locality (pending first) and the
-national coordinator (read-only), with filters and export."""
+"""Fault tolerance (容错纠错): an implementer files, the locality decides with a reason, naming
+the body deciding and citing the implementing measures (实施办法) it applies; the decision shows
+in the task's record; the index for the locality (pending first) and the national coordinator
+(read-only), with filters and export.
+
+Sources: 发改高技〔2021〕484号 §四 ("研究制定和落实容错纠错机制，鼓励改革实施主体大胆探索");
+source 000 ("研究出台试验区域改革容错纠错机制的实施办法", "创新改革政策与纪检审计政策的协调
+衔接"): a decision cites the measures it applies, and nothing calls it final."""
 
 import datetime
 import io
@@ -37,6 +42,18 @@ def english_messages():
 
 def file(task, by, what="首批试点企业退出", why="按批准方案集体决策，未谋私利"):
     return services.tolerance_file(task=task, by=by, what_went_wrong=what, good_faith=why)
+
+
+MEASURES = {
+    "measures_title": "四川省改革容错纠错实施办法（测试）",
+    "measures_number": "川测〔2025〕1号",
+}
+
+
+def decide(filing, by, accepted=True, reason="符合", **kw):
+    return services.tolerance_decide(
+        filing=filing, by=by, accepted=accepted, reason=reason, **{**MEASURES, **kw}
+    )
 
 
 @pytest.fixture
@@ -84,18 +101,25 @@ def test_the_locality_decides_with_a_reason_and_the_filer_is_told(
     users["implementer"].email = "impl@example.org"
     users["implementer"].save()
     with django_capture_on_commit_callbacks(execute=True):
-        decided = services.tolerance_decide(
-            filing=filing, by=users["sichuan"], accepted=True, reason="符合容错条件"
-        )
+        decided = decide(filing, users["sichuan"], reason="符合容错条件")
     assert decided.state == State.ACCEPTED and decided.decided_by == users["sichuan"]
     assert decided.decided_at is not None and decided.decision_reason == "符合容错条件"
+    # The body deciding defaults to the locality running the task (484号 addresses its 发展
+    # 改革委、科技厅); the measures are stored as entered.
+    assert decided.deciding_body == "四川省发展改革委、科技厅"
+    assert (decided.measures_title, decided.measures_number) == tuple(MEASURES.values())
     entry = AuditEntry.objects.get(object_id=str(filing.task_id), action="task.tolerance_decided")
-    assert (
-        entry.changes == {"tolerance": ["awaiting decision", "tolerated"]}
-        and entry.note == "符合容错条件"
-    )
+    assert entry.changes == {
+        "tolerance": ["awaiting decision", "tolerated"],
+        "deciding_body": [None, "四川省发展改革委、科技厅"],
+        "measures_title": [None, MEASURES["measures_title"]],
+        "doc_number": [None, MEASURES["measures_number"]],
+    }
+    assert entry.note == "符合容错条件"
     note = Notification.objects.get(user=users["implementer"])
-    assert "tolerated" in note.subject and note.body == "符合容错条件"
+    assert "tolerated" in note.subject and note.body.startswith("符合容错条件")
+    assert "四川省发展改革委、科技厅" in note.body
+    assert "四川省改革容错纠错实施办法（测试） (document 川测〔2025〕1号)" in note.body
     from notifications.services import mail_send_due  # the worker's e-mail run
 
     assert mailoutbox == [] and mail_send_due().sent == 1
@@ -103,29 +127,44 @@ def test_the_locality_decides_with_a_reason_and_the_filer_is_told(
 
 
 def test_not_tolerated_is_a_decision_too(users, filing):
-    decided = services.tolerance_decide(
-        filing=filing, by=users["sichuan"], accepted=False, reason="未履行决策程序"
-    )
+    decided = decide(filing, users["sichuan"], accepted=False, reason="未履行决策程序")
     assert decided.state == State.REJECTED
+
+
+def test_the_decider_names_another_body(users, filing):
+    decided = decide(filing, users["sichuan"], deciding_body=" 四川省纪委监委驻省发展改革委纪检组 ")
+    assert decided.deciding_body == "四川省纪委监委驻省发展改革委纪检组"
 
 
 @pytest.mark.parametrize("who", ["implementer", "guangdong", "national", "region"])
 def test_only_the_locality_decides(users, filing, who):
     """The implementer never decides its own filing; the national coordinator reads only."""
     with pytest.raises(Forbidden):
-        services.tolerance_decide(filing=filing, by=users[who], accepted=True, reason="理由")
+        decide(filing, users[who], reason="理由")
     filing.refresh_from_db()
     assert filing.state == State.PENDING
 
 
-def test_a_decision_needs_a_reason_and_is_final(users, filing):
-    with pytest.raises(TaskError, match="reason"):
-        services.tolerance_decide(filing=filing, by=users["sichuan"], accepted=True, reason=" ")
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"reason": " "}, "reason"),
+        ({"measures_title": " "}, "implementing measures"),
+        ({"measures_number": ""}, "document number"),
+        ({"deciding_body": "  "}, "body deciding"),
+    ],
+)
+def test_a_decision_needs_its_reason_measures_and_body(users, filing, kw, message):
+    with pytest.raises(TaskError, match=message):
+        decide(filing, users["sichuan"], **kw)
     filing.refresh_from_db()
-    assert filing.state == State.PENDING
-    services.tolerance_decide(filing=filing, by=users["sichuan"], accepted=True, reason="符合")
+    assert filing.state == State.PENDING and filing.measures_title == ""
+
+
+def test_a_filing_is_decided_once(users, filing):
+    decide(filing, users["sichuan"])
     with pytest.raises(TaskError, match="already been decided"):
-        services.tolerance_decide(filing=filing, by=users["sichuan"], accepted=False, reason="改")
+        decide(filing, users["sichuan"], accepted=False, reason="改")
     filing.refresh_from_db()
     assert filing.state == State.ACCEPTED
 
@@ -167,21 +206,46 @@ def test_deciding_over_http_and_the_task_record_shows_it(users, filing):
     assert client_for(users["national"]).get(url).status_code == 403
     assert client_for(users["guangdong"]).get(url).status_code == 404
     sichuan = client_for(users["sichuan"])
-    page = sichuan.get(url, **EN).content.decode()
+    response = sichuan.get(url, **EN)
+    page = response.content.decode()
     assert "首批试点企业退出" in page and "按批准方案集体决策" in page
-    refused = sichuan.post(url, {"decision": "accepted", "reason": ""}, **EN)
-    assert refused.status_code == 200 and "This field is required." in refused.content.decode()
+    # The body deciding is offered as the locality running the task; nothing says "final".
+    assert response.context["form"]["deciding_body"].value() == "四川省发展改革委、科技厅"
+    assert "final" not in page and "follows the implementing measures you cite" in page
+    data = {"decision": "rejected", "reason": "程序不全", "deciding_body": "四川省发展改革委"}
+    for missing in ("reason", "measures_title", "measures_number", "deciding_body"):
+        refused = sichuan.post(url, {**data, **MEASURES, missing: ""}, **EN)
+        assert refused.status_code == 200 and "This field is required." in refused.content.decode()
     filing.refresh_from_db()
     assert filing.state == State.PENDING
-    assert sichuan.post(url, {"decision": "rejected", "reason": "程序不全"}).status_code == 302
+    assert sichuan.post(url, {**data, **MEASURES}).status_code == 302
     filing.refresh_from_db()
     assert filing.state == State.REJECTED and filing.decision_reason == "程序不全"
+    assert filing.deciding_body == "四川省发展改革委"
     assert sichuan.get(url).status_code == 302  # decided: back to the task with a message
 
     task_page = client_for(users["implementer"]).get(f"/tasks/{filing.task_id}/", **EN)
     html = task_page.content.decode()
     assert "not tolerated" in html and "程序不全" in html
     assert "fault-tolerance decision" in html  # the history entry's label
+    # Shown with the decision, and kept in the history under their own labels.
+    assert '<dd data-field="deciding_body">四川省发展改革委</dd>' in html
+    measures = "四川省改革容错纠错实施办法（测试） (document 川测〔2025〕1号)"
+    assert f'<dd data-field="measures">{measures}</dd>' in html
+    assert "<strong>deciding body</strong>" in html
+    assert "<strong>implementing measures applied</strong>" in html
+    assert "<strong>document number</strong>" in html
+
+
+def test_a_municipality_keeps_the_notices_wording_for_its_science_body(users, w):
+    """484号 addresses "发展改革委、科技厅（委、局）": for a municipality the data does not say
+    which, so the default keeps the notice's wording."""
+    from regions.models import Division
+    from tasks.selectors.supervision import default_deciding_body
+
+    task = w.task
+    task.claimant.division = Division.objects.get(code="110000")
+    assert default_deciding_body(task) == "北京市发展改革委、科技厅（委、局）"
 
 
 def test_the_task_page_offers_each_side_its_action(users, filing):
@@ -202,7 +266,7 @@ def test_the_task_page_offers_each_side_its_action(users, filing):
 @pytest.fixture
 def many(users, w):
     decided = file(w.task, users["implementer"], what="旧失误")
-    services.tolerance_decide(filing=decided, by=users["sichuan"], accepted=True, reason="符合")
+    decide(decided, users["sichuan"])
     pending = file(w.task, users["implementer"], what="新失误")
     from tasks.services import plans
 
@@ -266,6 +330,9 @@ def test_export_reads_back(users, many, w):
     assert len(rows) == 2 and rows[1][0] == many["decided"].pk
     assert rows[1][header.index("Decision")] == "tolerated"
     assert rows[1][header.index("Reason for the decision")] == "符合"
+    assert rows[1][header.index("Deciding body")] == "四川省发展改革委、科技厅"
+    assert rows[1][header.index("Implementing measures applied")] == MEASURES["measures_title"]
+    assert rows[1][header.index("Document number of the measures")] == "川测〔2025〕1号"
     assert rows[1][header.index("What went wrong")] == "旧失误"
     guangdong = client_for(users["guangdong"]).get("/tasks/tolerance/xlsx/")
     assert len(list(load_workbook(io.BytesIO(guangdong.content)).worksheets[0].iter_rows())) == 1
@@ -278,7 +345,7 @@ def test_index_query_count_does_not_grow(users, w, url, django_assert_max_num_qu
     for n in (2, 10):
         for _ in range(n):
             f = file(w.task, users["implementer"])
-            services.tolerance_decide(filing=f, by=users["sichuan"], accepted=True, reason="符合")
+            decide(f, users["sichuan"])
         client.get(url)
         with django_assert_max_num_queries(12) as ctx:
             assert client.get(url).status_code == 200

@@ -375,7 +375,9 @@ SCOPES = [
     ("tasks:task", "sichuan_task", "sichuan", "guangdong"),
     ("tasks:task", "sichuan_task", "implementer", "region"),
     ("tasks:task", "guangdong_task", "guangdong", "implementer"),
-    ("tasks:task", "pilot_task", "region", "sichuan"),
+    ("tasks:task", "pilot_task", "region", "guangdong"),
+    # Sichuan oversees the Chengdu zone's tasks (tasks.rules.OVERSEEN_BY), Guangdong does not.
+    ("tasks:task", "pilot_task", "sichuan", "guangdong"),
     ("tasks:task", "pilot_task", "implementer", "guangdong"),
     ("review:review_edit", "own_assignment", "expert", "evaluator"),
     ("review:review_edit", "other_assignment", "national", "expert"),

@@ -78,6 +78,9 @@ def filings_xlsx(filings: QuerySet[ToleranceFiling]) -> bytes:
         _("Filed by"),
         _("Decision"),
         _("Reason for the decision"),
+        _("Deciding body"),
+        _("Implementing measures applied"),
+        _("Document number of the measures"),
         _("Decided by"),
         _("Decided at"),
     ]
@@ -93,6 +96,9 @@ def filings_xlsx(filings: QuerySet[ToleranceFiling]) -> bytes:
             _person(f.filed_by),
             f.get_state_display(),
             f.decision_reason,
+            f.deciding_body,
+            f.measures_title,
+            f.measures_number,
             _person(f.decided_by),
             _moment(f.decided_at),
         ]

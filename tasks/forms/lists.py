@@ -9,7 +9,7 @@ from accounts import roles
 from accounts.actors import Actor
 from claims.models import Claimant, Programme
 from kernel.forms import FilterForm
-from tasks import selectors
+from tasks import rules, selectors
 from tasks.models import Task
 
 
@@ -32,10 +32,12 @@ class TaskFilterForm(FilterForm):
     def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = selectors.programmes_with_tasks(user)  # type: ignore[attr-defined]
-        if roles.is_national(user):
-            self.fields["claimant"].queryset = selectors.claimants_visible_to(user)  # type: ignore[attr-defined]
+        claimants = selectors.claimants_visible_to(user)
+        if roles.is_national(user) or (rules.can_view_task_lists(user) and claimants.count() > 1):
+            # The national level, or a province that also oversees its zones' tasks.
+            self.fields["claimant"].queryset = claimants  # type: ignore[attr-defined]
         else:
-            # A locality has one claimant per programme and an implementer none to pick.
+            # A locality with one claimant and an implementer have none to pick.
             del self.fields["claimant"]
 
 

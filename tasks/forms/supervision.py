@@ -79,6 +79,27 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("Reason for the decision"), widget=TEXTAREA)
+    deciding_body = forms.CharField(
+        label=_("Deciding body"),
+        max_length=200,
+        help_text=_(
+            "The organisation or department taking the decision; by default the locality "
+            "running the task."
+        ),
+    )
+    measures_title = forms.CharField(
+        label=_("Implementing measures applied"),
+        max_length=200,
+        help_text=_(
+            "The title of the fault-tolerance implementing measures (实施办法) the decision "
+            "follows, as issued."
+        ),
+    )
+    measures_number = forms.CharField(
+        label=_("Document number of the measures"),
+        max_length=100,
+        help_text=_("As printed on the document."),
+    )
 
 
 class _ProgrammeFilter(FilterForm):

@@ -1,7 +1,8 @@
 """Reads of tasks shared by pages, exports and jobs: always scoped to the user.
 
-The national coordinator sees every task; a locality the tasks of its own claims; an
-implementer only the tasks its organisation implements. For anybody else a task does not
+The national coordinator sees every task; a locality the tasks of its own claims, and a
+province also those of the demonstration zones on its territory (`tasks.rules.OVERSEEN_BY`);
+an implementer only the tasks its organisation implements. For anybody else a task does not
 exist (404).
 
 The reads of inspections and fault-tolerance filings are in `tasks.selectors.supervision`;
@@ -59,15 +60,14 @@ def task_implementer_users(task: Task) -> QuerySet[User]:
 
 
 def claimants_visible_to(user: Actor, programme: Programme | None = None) -> QuerySet[Claimant]:
-    """Claimants that have tasks, within the user's scope."""
+    """Claimants that have tasks the user sees: a province's own, and those of the zones it
+    oversees."""
     qs = Claimant.objects.select_related("division", "region_group", "programme").filter(
-        pk__in=Task.objects.values("claimant_id")
+        pk__in=rules.TASKS.queryset(user).values("claimant_id")
     )
     if programme is not None:
         qs = qs.filter(programme=programme)
-    return claims_rules.CLAIMANTS.queryset(user, qs).order_by(
-        "programme_id", "region_group_id", "division__code"
-    )
+    return qs.order_by("programme_id", "region_group_id", "division__code")
 
 
 def programmes_with_tasks(user: Actor) -> QuerySet[Programme]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from tasks import rules
-from tasks.models import Inspection, ToleranceFiling
+from tasks.models import Inspection, Task, ToleranceFiling
 
 # Inspections ----------------------------------------------------------------------------------
 
@@ -84,6 +84,27 @@ def filings_visible_to(user: Actor) -> QuerySet[ToleranceFiling]:
         "filed_by",
         "decided_by",
     )
+
+
+def default_deciding_body(task: Task) -> str:
+    """Who decides a filing unless the decider names another body: the locality running the
+    task. For a province, its development and reform commission and science and technology
+    department, the bodies 发改高技〔2021〕484号 addresses and holds responsible for the claimed
+    tasks (§三: "各地发展改革委、科技厅（委、局）对所揭榜任务负总体责任"); for a region group,
+    the group itself (the platform's default). A municipality's science body is a 委 or a 局,
+    which the data does not say: it keeps the notice's own wording. Only a default: the decider
+    corrects it."""
+    claimant = task.claimant
+    if claimant.division is not None:
+        name = claimant.division.name
+        science = "科技厅（委、局）" if name.endswith("市") else "科技厅"
+        return f"{name}发展改革委、{science}"
+    return str(claimant.region_group or "")
+
+
+def tasks_decided_by(user: Actor, task_ids: list[int]) -> set[int]:
+    """Those of `task_ids` whose filings the user decides (`tasks.rules.RUN_BY`): one query."""
+    return set(rules.RUN_BY.queryset(user).filter(pk__in=task_ids).values_list("pk", flat=True))
 
 
 def filing_get_for_user(user: Actor, pk: int) -> ToleranceFiling:

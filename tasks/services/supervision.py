@@ -1,8 +1,10 @@
-"""Supervision (督查): the national coordinator or the locality records an inspection of a task
-— a site visit or a review of its reports — with its findings and the rectification it
-requires; the implementer answers with what it rectified, and the inspecting side closes the
+"""Supervision (督查): the national coordinator, the locality running a task or the province
+overseeing a demonstration zone's task (`tasks.rules.INSPECTED_BY`; 发改高技〔2021〕484号 §四,
+and the 2024 zone pilot, source 003: 广东 "不定期开展督查") records an inspection of a task — a
+site visit or a review of its reports — with its findings and the rectification it requires;
+the implementer answers with what it rectified, and the inspecting side closes the
 rectification with a note once satisfied. Anyone on the inspecting side may close, whoever
-recorded the inspection: national and locality supervise the same task together.
+recorded the inspection: they supervise the same task together.
 
 The reads (the index, what is "overdue") are in `tasks.selectors.supervision`.
 """
@@ -52,7 +54,9 @@ def inspection_record(
     rectify_by: datetime.date | None = None,
 ) -> Inspection:
     """Record an inspection. With nothing to rectify it is closed at once; otherwise it stays
-    open until the inspecting side closes it, and the implementers are told."""
+    open until the inspecting side closes it, and the implementers are told — and the
+    locality running the task too when the inspector is another level (national, or the
+    overseeing province): the platform's rule, so the locality learns what it must see to."""
     task = task_lock(task)
     if not rules.can_inspect(by, task):
         raise Forbidden
@@ -90,8 +94,11 @@ def inspection_record(
         changes["rectify_by"] = [None, rectify_by.isoformat()]
     record("task.inspected", obj=task, by=by, changes=changes, note=findings)
     if rectification:
+        told = list(task_implementer_users(task))
+        if not rules.runs_task(by, task):
+            told += list(rules.RUN_BY.audience(task))
         notify(
-            users=task_implementer_users(task),
+            users=told,
             subject=_("Rectification required: %(task)s") % {"task": task.title},
             body=_("%(rectification)s\nDue by %(date)s.")
             % {

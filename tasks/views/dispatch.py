@@ -80,8 +80,10 @@ class DispatchFilterForm(FilterForm):
         if self.chosen is None:
             return
         self.fields["period"].choices = self._period_choices(asked)  # type: ignore[attr-defined]
-        if roles.is_national(user):
-            claimants = selectors.claimants_visible_to(user, self.chosen)
+        claimants = selectors.claimants_visible_to(user, self.chosen)
+        if roles.is_national(user) or claimants.count() > 1:
+            # The national level, or a province dispatching the zones it oversees (省地协同,
+            # 按季调度) beside its own claims.
             self.fields["claimant"].queryset = claimants  # type: ignore[attr-defined]
         else:
             # A locality sees its own claimant only: there is nothing to choose.

@@ -210,7 +210,9 @@ def task_context(user: Actor, task: Any) -> dict[str, Any]:
         "report_rows": selectors.period_rows(user, task),
         "can_report": can_report,
         "can_start_report": can_report and bool(services.periods_to_start(task)),
-        "can_bulk_update": rules.can_bulk_update_tasks(user),
+        # Not for a province that only oversees the task: its sheet does not hold it.
+        "can_bulk_update": rules.can_bulk_update_tasks(user)
+        and rules.can_bulk_update_task(user, task),
     }
     context.update(help_views.task_context(user, task))
     return context

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
-from claims import rules as claims_rules
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
@@ -146,12 +145,14 @@ def inspection_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def tolerance_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
+    page = paginate(request, qs)
     context = {
         "filters": filters,
-        "page": paginate(request, qs),
+        "page": page,
         "querystring": querystring_without_page(request),
-        # A locality sees only the filings of its own tasks, so it decides every pending one.
-        "can_decide": claims_rules.speaks_for_a_claimant(request.user),
+        # The tasks on the page whose filings the user decides: those of the locality it
+        # speaks for, not those of a zone its province only oversees.
+        "decides": reads.tasks_decided_by(request.user, [f.task_id for f in page.object_list]),
     }
     return render(request, "tasks/supervision/tolerance.html", context)
 
@@ -189,7 +190,9 @@ def tolerance_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         return redirect(back)
     if not rules.can_decide_tolerance(user, filing):
         raise PermissionDenied
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(
+        request.POST or None, initial={"deciding_body": reads.default_deciding_body(filing.task)}
+    )
     if form_action(
         request,
         form,
@@ -198,6 +201,9 @@ def tolerance_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             by=user,
             accepted=form.cleaned_data["decision"] == ToleranceFiling.State.ACCEPTED,
             reason=form.cleaned_data["reason"],
+            deciding_body=form.cleaned_data["deciding_body"],
+            measures_title=form.cleaned_data["measures_title"],
+            measures_number=form.cleaned_data["measures_number"],
         ),
         _("Decision recorded."),
     ):

@@ -60,6 +60,7 @@ def task_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "implementers": selectors.task_implementers(task),
         "entries": selectors.task_history(task),
         "can_manage": rules.can_manage_task(user, task),
+        "oversees": rules.oversees_task(user, task),
     }
     for part in (plans, reports, supervision):
         context.update(part.task_context(user, task))
