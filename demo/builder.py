@@ -1,7 +1,8 @@
 """A realistic demo: real divisions, regions and zones; one user per role; two cycles whose
 proposals take their titles from measures the State Council actually promoted
-(data/batches.csv). Which province proposed what, and every text beyond the title, is demo
-content and says so: the sources do not tell who proposed these measures.
+(data/batches.csv). Which province proposed what, the reform field each is filed under, and
+every text beyond the title, is demo content and says so: the sources do not tell who proposed
+these measures.
 """
 
 import csv
@@ -18,8 +19,9 @@ from demo.lists_demo import build_lists_demo
 from demo.merging_demo import build_merging_demo
 from demo.review_demo import build_review_demo
 from demo.tasks_demo import build_tasks_demo
+from promotion.reference import load_promotion
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
-from proposals.reference import load_fields
+from proposals.reference import OTHER, load_fields
 from proposals.services import proposals as proposal_services
 from proposals.services.cycles import cycle_open
 from proposals.services.suggestions import suggestion_submit
@@ -30,26 +32,28 @@ DEMO_PASSWORD = "jiebang-demo-2026"  # noqa: S105 (demo logins are printed in th
 
 # (username, display name, role, division code, organisation key)
 USERS = [
-    ("national", "国家协调员", Role.NATIONAL, "", ""),
-    ("sichuan", "四川省协调员", Role.LOCALITY, "510000", ""),
-    ("guangdong", "广东省协调员", Role.LOCALITY, "440000", ""),
-    ("anhui", "安徽省协调员", Role.LOCALITY, "340000", ""),
-    ("hubei", "湖北省协调员", Role.LOCALITY, "420000", ""),
-    ("shaanxi", "陕西省协调员", Role.LOCALITY, "610000", ""),
-    ("chengdu", "成都市协调员", Role.CITY, "510100", ""),
-    ("implementer", "实施单位联系人", Role.IMPLEMENTER, "", "scdrc"),
-    ("expert", "评审专家", Role.EXPERT, "", ""),
-    ("evaluator", "第三方评估员", Role.EVALUATOR, "", "evaluator"),
+    ("national", "创新和高技术发展司（演示）", Role.NATIONAL, "", ""),
+    ("sichuan", "四川省发展改革委（演示）", Role.LOCALITY, "510000", ""),
+    ("guangdong", "广东省发展改革委（演示）", Role.LOCALITY, "440000", ""),
+    ("anhui", "安徽省科技厅（演示）", Role.LOCALITY, "340000", ""),
+    ("hubei", "湖北省发展改革委（演示）", Role.LOCALITY, "420000", ""),
+    ("shaanxi", "陕西省科技厅（演示）", Role.LOCALITY, "610000", ""),
+    ("chengdu", "成都市发展改革委（演示）", Role.CITY, "510100", ""),
+    ("implementer", "实施单位联系人", Role.IMPLEMENTER, "", "zone_body"),
+    ("expert", "李明（演示）", Role.EXPERT, "", ""),
+    ("evaluator", "评估中心联系人（演示）", Role.EVALUATOR, "", "evaluator"),
     ("innovator", "创新主体联系人", Role.INNOVATION_BODY, "", "scu"),
     ("public", "公众读者", Role.PUBLIC, "", ""),
 ]
 
-# Real public bodies; the two marked 演示 are made up for the demo.
+# Real public bodies; those marked 演示 are made up for the demo, or named beyond what the
+# sources say: source 003 has 成都高新区 speak for the Chengdu zone, not its management body.
 ORGANISATIONS = {
     "scdrc": ("四川省发展和改革委员会", Organisation.Kind.GOVERNMENT, "510000"),
     "scst": ("四川省科学技术厅", Organisation.Kind.GOVERNMENT, "510000"),
     "scu": ("四川大学", Organisation.Kind.UNIVERSITY, "510107"),
     "gddrc": ("广东省发展和改革委员会", Organisation.Kind.GOVERNMENT, "440000"),
+    "zone_body": ("成都高新区管理委员会（演示）", Organisation.Kind.GOVERNMENT, "510100"),
     "enterprise": ("成都示例科技有限公司（演示）", Organisation.Kind.ENTERPRISE, "510100"),
     "evaluator": ("示例评估咨询中心（演示）", Organisation.Kind.EVALUATOR, "110000"),
 }
@@ -79,7 +83,34 @@ PLAN = [
 ]
 
 
+# The reform field (发改高技〔2021〕484号 §二's key tasks, or 其他) each demo proposal is filed
+# under, chosen from its title: demo content, no source says which task these measures served.
+# A title not listed here goes under 其他.
+RESEARCH = "构建高效运行的科研体系"
+KEY_TECH = "打好关键核心技术攻坚战"
+TECH_MARKET = "促进技术要素市场体系建设"
+REGULATION = "包容审慎监管新产业新业态"
+DEMO_FIELDS = {
+    "以关联企业从产业链核心龙头企业获得的应收账款为质押的融资服务": KEY_TECH,
+    "贷款、保险、财政风险补偿捆绑的专利权质押融资服务": TECH_MARKET,
+    "专利快速审查、确权、维权一站式服务": REGULATION,
+    "事业单位可采取年薪制、协议工资制、项目工资等灵活多样的分配形式引进紧缺或高层次人才": RESEARCH,
+    "知识产权民事、刑事、行政案件“三合一”审判": REGULATION,
+    "省级行政区内专利等专业技术性较强的知识产权案件跨市（区）审理": REGULATION,
+    "知识产权案件审判中引入技术调查官制度": REGULATION,
+    "基于“两表指导、审助分流”的知识产权案件快速审判机制": REGULATION,
+    "以事前产权激励为核心的职务科技成果权属改革": TECH_MARKET,
+    "技术经理人全程参与的科技成果转化服务模式": TECH_MARKET,
+    "技术股与现金股结合激励的科技成果转化相关方利益捆绑机制": TECH_MARKET,
+    "“定向研发、定向转化、定向服务”的订单式研发和成果转化机制": TECH_MARKET,
+    "允许地方高校自主开展人才引进和职称评审": RESEARCH,
+    "科技创新券跨区域“通用通兑”政策协同机制": TECH_MARKET,
+}
+
+
 def _titles() -> list[tuple[str, str]]:
+    """(title, promotion category) of each verified measure; the category is the promotion
+    notice's, not a reform field of 484号."""
     path = Path(settings.BASE_DIR) / "data" / "batches.csv"
     with open(path, encoding="utf-8") as f:
         return [
@@ -145,13 +176,9 @@ def _proposals(users: dict[str, User], cycles: dict[int, Cycle]) -> None:
     coordinators = {
         u.division.code: u for u in users.values() if u.role == Role.LOCALITY and u.division
     }
-    for (code, year, state), (title, category) in zip(PLAN, _titles(), strict=False):
+    for (code, year, state), (title, _category) in zip(PLAN, _titles(), strict=False):
         by = coordinators[code]
-        data = {
-            "title": title,
-            "field": fields.get(category) or next(iter(fields.values())),
-            **_texts(title),
-        }
+        data = {"title": title, "field": fields[DEMO_FIELDS.get(title, OTHER)], **_texts(title)}
         proposal = proposal_services.proposal_create(by=by, cycle=cycles[year], data=data)
         if state in ("submitted", "returned"):
             # The demo bypasses the deadline and range checks of submission on purpose: the
@@ -172,6 +199,7 @@ def build_demo() -> bool:
     load_divisions()
     load_groups()
     load_fields()
+    load_promotion()
     if Cycle.objects.exists():
         return False
     users = _users()

@@ -94,7 +94,7 @@ def open_cycle(national: User) -> Cycle:
 def proposal_data(**overrides) -> dict:
     data = {
         "title": "技术经理人全程参与的科技成果转化服务模式",
-        "field": ReformField.objects.get(name="科技成果转化激励"),
+        "field": ReformField.objects.get(name="促进技术要素市场体系建设"),
         "problem": "科技成果转化链条长，缺少专业服务。",
         "content": "培育技术经理人队伍，全程参与成果转化。",
         "needs_national_authority": False,

@@ -167,7 +167,7 @@ def _nav(html: str) -> str:
     return match.group(1)
 
 
-NAV_ZH = ["首页", "年度征集", "改革建议", "建议书"]
+NAV_ZH = ["首页", "征集选题", "改革建议", "建议书"]
 NAV_EN = ["Home", "Cycles", "Suggestions", "Proposals"]
 
 
