@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,10 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="users",
+        help_text=_(
+            "For a province's locality coordinator: their department, the province's development "
+            "and reform commission or its science and technology department."
+        ),
     )
 
     class Meta:
@@ -73,10 +78,43 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def clean(self) -> None:
+        super().clean()
+        error = self.department_error()
+        if error:
+            raise ValidationError({"organisation": error})
+
+    def department_error(self) -> str:
+        """Why the organisation cannot be this province coordinator's department, or "".
+
+        A province's locality is its 发展改革委 and 科技厅（委、局）acting jointly (发改高技〔2021〕
+        484号, addressees and §三（三）): a coordinator belongs to one of the two, a government
+        department of their own province. Their rights do not depend on which: they are scoped
+        by the division alone.
+        """
+        if self.role != Role.LOCALITY or self.organisation is None or self.division is None:
+            return ""
+        if not self.division.is_province:
+            return ""
+        organisation = self.organisation
+        if organisation.kind != Organisation.Kind.GOVERNMENT:
+            return str(_("A locality coordinator's department must be a government department."))
+        place = organisation.division
+        if (place.province_id or place.pk) != self.division.pk:
+            return str(
+                _("A locality coordinator's department must lie in their province (%(province)s).")
+                % {"province": self.division}
+            )
+        return ""
+
     @property
     def scope_label(self) -> str:
         scope = self.division or self.region_group or self.organisation
-        return str(scope) if scope else ""
+        label = str(scope) if scope else ""
+        if self.role == Role.LOCALITY and self.division and self.organisation:
+            # The department a province's coordinator belongs to (发展改革委 or 科技厅).
+            label = f"{label} · {self.organisation}"
+        return label
 
 
 class FailedLogin(models.Model):

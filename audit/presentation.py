@@ -82,6 +82,8 @@ def _value(field: Any, value: Any) -> Any:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, list):  # a set of values, e.g. a cycle's participants by code
+        return "、".join(str(_value(field, item)) for item in value) or "—"
     if field is None:
         label = VALUE_LABELS.get(value) if isinstance(value, str) else None
         return value if label is None else label

@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "programme.closing_moved": _("closing date moved"),
     "programme.item_removed": _("item removed from the programme"),
     "programme.notice_corrected": _("task notice corrected"),
+    "programme.shortlisted": _("applications shortlisted"),
 }
 
 

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import ZONE_PILOT_ISSUERS, Claimant, Programme
+from claims.models import ZONE_PILOT_ISSUERS, Claim, Claimant, Programme
 from kernel.forms import DateInput
 from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.models import ListVersion
@@ -32,11 +32,16 @@ class ProgrammeForm(forms.ModelForm):
             "max_claimants",
             "opens_at",
             "closes_at",
+            "implementation_months",
         ]
         widgets = {"description": TEXTAREA, "opens_at": DateInput, "closes_at": DateInput}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["kind"].help_text = _(
+            "An annual list starts with the 13 provinces 发改高技〔2021〕484号 is addressed to "
+            "as its eligible claimants; for a zone pilot, name the zones."
+        )
         version = self.fields["list_version"]
         assert isinstance(version, forms.ModelChoiceField)
         version.queryset = ListVersion.objects.filter(
@@ -44,6 +49,8 @@ class ProgrammeForm(forms.ModelForm):
         ).select_related("annual_list")
         version.help_text = _("Its measures become the items. Leave empty to enter items.")
         self.fields["issuing_authority"].help_text = issuers_help()
+        # Empty: the platform's default (24 months) when created, unchanged when edited.
+        self.fields["implementation_months"].required = False
 
 
 class ItemForm(forms.Form):
@@ -140,12 +147,44 @@ class ProgrammeEditForm(forms.ModelForm):
             "closes_at",
             "report_every_months",
             "report_due_days",
+            "implementation_months",
         ]
         widgets = {"description": TEXTAREA, "opens_at": DateInput, "closes_at": DateInput}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["issuing_authority"].help_text = issuers_help()
+        # Empty: the platform's default (24 months) when created, unchanged when edited.
+        self.fields["implementation_months"].required = False
+
+
+class ShortlistForm(forms.Form):
+    """The decision on each application of a zone pilot (入围), and its date."""
+
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput)
+
+    def __init__(self, *args: Any, applications: list[Claim], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applications = applications
+        choices = [
+            (Claim.Shortlisting.APPLIED, _("not yet decided")),
+            (Claim.Shortlisting.SHORTLISTED, _("shortlisted (入围)")),
+            (Claim.Shortlisting.NOT_SHORTLISTED, _("not shortlisted")),
+        ]
+        for claim in applications:
+            self.fields[f"claim_{claim.pk}"] = forms.ChoiceField(
+                label=f"{claim.claimant.short_name} · {claim.item.position}．{claim.item.title}",
+                choices=choices,
+                initial=claim.shortlisting,
+                widget=forms.RadioSelect,
+            )
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "decided_on": data["decided_on"],
+            "decisions": {c.pk: data[f"claim_{c.pk}"] for c in self.applications},
+        }
 
 
 class ClosingForm(forms.Form):

@@ -2,6 +2,9 @@
 pilots of the demonstration zones (国家自创区政策试点"揭榜挂帅") are one concept: items,
 eligible claimants, a claim window and rules."""
 
+import calendar
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,6 +17,39 @@ from regions.models import Division, RegionGroup
 # The 2024 policy pilots of the demonstration zones are run by two other ministries (source
 # 003: "2024年12月26日,工业和信息化部、科学技术部公布国家自主创新示范区……政策试点'揭榜挂帅'").
 ZONE_PILOT_ISSUERS = "工业和信息化部、科学技术部"
+
+# The provinces 发改高技〔2021〕484号 is addressed to (主送: "北京市、天津市、河北省、辽宁省、
+# 上海市、江苏省、浙江省、安徽省、湖北省、广东省、重庆市、四川省、陕西省发展改革委、科技厅"), by
+# their GB/T 2260 codes: the claimants an annual list starts with. Experiment regions claim only
+# when the coordinator adds them.
+ANNUAL_LIST_PROVINCES = (
+    "110000",  # 北京
+    "120000",  # 天津
+    "130000",  # 河北
+    "210000",  # 辽宁
+    "310000",  # 上海
+    "320000",  # 江苏
+    "330000",  # 浙江
+    "340000",  # 安徽
+    "420000",  # 湖北
+    "440000",  # 广东
+    "500000",  # 重庆
+    "510000",  # 四川
+    "610000",  # 陕西
+)
+
+# The platform's default implementation period, in months, editable per programme. Source 003
+# reports 苏南 implementing its pilot items "以两年为实施周期"; no source sets a period for all.
+DEFAULT_IMPLEMENTATION_MONTHS = 24
+MAX_IMPLEMENTATION_MONTHS = 120
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved `months` calendar months on; the 31st becomes the last day of a shorter
+    month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 class Programme(models.Model):
@@ -61,6 +97,15 @@ class Programme(models.Model):
     report_due_days = models.PositiveSmallIntegerField(
         _("reports due (days after the period ends)"), default=10
     )
+    # Every task of the programme is expected to end this long after its notice's date.
+    implementation_months = models.PositiveSmallIntegerField(
+        _("implementation period (months)"),
+        default=DEFAULT_IMPLEMENTATION_MONTHS,
+        help_text=_(
+            "From the date of the task notice to the expected end of each task. The platform's "
+            "default is 24 months (two years)."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -81,6 +126,10 @@ class Programme(models.Model):
                 | Q(closes_at__gte=models.F("opens_at")),
                 name="programme_window_in_order",
             ),
+            models.CheckConstraint(
+                condition=Q(implementation_months__gte=1),
+                name="programme_implementation_months_positive",
+            ),
             # An open programme has its window.
             models.CheckConstraint(
                 condition=~Q(state="open") | Q(opens_at__isnull=False, closes_at__isnull=False),
@@ -99,6 +148,16 @@ class Programme(models.Model):
         if kind == Programme.Kind.ZONE_PILOT:
             return ZONE_PILOT_ISSUERS
         return ANNUAL_LIST_ISSUERS
+
+    @property
+    def is_pilot(self) -> bool:
+        """A zone pilot: claims are applications (申报), shortlisted (入围) by the national
+        level after the window closes."""
+        return self.kind == Programme.Kind.ZONE_PILOT
+
+    def implementation_end(self, start: datetime.date) -> datetime.date:
+        """The expected end of a task whose notice is dated `start`."""
+        return add_months(start, self.implementation_months)
 
 
 class ProgrammeItem(models.Model):
@@ -173,7 +232,19 @@ class Claimant(models.Model):
 
 
 class Claim(models.Model):
-    """A claimant has taken an item (揭榜). Withdrawing deletes it; the trail keeps both."""
+    """A claimant has taken an item (揭榜). Withdrawing deletes it; the trail keeps both.
+
+    In a zone pilot a claim made in the window is an application (申报): after the window
+    closes 工业和信息化部、科学技术部 decide, per application and on a date, whether it is
+    shortlisted (入围, source 003: "公布……政策试点'揭榜挂帅'入围单位名单"); only a shortlisted
+    one becomes a task. A claim of an annual list, or a pilot result entered as it was
+    announced, has no shortlisting (blank) and stands as claimed."""
+
+    class Shortlisting(models.TextChoices):
+        NONE = "", _("no shortlisting")
+        APPLIED = "applied", _("applied, awaiting shortlisting")
+        SHORTLISTED = "shortlisted", _("shortlisted")
+        NOT_SHORTLISTED = "not_shortlisted", _("not shortlisted")
 
     item = models.ForeignKey(ProgrammeItem, on_delete=models.CASCADE, related_name="claims")
     claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="claims")
@@ -181,6 +252,14 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     claimed_at = models.DateTimeField(auto_now_add=True)
+    shortlisting = models.CharField(
+        _("shortlisting"),
+        max_length=16,
+        choices=Shortlisting.choices,
+        blank=True,
+        default=Shortlisting.NONE,
+    )
+    decided_on = models.DateField(_("shortlisting decided on"), null=True, blank=True)
 
     class Meta:
         ordering = ["item__position", "claimant_id"]
@@ -188,6 +267,14 @@ class Claim(models.Model):
         verbose_name_plural = _("claims")
         constraints = [
             models.UniqueConstraint(fields=["item", "claimant"], name="claim_once"),
+            # A decision has its date; an application awaiting one, or no shortlisting, none.
+            models.CheckConstraint(
+                condition=Q(
+                    shortlisting__in=["shortlisted", "not_shortlisted"], decided_on__isnull=False
+                )
+                | Q(shortlisting__in=["", "applied"], decided_on__isnull=True),
+                name="claim_decision_has_date",
+            ),
         ]
 
     def __str__(self) -> str:

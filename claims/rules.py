@@ -83,6 +83,16 @@ def can_issue_notices(user: Actor, programme: Any) -> bool:
     return is_national(user) and programme.state == programme.State.CLOSED
 
 
+def can_shortlist(user: Actor, programme: Any) -> bool:
+    """Decide a zone pilot's applications (入围): the national level, once the window is closed
+    (whether the notices were issued meanwhile is the service's check)."""
+    return (
+        is_national(user)
+        and programme.kind == Programme.Kind.ZONE_PILOT
+        and programme.state == programme.State.CLOSED
+    )
+
+
 def can_view_notice(user: Actor, notice: TaskNotice) -> bool:
     return NOTICES.allows(user, notice)
 
@@ -102,4 +112,5 @@ def can_move_closing_date(user: Actor, programme: Any) -> bool:
 # message the user can act on: a double click or a colleague who acted first is a change of
 # state, not a missing right. `can_manage_programmes` is the state-free part of
 # `can_edit_programme`, `can_set_claimants`, `can_open_programme`, `can_close_programme`,
-# `can_issue_notices` and `can_move_closing_date`; `speaks_for_claimant` that of `can_claim`.
+# `can_issue_notices`, `can_shortlist` and `can_move_closing_date`; `speaks_for_claimant` that
+# of `can_claim`.

@@ -8,7 +8,7 @@ exist (404).
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from accounts.actors import Actor
@@ -89,9 +89,90 @@ def claimed_item_ids(claimant: Claimant) -> set[int]:
 
 
 def claimant_items(claimant: Claimant) -> list[ProgrammeItem]:
+    """The items the claimant implements: all it claimed, in a pilot those shortlisted."""
+    implemented = claims_to_implement(claimant.programme).filter(claimant=claimant)
     return list(
-        ProgrammeItem.objects.filter(claims__claimant=claimant).order_by("position").distinct()
+        ProgrammeItem.objects.filter(claims__in=implemented).order_by("position").distinct()
     )
+
+
+Shortlisting = Claim.Shortlisting
+# The claims that do not become tasks: a pilot's applications awaiting a decision or refused.
+NOT_IMPLEMENTED = Q(shortlisting__in=[Shortlisting.APPLIED, Shortlisting.NOT_SHORTLISTED])
+
+
+def claims_to_implement(programme: Programme) -> QuerySet[Claim]:
+    """The claims that become tasks when the notices are handed down: every claim of an annual
+    list; of a zone pilot only the shortlisted (入围) applications (and results entered as
+    announced, without an application)."""
+    found = Claim.objects.filter(item__programme=programme)
+    if programme.is_pilot:
+        found = found.exclude(NOT_IMPLEMENTED)
+    return found
+
+
+def applications(programme: Programme) -> list[Claim]:
+    """The applications (申报) of a zone pilot, in the order of the claimants then items."""
+    return list(
+        Claim.objects.filter(item__programme=programme)
+        .exclude(shortlisting=Shortlisting.NONE)
+        .select_related("item", "claimant__division", "claimant__region_group")
+        .order_by(
+            F("claimant__region_group_id").asc(nulls_last=True),
+            "claimant__division__code",
+            "item__position",
+        )
+    )
+
+
+def is_shortlisted(programme: Programme) -> bool:
+    """A zone pilot whose shortlisting has begun: some application has a decision."""
+    decided = [Shortlisting.SHORTLISTED, Shortlisting.NOT_SHORTLISTED]
+    return (
+        programme.is_pilot
+        and Claim.objects.filter(item__programme=programme, shortlisting__in=decided).exists()
+    )
+
+
+def shortlisting_of(claimant: Claimant) -> dict[int, str]:
+    """{item pk: how the claimant's application for it stands (a `Shortlisting` value)} in a
+    zone pilot; results entered as announced have none and are left out."""
+    found = claimant.claims.values_list("item_id", "shortlisting")
+    return {item_id: value for item_id, value in found if value}
+
+
+def awaiting_shortlisting(programme: Programme) -> int:
+    """How many applications of a pilot still wait for a decision."""
+    return Claim.objects.filter(
+        item__programme=programme, shortlisting=Shortlisting.APPLIED
+    ).count()
+
+
+def participants(programme: Programme) -> list[Claimant]:
+    """Who takes part in the programme, each with `claim_count` (the claims implemented, or
+    to be): the eligible claimants of an annual list (by default the 13 provinces
+    发改高技〔2021〕484号 is addressed to, `ANNUAL_LIST_PROVINCES`, and whoever the coordinator
+    adds); of a zone pilot the eligible zones until the shortlisting begins, then the
+    shortlisted zones (入围单位)."""
+    if not is_shortlisted(programme):
+        return claimants_of(programme)
+    return _implementing(programme, programme.claimants.select_related("division", "region_group"))
+
+
+def _implementing(programme: Programme, claimants: QuerySet[Claimant]) -> list[Claimant]:
+    """Those of `claimants` with a claim to implement, each with `claim_count` of them."""
+    implemented = claims_to_implement(programme).values("pk")
+    counted = claimants.annotate(
+        claim_count=Count("claims", filter=Q(claims__in=implemented))  # type: ignore[no-redef]
+    ).order_by(*CLAIMANT_ORDER)
+    return [c for c in counted if c.claim_count]
+
+
+def notice_claimants(programme: Programme) -> list[Claimant]:
+    """The claimants a task notice goes to: those with a claim to implement, each with
+    `claim_count` (the claims implemented)."""
+    found = programme.claimants.select_related("division", "region_group", "programme")
+    return _implementing(programme, found)
 
 
 @dataclass
@@ -109,8 +190,16 @@ def by_category(items: list[ProgrammeItem]) -> list[Category]:
 
 
 def below_minimum(programme: Programme) -> list[Claimant]:
-    """The claimants with fewer claims than the programme's minimum."""
-    return [c for c in claimants_of(programme) if c.claim_count < programme.min_claims]
+    """The claimants with fewer claims than the programme's minimum.
+
+    For an annual list the minimum is 发改高技〔2021〕484号 §三（三）'s "原则上每个地方年度揭榜
+    改革任务不少于3项", which is addressed to the provinces: only the participants that are
+    provinces are counted, an experiment region the coordinator added is not held to it. For
+    a zone pilot the minimum, if the coordinator sets one, counts every claimant."""
+    found = claimants_of(programme)
+    if programme.kind == Programme.Kind.ANNUAL_LIST:
+        found = [c for c in found if c.division_id is not None]
+    return [c for c in found if c.claim_count < programme.min_claims]
 
 
 @dataclass

@@ -15,8 +15,17 @@ from accounts.models import User
 from audit.services import record
 from claims import rules, signals
 from claims.errors import ClaimError
-from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
-from claims.selectors import CLAIMANT_ORDER, below_minimum
+from claims.models import (
+    ANNUAL_LIST_PROVINCES,
+    DEFAULT_IMPLEMENTATION_MONTHS,
+    MAX_IMPLEMENTATION_MONTHS,
+    Claim,
+    Claimant,
+    Programme,
+    ProgrammeItem,
+    TaskNotice,
+)
+from claims.selectors import below_minimum, notice_claimants
 from kernel.errors import Forbidden
 from lists import authorities
 from lists.errors import ListError
@@ -26,6 +35,7 @@ from lists.services import numbers
 from regions.models import Division, RegionGroup
 
 State = Programme.State
+Shortlisting = Claim.Shortlisting
 
 
 def _lock(programme: Programme) -> Programme:
@@ -35,6 +45,14 @@ def _lock(programme: Programme) -> Programme:
 def _check_window(opens_at: datetime.date | None, closes_at: datetime.date | None) -> None:
     if opens_at and closes_at and closes_at < opens_at:
         raise ClaimError(_("The window cannot close before it opens."))
+
+
+def _check_implementation(months: int | None) -> None:
+    if months is None or not 1 <= months <= MAX_IMPLEMENTATION_MONTHS:
+        raise ClaimError(
+            _("The implementation period is between 1 and %(max)s months.")
+            % {"max": MAX_IMPLEMENTATION_MONTHS}
+        )
 
 
 @transaction.atomic
@@ -50,10 +68,16 @@ def programme_create(
     opens_at: datetime.date | None = None,
     closes_at: datetime.date | None = None,
     issuing_authority: str = "",
+    implementation_months: int | None = None,
 ) -> Programme:
     """A draft programme; from a published list version its measures become the items,
     grouped by reform field. Without issuing authorities it has those of its kind
-    (`Programme.default_issuers`)."""
+    (`Programme.default_issuers`).
+
+    An annual list starts with the 13 provinces 发改高技〔2021〕484号 is addressed to as its
+    eligible claimants (`ANNUAL_LIST_PROVINCES`; the coordinator may change them while the
+    window is not closed); a zone pilot with none, the coordinator names the zones. The
+    implementation period is the platform's default (24 months) unless given."""
     if not rules.can_manage_programmes(by):
         raise Forbidden
     if not title.strip():
@@ -61,6 +85,9 @@ def programme_create(
     if list_version is not None and list_version.state != ListVersion.State.PUBLISHED:
         raise ClaimError(_("Only a published list can be claimed from."))
     _check_window(opens_at, closes_at)
+    if implementation_months is None:
+        implementation_months = DEFAULT_IMPLEMENTATION_MONTHS
+    _check_implementation(implementation_months)
     programme = Programme.objects.create(
         kind=kind,
         title=title.strip(),
@@ -71,8 +98,13 @@ def programme_create(
         max_claimants=max_claimants,
         opens_at=opens_at,
         closes_at=closes_at,
+        implementation_months=implementation_months,
         created_by=by,
     )
+    provinces: list[Division] = []
+    if kind == Programme.Kind.ANNUAL_LIST:
+        provinces = list(Division.objects.filter(code__in=ANNUAL_LIST_PROVINCES).order_by("code"))
+        Claimant.objects.bulk_create(Claimant(programme=programme, division=d) for d in provinces)
     if list_version is not None:
         ProgrammeItem.objects.bulk_create(
             ProgrammeItem(
@@ -96,6 +128,8 @@ def programme_create(
             "list_version": [None, str(list_version) if list_version else None],
             "min_claims": [None, min_claims],
             "max_claimants": [None, max_claimants],
+            "implementation_months": [None, implementation_months],
+            "claimants": [None, "、".join(str(d) for d in provinces) or None],
         },
     )
     return programme
@@ -288,6 +322,66 @@ def programme_close(*, programme: Programme, by: User, reason: str = "") -> Prog
     return programme
 
 
+@transaction.atomic
+def applications_shortlist(
+    *,
+    programme: Programme,
+    by: User,
+    decisions: Mapping[int, str],
+    decided_on: datetime.date,
+) -> list[Claim]:
+    """Decide the applications of a zone pilot (入围): `decisions` maps a claim's pk to
+    shortlisted, not shortlisted, or applied (no decision yet). After the window closes and
+    until the notices are handed down, the national level (工业和信息化部、科学技术部, source
+    003) decides per application, dated `decided_on`; a decision may be changed until then.
+    Every change is recorded in the programme's history. Only the shortlisted applications
+    become tasks (`selectors.claims_to_implement`)."""
+    if not rules.can_manage_programmes(by):
+        raise Forbidden
+    programme = _lock(programme)
+    if not programme.is_pilot:
+        raise ClaimError(_("Only the applications of a zone pilot are shortlisted."))
+    if programme.state != State.CLOSED:
+        raise ClaimError(_("Applications are shortlisted once the window is closed."))
+    if programme.notices.exists():
+        raise ClaimError(_("The task notices of this programme were already issued."))
+    if decided_on is None:
+        raise ClaimError(_("Give the date of the decision."))
+    allowed = {Shortlisting.APPLIED, Shortlisting.SHORTLISTED, Shortlisting.NOT_SHORTLISTED}
+    if any(value not in allowed for value in decisions.values()):
+        raise ClaimError(_("A decision is shortlisted, not shortlisted or not yet decided."))
+    claims = (
+        Claim.objects.select_for_update(of=("self",))
+        .filter(item__programme=programme, pk__in=list(decisions))
+        .exclude(shortlisting=Shortlisting.NONE)
+        .select_related("item", "claimant__division", "claimant__region_group")
+        .order_by("claimant_id", "item__position")
+    )
+    changed, lines = [], []
+    for claim in claims:
+        value = decisions[claim.pk]
+        if value == claim.shortlisting:
+            continue
+        before = claim.get_shortlisting_display()
+        claim.shortlisting = value
+        claim.decided_on = None if value == Shortlisting.APPLIED else decided_on
+        claim.save(update_fields=["shortlisting", "decided_on"])
+        changed.append(claim)
+        lines.append(
+            f"{claim.claimant} · {claim.item.position}．{claim.item.title}: "
+            f"{before} → {claim.get_shortlisting_display()}"
+        )
+    if changed:
+        record(
+            "programme.shortlisted",
+            obj=programme,
+            by=by,
+            changes={"decided_on": [None, decided_on.isoformat()]},
+            note="；".join(lines),
+        )
+    return changed
+
+
 def _check_can_claim(claimant: Claimant, by: User) -> Programme:
     """`can_claim`: the right without the state (Forbidden), then the window (a message)."""
     if not rules.speaks_for_claimant(by, claimant):
@@ -326,7 +420,11 @@ def item_claim(*, item: ProgrammeItem, claimant: Claimant, by: User) -> Claim:
             _("“%(item)s” already has its %(max)s claimants.")
             % {"item": locked.title, "max": programme.max_claimants}
         )
-    claim = Claim.objects.create(item=locked, claimant=claimant, claimed_by=by)
+    # In a zone pilot the claim is an application (申报), shortlisted after the window closes.
+    standing = Shortlisting.APPLIED if programme.is_pilot else Shortlisting.NONE
+    claim = Claim.objects.create(
+        item=locked, claimant=claimant, claimed_by=by, shortlisting=standing
+    )
     record(
         "programme.claimed",
         obj=programme,
@@ -431,8 +529,9 @@ def notices_issue(
     doc_numbers: Mapping[int, str] | None = None,
     issuing_authority: str | None = None,
 ) -> list[TaskNotice]:
-    """Hand down (下达) the task notices: one for every claimant with at least one claim,
-    numbered 1, 2, … in the order of the claimants (发改高技〔2021〕484号 §三（三）:
+    """Hand down (下达) the task notices: one for every claimant with at least one claim to
+    implement (in a zone pilot: shortlisted, once every application is decided), numbered
+    1, 2, … in the order of the claimants (发改高技〔2021〕484号 §三（三）:
     "国家发展改革委、科技部汇总揭榜结果，并采取适当形式下达揭榜任务通知书").
 
     The notices are issued by the programme's issuing authorities. Their document numbers are
@@ -451,14 +550,17 @@ def notices_issue(
         raise ClaimError(_("Close the claim window first."))
     if issued_on is None:
         raise ClaimError(_("Give the date of issue (成文日期)."))
-    claimants = [
-        c
-        for c in programme.claimants.select_related(
-            "programme", "division", "region_group"
-        ).order_by(*CLAIMANT_ORDER)
-        if c.claims.exists()
-    ]
+    if programme.is_pilot:
+        waiting = Claim.objects.filter(item__programme=programme, shortlisting=Shortlisting.APPLIED)
+        if waiting.exists():
+            raise ClaimError(
+                _("%(count)s applications still wait for the shortlisting decision.")
+                % {"count": waiting.count()}
+            )
+    claimants = notice_claimants(programme)
     if not claimants:
+        if programme.is_pilot and programme.items.filter(claims__isnull=False).exists():
+            raise ClaimError(_("No application was shortlisted: there is no notice to issue."))
         raise ClaimError(_("Nobody claimed anything: there is no notice to issue."))
     assigned = _numbers_for(claimants, doc_numbers or {}, doc_code, issued_on)
     issuers = programme.issuing_authority or Programme.default_issuers(programme.kind)
@@ -475,7 +577,8 @@ def notices_issue(
         )
         _take_number(notice)
         notices.append(notice)
-    # Implementation starts with the notices: tasks opens one task per claim on this signal.
+    # Implementation starts with the notices: tasks opens one task per claim to implement
+    # (`selectors.claims_to_implement`) on this signal.
     signals.notices_issued.send(sender=Programme, programme=programme, by=by)
     record(
         "programme.notices_issued",
@@ -502,6 +605,7 @@ PROGRAMME_FIELDS = [
     "closes_at",
     "report_every_months",
     "report_due_days",
+    "implementation_months",
 ]
 REPORT_PERIODS = (1, 3, 6, 12)
 MAX_REPORT_DUE_DAYS = 90
@@ -525,9 +629,10 @@ def programme_update(
     report_every_months: int = 3,
     report_due_days: int = 10,
     issuing_authority: str | None = None,
+    implementation_months: int | None = None,
 ) -> Programme:
     """Change the terms of a draft programme. Issuing authorities left empty are those of
-    the programme's kind; None keeps them as they are."""
+    the programme's kind; None keeps them (and the implementation period) as they are."""
     if not rules.can_manage_programmes(by):
         raise Forbidden
     programme = _lock(programme)
@@ -551,6 +656,9 @@ def programme_update(
             % {"max": MAX_REPORT_DUE_DAYS}
         )
     _check_window(opens_at, closes_at)
+    if implementation_months is None:
+        implementation_months = programme.implementation_months
+    _check_implementation(implementation_months)
     if issuing_authority is None:
         issuers = programme.issuing_authority
     else:
@@ -565,6 +673,7 @@ def programme_update(
         "closes_at": closes_at,
         "report_every_months": report_every_months,
         "report_due_days": report_due_days,
+        "implementation_months": implementation_months,
     }
     changes = {}
     for name, value in new.items():

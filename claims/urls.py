@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/close/", views.programme_close, name="close"),
     path("<int:pk>/results/", views.results_page, name="results"),
     path("<int:pk>/results/xlsx/", views.results_xlsx, name="results_xlsx"),
+    path("<int:pk>/shortlist/", views.shortlist, name="shortlist"),
     path("<int:pk>/notices/issue/", views.notices_issue, name="notices_issue"),
     path("items/<int:pk>/claim/", views.item_claim, name="claim"),
     path("items/<int:pk>/withdraw/", views.item_withdraw, name="withdraw"),

@@ -27,8 +27,9 @@ from claims.forms import (
     OpenForm,
     ProgrammeEditForm,
     ProgrammeForm,
+    ShortlistForm,
 )
-from claims.models import Programme
+from claims.models import Claim, Programme
 from kernel.access import object_for
 from kernel.actions import form_action
 from kernel.downloads import DOCX, XLSX, download
@@ -97,15 +98,28 @@ def programme_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_open": rules.can_open_programme(user, programme),
         "can_close": rules.can_close_programme(user, programme),
         "can_issue": rules.can_issue_notices(user, programme),
+        "can_shortlist": rules.can_shortlist(user, programme),
+        "shortlisted": selectors.is_shortlisted(programme),
     }
     if claimant is not None:
         mine = selectors.claimed_item_ids(claimant)
         context["mine"] = mine
         context["mine_count"] = len(mine)
+        if programme.is_pilot:
+            standing = selectors.shortlisting_of(claimant)
+            for item in items:
+                value = standing.get(item.pk, "")
+                label = str(Claim.Shortlisting(value).label) if value else ""
+                setattr(item, "standing", label)  # noqa: B010
+            context["shortlisted_unit"] = selectors.is_shortlisted(programme) and any(
+                value == Claim.Shortlisting.SHORTLISTED for value in standing.values()
+            )
         context["can_claim"] = rules.can_claim(user, claimant)
         context["notice"] = selectors.notice_of(claimant)
     if manage:
         context["claimants"] = selectors.claimants_of(programme)
+        context["participants"] = selectors.participants(programme)
+        context["awaiting"] = selectors.awaiting_shortlisting(programme)
         context["notices"] = selectors.notices_of(programme)
         context["entries"] = selectors.programme_history(programme)
     return render(request, "claims/programme.html", context)
@@ -226,7 +240,7 @@ def notices_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The notices are handed down (下达, 发改高技〔2021〕484号 §三（三）) with the numbers the
     issuing office assigned, or numbered from the agency code."""
     programme = programme_for(request, pk, rules.can_issue_notices, posted=manages_programme)
-    claimants = [c for c in selectors.claimants_of(programme) if c.claim_count]
+    claimants = selectors.notice_claimants(programme)
     form = IssueForm(request.POST or None, claimants=claimants)
     if form_action(
         request,
@@ -238,6 +252,34 @@ def notices_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     addressed = [(c, documents.addressee(c)) for c in claimants]
     context = {"form": form, "programme": programme, "claimants": addressed}
     return render(request, "claims/issue.html", context)
+
+
+@login_required
+def shortlist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The national level decides which applications of a zone pilot are shortlisted (入围)."""
+    programme = programme_for(request, pk, rules.can_shortlist, posted=manages_programme)
+    applications = selectors.applications(programme)
+    form = ShortlistForm(request.POST or None, applications=applications)
+    if form_action(
+        request,
+        form,
+        lambda: services.applications_shortlist(
+            programme=programme, by=request.user, **form.service_data()
+        ),
+        _("The shortlisting decisions are saved."),
+    ):
+        return redirect("claims:programme", programme.pk)
+    context = {
+        "form": form,
+        "programme": programme,
+        "heading": _("Shortlist the applications"),
+        "intro": _(
+            "Decide for each application whether it is shortlisted (入围); only the shortlisted "
+            "ones become tasks when the task notices are handed down. The decisions are kept "
+            "in the programme's history."
+        ),
+    }
+    return render(request, "claims/form.html", context)
 
 
 def _claim_target(request: HttpRequest, pk: int) -> tuple[Any, Any]:

@@ -1,7 +1,7 @@
 """Merging in the demo, through the same services the coordinator uses.
 
 The closed 2026 cycle is merged so that expert review can follow: Guangdong proposed the same
-measure as Sichuan (技术经理人全程参与的科技成果转化服务模式, in its own words), the suggestion
+demo measure as Sichuan (科技成果转化尽职免责负面清单和容错机制, in its own words), the suggestion
 run groups the two, the coordinator accepts that group, ignores any other suggestion (the
 other measures are different ones), and promotes every remaining proposal on its own. The
 2027 cycle is left unmerged so that the coordinator can try the suggestions.
@@ -18,8 +18,8 @@ from proposals.models import Cycle, Proposal
 from proposals.services.proposals import proposal_create
 
 YEAR = 2026
-ORIGINAL = "技术经理人全程参与的科技成果转化服务模式"
-DUPLICATE = "推行技术经理人全程参与科技成果转化的服务模式"
+ORIGINAL = "科技成果转化尽职免责负面清单和容错机制（演示）"
+DUPLICATE = "制定科技成果转化尽职免责负面清单并建立容错机制（演示）"
 MARK = "（演示数据）"
 
 
@@ -36,9 +36,9 @@ def _duplicate(cycle: Cycle, original: Proposal, by: User) -> Proposal:
     }
     data.update(
         title=DUPLICATE,
-        problem=f"{MARK}高校院所科技成果多、转化少，缺少懂技术、懂市场的专业转化服务人员。",
-        content=f"{MARK}在本地区推行“技术经理人全程参与的科技成果转化服务模式”，"
-        "明确牵头部门、配套政策和推进步骤。",
+        problem=f"{MARK}科技成果转化中怕担责、不敢转，单位负责人宁可不转也不愿冒险。",
+        content=f"{MARK}制定科技成果转化尽职免责负面清单，建立容错机制，"
+        "明确免责情形、认定程序和牵头部门。",
     )
     cycle.is_open = True
     cycle.save(update_fields=["is_open"])

@@ -13,8 +13,34 @@ from regions.models import Division
 class CycleForm(forms.ModelForm):
     class Meta:
         model = Cycle
-        fields = ["year", "title", "deadline", "min_per_locality", "max_per_locality", "is_open"]
-        widgets = {"deadline": DateInput()}
+        fields = [
+            "year",
+            "title",
+            "issuing_authorities",
+            "deadline",
+            "min_per_locality",
+            "max_per_locality",
+            "is_open",
+            "participants",
+        ]
+        widgets = {"deadline": DateInput(), "participants": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "participants": _(
+                "The province-level localities this year's call is addressed to. A new cycle "
+                "starts with the 13 addressees of 发改高技〔2021〕484号; only participants "
+                "submit proposals, 3 to 5 each by default. With none ticked the list stays "
+                "as it is."
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issuing_authorities"].required = False
+
+    def clean_issuing_authorities(self) -> str:
+        # Left empty, the cycle keeps who calls it (by default 国家发展改革委、科技部).
+        value = (self.cleaned_data.get("issuing_authorities") or "").strip()
+        return value or self.instance.issuing_authorities
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

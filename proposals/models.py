@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,8 +14,33 @@ def default_deadline(year: int) -> datetime.date:
     return datetime.date(year, 4, 30)
 
 
+# 发改高技〔2021〕484号, the 主送 line: the call is addressed to the 发展改革委、科技厅（委、局）of
+# 北京、天津、河北、辽宁、上海、江苏、浙江、安徽、湖北、广东、重庆、四川、陕西. Their GB/T 2260
+# codes, in the notice's order. A cycle's participants start as these (editable per cycle).
+CALL_484_ADDRESSEES = (
+    "110000",  # 北京市
+    "120000",  # 天津市
+    "130000",  # 河北省
+    "210000",  # 辽宁省
+    "310000",  # 上海市
+    "320000",  # 江苏省
+    "330000",  # 浙江省
+    "340000",  # 安徽省
+    "420000",  # 湖北省
+    "440000",  # 广东省
+    "500000",  # 重庆市
+    "510000",  # 四川省
+    "610000",  # 陕西省
+)
+
+
 class Cycle(models.Model):
-    """An annual call for proposals (年度征集), opened by the national coordinator."""
+    """An annual call for proposals (年度征集), opened by the national coordinator.
+
+    `participants` are the province-level localities the call is addressed to. A new cycle
+    starts with the 13 addressees of 发改高技〔2021〕484号 (its 主送 line, `CALL_484_ADDRESSEES`),
+    however it is created; the national coordinator may edit the list.
+    """
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -26,10 +52,26 @@ class Cycle(models.Model):
         _("maximum proposals per locality"), default=5
     )
     is_open = models.BooleanField(_("open"), default=True)
+    # The two ministries that call for the proposals and receive them (484号 落款; §四: 向国家
+    # 发展改革委创新和高技术发展司、科技部成果转化与区域创新司报送).
+    issuing_authorities = models.CharField(
+        _("issuing authorities"),
+        max_length=200,
+        default="国家发展改革委、科技部",
+        help_text=_("The ministries that call for and receive the proposals, jointly."),
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    participants = models.ManyToManyField(
+        Division,
+        verbose_name=_("participants"),
+        related_name="+",
+        blank=True,
+        limit_choices_to={"level": Division.Level.PROVINCE},
+        help_text=_("The province-level localities this year's call is addressed to."),
+    )
 
     class Meta:
         ordering = ["-year"]
@@ -46,6 +88,17 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            self.participants.set(default_participants())
+
+
+def default_participants() -> models.QuerySet[Division]:
+    """The addressees of 发改高技〔2021〕484号 (主送): a new cycle's participants."""
+    return Division.objects.filter(code__in=CALL_484_ADDRESSEES, level=Division.Level.PROVINCE)
 
 
 class CurrentFieldManager(models.Manager["ReformField"]):

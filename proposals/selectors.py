@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -146,33 +146,57 @@ def locality_counts(cycle: Cycle, locality_id: int) -> dict[str, int]:
     return _state_counts(cycle, locality_id).get(locality_id, _zero_counts())
 
 
+def is_participant(cycle: Cycle, locality_id: int) -> bool:
+    """Is the call of this cycle addressed to the locality (one of its participants)?"""
+    return cycle.participants.filter(pk=locality_id).exists()
+
+
 def cycle_locality_table(cycle: Cycle) -> list[dict[str, Any]]:
-    """Per province, in code order: how many proposals it has submitted (`total`, as in
-    `locality_counts`), how many of those were returned, and whether the total is
-    within the cycle's range. Two queries, for the page and its export."""
+    """Per province: how many proposals it has submitted (`total`, as in `locality_counts`),
+    how many of those were returned, whether it is a participant of the cycle and, for a
+    participant, whether the total is within the cycle's range (`in_range`; None for others,
+    to which the range does not apply). The participants come first, in code order; another
+    province is listed only if it submitted anything. Two queries, for the page and its
+    export."""
     counted = _state_counts(cycle)
+    provinces = Division.objects.filter(level=Division.Level.PROVINCE).annotate(
+        participant=Exists(
+            cycle.participants.through.objects.filter(cycle_id=cycle.pk, division_id=OuterRef("pk"))
+        )
+    )
     table = []
-    for province in Division.objects.filter(level=Division.Level.PROVINCE):
+    for province in provinces:
         numbers = counted.get(province.pk) or _zero_counts()
+        if not province.participant and not numbers["counted"]:
+            continue
         table.append(
             {
                 "locality": province,
+                "participant": province.participant,
                 "total": numbers["counted"],
                 "returned": numbers[Proposal.State.RETURNED],
-                "in_range": cycle.min_per_locality <= numbers["counted"] <= cycle.max_per_locality,
+                "in_range": (
+                    cycle.min_per_locality <= numbers["counted"] <= cycle.max_per_locality
+                    if province.participant
+                    else None
+                ),
             }
         )
+    table.sort(key=lambda row: not row["participant"])  # stable: code order within each
     return table
 
 
 def submission_window(cycle: Cycle, locality_id: int) -> dict[str, Any]:
-    """The last day this locality may submit (deadline or extension) and whether that is past."""
+    """The last day this locality may submit (deadline or extension), whether that is past,
+    and `addressed`: whether the locality is a participant of the cycle (only a participant
+    submits proposals in it, `proposals.services.proposals._check_participant`)."""
     extension = DeadlineExtension.objects.filter(cycle=cycle, locality_id=locality_id).first()
     last_day: datetime.date = max(cycle.deadline, extension.until) if extension else cycle.deadline
     return {
         "last_day": last_day,
         "extension": extension,
         "is_open": cycle.is_open and timezone.localdate() <= last_day,
+        "addressed": is_participant(cycle, locality_id),
     }
 
 

@@ -12,6 +12,10 @@ The rules, shared with the reminders so a report reminded as overdue shows as mi
   period's end and already past (a milestone due today is not overdue yet) and it was not done
   by then, or was done late within the period. A milestone done late before the period began
   is old news and not counted again.
+- A task is *past its expected end* in the period when its expected end (the date of its
+  notice plus the programme's implementation period, `Task.expected_end`) is within the
+  period's end and already past, as for milestones. There is no close-out yet, so every task
+  counts; these are counted and listed apart, not among the tasks needing attention.
 
 Figures are computed from a handful of queries over the whole scope, never one per task.
 """
@@ -27,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
-from claims.models import Claimant, Programme
+from claims.models import Claimant, Programme, TaskNotice
 from tasks import periods, progress, selectors
 from tasks.models import HelpRequest, Milestone, ProgressReport, Status, Task
 from tasks.periods import Period
@@ -123,6 +127,8 @@ class TaskLine:
     submitted_at: datetime.datetime | None
     overdue_milestones: int
     open_help: int
+    expected_end: datetime.date | None = None
+    past_end: bool = False
 
     @property
     def report_label(self) -> str:
@@ -142,12 +148,14 @@ class ClaimantLine:
     overdue_milestones: int = 0
     open_help: int = 0
     progress: Decimal = Decimal(0)
+    past_end: int = 0
 
     def add(self, line: TaskLine) -> None:
         self.tasks += 1
         self.reports[line.report] += 1
         self.overdue_milestones += line.overdue_milestones
         self.open_help += line.open_help
+        self.past_end += line.past_end
 
     @property
     def on_time(self) -> int:
@@ -196,6 +204,12 @@ class Dispatch:
     def label(self) -> str:
         return self.schedule.label(self.period)
 
+    @property
+    def past_end(self) -> list[TaskLine]:
+        """The tasks past their expected end, the longest overdue first."""
+        found = [line for line in self.lines if line.past_end]
+        return sorted(found, key=lambda line: (line.expected_end or self.today, line.task.pk))
+
     def select(self, status: str = PROBLEMS, text: str = "") -> list[TaskLine]:
         """The drill-down: problem tasks by default, or those of one status."""
         if status == ALL:
@@ -243,6 +257,9 @@ def dispatch(
         Milestone.objects.filter(task__in=ids).filter(overdue_milestones(start, cutoff))
     )
     open_help = _counts(HelpRequest.objects.filter(task__in=ids, state=HelpRequest.State.OPEN))
+    notice_dates = dict(
+        TaskNotice.objects.filter(programme=programme).values_list("claimant_id", "issued_on")
+    )
     by_claimant: dict[int, ClaimantLine] = {}
     total = ClaimantLine(None)
     lines = []
@@ -250,6 +267,8 @@ def dispatch(
         "claimant__region_group_id", "claimant__division__code", "claim__item__position", "pk"
     )
     for task in ordered:
+        issued_on = notice_dates.get(task.claimant_id)
+        expected_end = programme.implementation_end(issued_on) if issued_on else None
         line = TaskLine(
             task=task,
             report=report_status(
@@ -262,6 +281,8 @@ def dispatch(
             submitted_at=submitted.get(task.pk),
             overdue_milestones=overdue.get(task.pk, 0),
             open_help=open_help.get(task.pk, 0),
+            expected_end=expected_end,
+            past_end=expected_end is not None and expected_end <= cutoff,
         )
         lines.append(line)
         by_claimant.setdefault(task.claimant_id, ClaimantLine(task.claimant)).add(line)

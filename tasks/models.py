@@ -6,6 +6,8 @@ to the milestones and targets, and a task's `progress` is recomputed from them b
 `tasks.progress` on every such write, so every page and export reads the same number.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -66,6 +68,15 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claimant} · {self.title}"
+
+    @property
+    def expected_end(self) -> datetime.date | None:
+        """The date of the claimant's task notice plus the programme's implementation period
+        (`Programme.implementation_months`); None while there is no notice."""
+        notice = getattr(self.claimant, "notice", None)
+        if notice is None:
+            return None
+        return self.programme.implementation_end(notice.issued_on)
 
 
 class Implementer(models.Model):

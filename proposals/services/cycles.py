@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +13,29 @@ from proposals.errors import ProposalError
 from proposals.models import Cycle, DeadlineExtension
 from regions.models import Division
 
-CYCLE_FIELDS = ["year", "title", "deadline", "min_per_locality", "max_per_locality", "is_open"]
+CYCLE_FIELDS = [
+    "year",
+    "title",
+    "issuing_authorities",
+    "deadline",
+    "min_per_locality",
+    "max_per_locality",
+    "is_open",
+]
+
+
+def _codes(participants: Iterable[Division]) -> list[str]:
+    """The participants as the history shows them: names, in the order of their codes."""
+    return [division.name for division in sorted(participants, key=lambda d: d.code)]
+
+
+def _set_participants(cycle: Cycle, participants: Iterable[Division]) -> None:
+    chosen = list(participants)
+    if not chosen:
+        raise ProposalError(_("Choose at least one participant."))
+    if not all(division.is_province for division in chosen):
+        raise ProposalError(_("Participants are province-level localities."))
+    cycle.participants.set(chosen)
 
 
 def _check_range(minimum: int, maximum: int) -> None:
@@ -32,7 +55,11 @@ def cycle_open(
     min_per_locality: int = 3,
     max_per_locality: int = 5,
     is_open: bool = True,
+    participants: Iterable[Division] | None = None,
+    issuing_authorities: str = "",
 ) -> Cycle:
+    """Open a cycle. Its participants default to the 13 addressees of 发改高技〔2021〕484号
+    (主送; `proposals.models.CALL_484_ADDRESSEES`)."""
     if not rules.can_manage_cycles(by):
         raise Forbidden
     _check_range(min_per_locality, max_per_locality)
@@ -46,23 +73,35 @@ def cycle_open(
         max_per_locality=max_per_locality,
         is_open=is_open,
         opened_by=by,
+        **({"issuing_authorities": issuing_authorities.strip()} if issuing_authorities else {}),
     )
-    record("cycle.opened", obj=cycle, by=by, changes=diff({}, snapshot(cycle, CYCLE_FIELDS)))
+    if participants is not None:
+        _set_participants(cycle, participants)
+    changes = diff({}, snapshot(cycle, CYCLE_FIELDS))
+    changes["participants"] = [None, _codes(cycle.participants.all())]
+    record("cycle.opened", obj=cycle, by=by, changes=changes)
     return cycle
 
 
 @transaction.atomic
-def cycle_update(*, cycle: Cycle, by: User, **fields: Any) -> Cycle:
+def cycle_update(
+    *, cycle: Cycle, by: User, participants: Iterable[Division] | None = None, **fields: Any
+) -> Cycle:
     if not rules.can_manage_cycles(by):
         raise Forbidden
     before = snapshot(cycle, CYCLE_FIELDS)
+    before["participants"] = _codes(cycle.participants.all())
     for name, value in fields.items():
         if name not in CYCLE_FIELDS or name == "year":
             raise ValueError(name)
         setattr(cycle, name, value)
     _check_range(cycle.min_per_locality, cycle.max_per_locality)
     cycle.save()
-    changes = diff(before, snapshot(cycle, CYCLE_FIELDS))
+    if participants is not None:
+        _set_participants(cycle, participants)
+    after = snapshot(cycle, CYCLE_FIELDS)
+    after["participants"] = _codes(cycle.participants.all())
+    changes = diff(before, after)
     if changes:
         record("cycle.updated", obj=cycle, by=by, changes=changes)
     return cycle

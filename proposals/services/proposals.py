@@ -14,7 +14,7 @@ from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Proposal, Suggestion
-from proposals.selectors import locality_counts, submission_window
+from proposals.selectors import is_participant, locality_counts, submission_window
 from zhtext import index_terms
 
 CONTENT_FIELDS = Proposal.CONTENT_FIELDS
@@ -174,9 +174,28 @@ def _check_window(cycle: Cycle, locality_id: int) -> None:
         )
 
 
+def _check_participant(cycle: Cycle, locality_id: int) -> None:
+    """Only a participant of the cycle submits proposals in it.
+
+    发改高技〔2021〕484号 is addressed (主送) to 13 provinces, and its §三(一) asks "每个地方"
+    for 3–5 proposals a year: the platform reads "each locality" as each locality the call is
+    addressed to, the cycle's participants (the 13 by default). Refusing the others is the
+    platform's own reading of "addressed to", not a rule 484号 states.
+    """
+    if not is_participant(cycle, locality_id):
+        raise ProposalError(
+            _(
+                "This year's call is not addressed to your locality: it is not among the "
+                "participants of this cycle (the localities the call of 发改高技〔2021〕484号 is "
+                "addressed to), so it may not submit proposals in this cycle."
+            )
+        )
+
+
 def _check_range(cycle: Cycle, locality_id: int, new: int) -> None:
     """484号 §三(一): each locality proposes 3 to 5 measures a year (the cycle's range),
-    counted as the banner and the cycle pages count them (`locality_counts`)."""
+    counted as the banner and the cycle pages count them (`locality_counts`). It applies to
+    the cycle's participants, the only localities that submit (`_check_participant`)."""
     total = locality_counts(cycle, locality_id)["counted"] + new
     values = {"min": cycle.min_per_locality, "max": cycle.max_per_locality, "count": total}
     if total > cycle.max_per_locality:
@@ -230,6 +249,7 @@ def proposals_submit(*, proposals: list[Proposal], by: User) -> list[Proposal]:
         raise ProposalError(_("This cycle is closed."))
     drafts = [p for p in locked if p.state == Proposal.State.DRAFT]
     if drafts:
+        _check_participant(cycle, locality_id)
         _check_window(cycle, locality_id)
         _check_range(cycle, locality_id, len(drafts))
     now = timezone.now()

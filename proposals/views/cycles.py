@@ -14,7 +14,7 @@ from kernel.downloads import download
 from proposals import excel, rules
 from proposals.errors import ProposalError
 from proposals.forms import CycleForm, ExtensionForm
-from proposals.models import Cycle, default_deadline
+from proposals.models import Cycle, default_deadline, default_participants
 from proposals.selectors import (
     cycle_extensions,
     cycle_locality_table,
@@ -43,6 +43,7 @@ def cycle_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "year": year,
                 "deadline": default_deadline(year),
                 "is_open": True,
+                "participants": list(default_participants()),
                 "title": _("%(year)s call for reform measure proposals") % {"year": year},
             }
         )
@@ -53,10 +54,12 @@ def cycle_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 by=request.user,
                 year=data["year"],
                 title=data["title"],
+                issuing_authorities=data["issuing_authorities"],
                 deadline=data["deadline"],
                 min_per_locality=data["min_per_locality"],
                 max_per_locality=data["max_per_locality"],
                 is_open=data["is_open"],
+                participants=data["participants"] or None,
             )
         except ProposalError as exc:
             form.add_error(None, exc.message)
@@ -74,6 +77,7 @@ def cycle_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form.fields["year"].disabled = True
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "year"}
+        fields["participants"] = fields["participants"] or None  # none ticked: unchanged
         cycle.refresh_from_db()
         try:
             services.cycle_update(cycle=cycle, by=request.user, **fields)
@@ -129,12 +133,30 @@ def extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require(rules.can_manage_cycles)
 def cycle_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The submissions-by-locality table: 31 rows, small enough to send at once."""
+    """The submissions-by-locality table: at most 31 rows, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)
-    headers = [_("Locality"), _("Submitted"), _("Of which returned"), _("Within range")]
+    headers = [
+        _("Locality"),
+        _("Submitted"),
+        _("Of which returned"),
+        _("Within range"),
+        _("Participant"),
+    ]
     rows = [
-        [str(r["locality"]), r["total"], r["returned"], _("yes") if r["in_range"] else _("no")]
+        [
+            str(r["locality"]),
+            r["total"],
+            r["returned"],
+            _range_label(r["in_range"]),
+            _("yes") if r["participant"] else _("no"),
+        ]
         for r in cycle_locality_table(cycle)
     ]
     content = excel.table_bytes(str(cycle.year), headers, rows)
     return download(content, f"cycle-{cycle.year}-localities.xlsx")
+
+
+def _range_label(in_range: bool | None) -> str:
+    if in_range is None:
+        return _("not a participant")
+    return _("yes") if in_range else _("no")

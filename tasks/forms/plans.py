@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kernel.forms import DateInput
 from regions.models import Division, Organisation
 from tasks.models import Task
+from tasks.selectors import prefill
 from tasks.services.plans import IMPLEMENTING_KINDS, MilestoneRow, TargetRow
 
 MAX_ROWS = 50
@@ -36,6 +37,23 @@ class TaskSetupForm(forms.ModelForm):
         self.fields["weight"].help_text = _(
             "How much this task counts in the claimant's progress (1 = like any other)."
         )
+        task = self.instance
+        if not self.is_bound and task.pk and not task.responsible_person:
+            self._suggest_responsible(task)
+
+    def _suggest_responsible(self, task: Task) -> None:
+        """Nobody named yet: the contact of the locality's proposal behind the measure is
+        suggested (一表多用), and the user confirms by saving."""
+        suggestion = prefill.responsible_suggestion(task)
+        if suggestion is None:
+            return
+        self.initial["responsible_person"] = suggestion.person
+        if not task.responsible_phone and suggestion.phone:
+            self.initial["responsible_phone"] = suggestion.phone
+        self.fields["responsible_person"].help_text = _(
+            "Suggested from the contact of this locality's proposal “%(title)s”; "
+            "change it if someone else answers for the task."
+        ) % {"title": suggestion.proposal.title}
 
 
 class OrganisationChoice(forms.ModelChoiceField):

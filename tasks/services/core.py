@@ -8,7 +8,8 @@ from django.db import transaction
 
 from accounts.models import User
 from audit.services import record
-from claims.models import Claim, Programme
+from claims.models import Programme
+from claims.selectors import claims_to_implement
 from tasks import progress
 from tasks.models import Task
 
@@ -17,7 +18,8 @@ from tasks.models import Task
 def tasks_open(*, programme: Programme, by: User) -> list[Task]:
     """One task per claim of the programme (called when its task notices are issued)."""
     claims = (
-        Claim.objects.filter(item__programme=programme, task__isnull=True)
+        claims_to_implement(programme)
+        .filter(task__isnull=True)
         .select_related("item", "claimant")
         .order_by("claimant_id", "item__position")
     )

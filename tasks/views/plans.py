@@ -8,39 +8,45 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.actions import form_action
 from kernel.forms import ReasonForm
+from proposals import rules as proposals_rules
 from tasks import rules, selectors
 from tasks.errors import TaskError
 from tasks.forms.plans import MilestoneFormSet, PlanForm, TargetFormSet, kept_rows
+from tasks.selectors import prefill as prefill_selectors
 from tasks.services import plans as services
 from tasks.views.common import task_for
 
 
 @login_required
 def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Timetable, roadmap, milestones and targets on one page, filled from the current plan."""
+    """Timetable, roadmap, milestones and targets on one page, filled from the current plan;
+    with no plan yet, from the claimant's proposal and the list item (`selectors.prefill`)."""
     task = task_for(request, pk, rules.can_edit_plan, posted=rules.takes_part_in_plan)
     milestones, targets = selectors.plan_rows(task)
     data = request.POST if request.method == "POST" else None
-    form = PlanForm(data, initial={"timetable": task.timetable, "roadmap": task.roadmap})
-    milestone_set = MilestoneFormSet(
-        data,
-        prefix="milestones",
-        initial=[
+    # A task with no plan yet starts from what its sources already say (一表多用); the
+    # same suggestion on a post, so the rows posted line up with the rows shown.
+    prefill = (
+        prefill_selectors.plan_prefill(task) if prefill_selectors.plan_is_empty(task) else None
+    )
+    if prefill is not None:
+        plan_initial = {"timetable": prefill.timetable, "roadmap": prefill.roadmap}
+        milestone_initial = prefill.milestone_initial()
+        target_initial = prefill.target_initial()
+    else:
+        plan_initial = {"timetable": task.timetable, "roadmap": task.roadmap}
+        milestone_initial = [
             {"title": m.title, "due_on": m.due_on, "deliverable": m.deliverable, "weight": m.weight}
             for m in milestones
-        ],
-    )
-    target_set = TargetFormSet(
-        data,
-        prefix="targets",
-        initial=[
+        ]
+        target_initial = [
             {
                 "indicator": t.indicator,
                 "unit": t.unit,
@@ -50,8 +56,10 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "weight": t.weight,
             }
             for t in targets
-        ],
-    )
+        ]
+    form = PlanForm(data, initial=plan_initial)
+    milestone_set = MilestoneFormSet(data, prefix="milestones", initial=milestone_initial)
+    target_set = TargetFormSet(data, prefix="targets", initial=target_initial)
     if data is not None:
         valid = [f.is_valid() for f in (form, milestone_set, target_set)]
         if all(valid):
@@ -76,8 +84,18 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "milestone_set": milestone_set,
         "target_set": target_set,
+        "prefill": prefill,
+        "proposal_url": _proposal_url(request.user, prefill),
     }
     return render(request, "tasks/plans/plan.html", context)
+
+
+def _proposal_url(user: Actor, prefill: prefill_selectors.PlanPrefill | None) -> str:
+    """The link to the proposal the plan was filled in from, for a user who may see it."""
+    proposal = prefill.proposal if prefill is not None else None
+    if proposal is None or not proposals_rules.can_view_proposal(user, proposal):
+        return ""
+    return reverse("proposals:proposal_detail", args=[proposal.pk])
 
 
 @login_required
