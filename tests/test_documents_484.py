@@ -35,7 +35,7 @@ from lists.models import DocumentNumber
 from lists.services import numbers, publishing
 from regions.models import Division, RegionGroup
 from tests.conftest import client_for
-from tests.test_claims_fixtures import claimant, make_programme
+from tests.test_claims_fixtures import claimant, make_programme, shortlist_all
 from tests.test_lists_fixtures import draft_list, make_candidate, publish
 
 D = datetime.date
@@ -58,6 +58,7 @@ def closed_with_claims(users, *, who=("sichuan",), count: int = 3, **kw) -> Prog
 
 def hand_down(programme: Programme, by, **kw) -> list[TaskNotice]:
     data = {"doc_code": "发改高技", "issued_on": D(2099, 7, 1), **kw}
+    shortlist_all(programme, by)
     return services.notices_issue(programme=Programme.objects.get(pk=programme.pk), by=by, **data)
 
 

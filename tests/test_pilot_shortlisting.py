@@ -10,7 +10,7 @@ handed down. The 24-month implementation period is the platform's default, infor
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from audit.models import AuditEntry
@@ -196,7 +196,7 @@ def test_nothing_shortlisted_means_no_notice(users, pilot):
     services.applications_shortlist(
         programme=programme, by=users["national"], decisions=refused, decided_on=NOTICE_DAY
     )
-    with pytest.raises(ClaimError, match="shortlisted"):
+    with translation.override("en"), pytest.raises(ClaimError, match="shortlisted"):
         services.notices_issue(
             programme=programme, by=users["national"], issued_on=NOTICE_DAY, doc_code="工信部联科"
         )

@@ -32,7 +32,7 @@ from tasks.models import HelpRequest, Inspection, ProgressReport, Task, Toleranc
 from tasks.services import help as help_services
 from tasks.services import plans, reports, supervision, tolerance
 from tests.conftest import client_for, division, make_user
-from tests.test_claims_fixtures import claimant, make_programme
+from tests.test_claims_fixtures import claimant, make_programme, shortlist_all
 from tests.test_tasks_fixtures import approved_plan
 from tests.test_visibility import assert_uses_agree
 
@@ -70,6 +70,7 @@ def build(users) -> SimpleNamespace:
     for name in groups:
         claims.item_claim(item=item, claimant=claimant(programme, users[name]), by=users[name])
     claims.programme_close(programme=programme, by=national)
+    shortlist_all(programme, national)
     claims.notices_issue(
         programme=Programme.objects.get(pk=programme.pk),
         by=national,
@@ -278,7 +279,7 @@ def test_the_zone_decides_its_filing(users, w):
     )
     # The default body deciding is the locality running the task: the zone.
     assert decided.deciding_body == "成都国家自主创新示范区"
-    assert decided.measures == "容错纠错实施办法（测试） (测〔2025〕1号)"
+    assert decided.measures == "容错纠错实施办法（测试） (document 测〔2025〕1号)"
 
 
 # Pages ------------------------------------------------------------------------------------
