@@ -30,7 +30,17 @@ PILOT_TITLE = "2024年国家自创区政策试点“揭榜挂帅”（已知部�
 LIST_TITLE = "2026年度全面改革创新举措揭榜（演示）"
 UNKNOWN_CATEGORY = "类别不详"
 CLAIMS_ZONE = "成都国家自主创新示范区"  # the zone whose shortlisting the demo implements
-SHORTLIST_NOTE = "入围情况按公开报道录入（来源见 data/pilot_shortlist.csv）。"
+# How the sources read to a user (the register of data/sources.csv keys them P003, S17).
+SOURCE_NAMES = {
+    "P003": "《23家国家自创区入围国家政策试点“揭榜挂帅”名单》报道",
+    "S17": "《成都日报》报道",
+}
+SHORTLIST_NOTE = "入围情况按公开报道录入。"
+
+
+def _sources(keys: str) -> str:
+    names = [SOURCE_NAMES.get(key.strip(), "") for key in keys.split("|")]
+    return "、".join(name for name in names if name) or "公开报道"
 
 
 def pilot_description(ref: PilotReference) -> str:
@@ -65,7 +75,7 @@ def _item_text(item: PilotItem) -> str:
         parts.append(f"已知入围：{'、'.join(item.zones)}。")
     if not item.category:
         parts.append("所属类别公开资料未说明。")
-    parts.append("来源见 data/pilot_items.csv、data/pilot_shortlist.csv。")
+    parts.append(f"来源：{_sources(item.source)}。")
     return "".join(parts)
 
 
