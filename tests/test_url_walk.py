@@ -416,7 +416,9 @@ def ask(client: Client, method: str, url: str) -> str | None:
         return f"raised {type(exc).__name__}: {exc}"
     finally:
         client.cookies = cookies  # a logout answers with a new session: keep the login
-    response.close()
+    # No response.close() here: the test client closed it already, with Django's
+    # close_old_connections unhooked; closing again would send request_finished, and on
+    # PostgreSQL close the connection of the walk's open transaction.
     if response.status_code not in ALLOWED:
         return f"answered {response.status_code}"
     return None
