@@ -1,14 +1,12 @@
 """Recording changes. Every service that writes calls `record` inside its transaction."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from audit.models import AuditEntry
-
-if TYPE_CHECKING:  # audit sits below accounts: the user model only as a type
-    from accounts.models import User
 
 
 def _plain(value: Any) -> Any:
@@ -34,13 +32,13 @@ def record(
     action: str,
     *,
     obj: models.Model,
-    by: "User | None",
+    by: AbstractBaseUser | None,  # the project's user; audit sits below accounts
     changes: dict[str, list[Any]] | None = None,
     note: str = "",
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         action=action,
-        actor=by if getattr(by, "is_authenticated", False) else None,
+        actor_id=by.pk if by is not None and by.is_authenticated else None,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
