@@ -12,31 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.models import ListItem, ListVersion
+from proposals.models import CALL_484_ADDRESSEES
 from regions.models import Division, RegionGroup
 
 # The 2024 policy pilots of the demonstration zones are run by two other ministries (source
 # 003: "2024年12月26日,工业和信息化部、科学技术部公布国家自主创新示范区……政策试点'揭榜挂帅'").
 ZONE_PILOT_ISSUERS = "工业和信息化部、科学技术部"
 
-# The provinces 发改高技〔2021〕484号 is addressed to (主送: "北京市、天津市、河北省、辽宁省、
-# 上海市、江苏省、浙江省、安徽省、湖北省、广东省、重庆市、四川省、陕西省发展改革委、科技厅"), by
-# their GB/T 2260 codes: the claimants an annual list starts with. Experiment regions claim only
-# when the coordinator adds them.
-ANNUAL_LIST_PROVINCES = (
-    "110000",  # 北京
-    "120000",  # 天津
-    "130000",  # 河北
-    "210000",  # 辽宁
-    "310000",  # 上海
-    "320000",  # 江苏
-    "330000",  # 浙江
-    "340000",  # 安徽
-    "420000",  # 湖北
-    "440000",  # 广东
-    "500000",  # 重庆
-    "510000",  # 四川
-    "610000",  # 陕西
-)
+# The claimants an annual list starts with: the provinces 发改高技〔2021〕484号 is addressed to
+# (主送), defined once with the call for proposals. Experiment regions claim only when the
+# coordinator adds them.
+ANNUAL_LIST_PROVINCES = CALL_484_ADDRESSEES
 
 # The platform's default implementation period, in months, editable per programme. Source 003
 # reports 苏南 implementing its pilot items "以两年为实施周期"; no source sets a period for all.
