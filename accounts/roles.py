@@ -67,3 +67,10 @@ def implementer_organisation(user: Actor) -> int | None:
     if not active(user) or user.role != Role.IMPLEMENTER:
         return None
     return user.organisation_id
+
+
+def evaluator_organisation(user: Actor) -> int | None:
+    """The third-party evaluation institute (第三方评估机构) an evaluator works for."""
+    if not active(user) or user.role != Role.EVALUATOR:
+        return None
+    return user.organisation_id

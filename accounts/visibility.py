@@ -78,6 +78,9 @@ INNOVATION_BODY = Audience(
     "organisation_id",
     roles.innovation_body_organisation,
 )
+EVALUATOR = Audience(
+    "evaluator", Q(role=Role.EVALUATOR), "organisation_id", roles.evaluator_organisation
+)
 EXPERT = Audience(
     "expert", Q(role=Role.EXPERT), "pk", lambda u: u.pk if roles.is_expert(u) else None
 )

@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from accounts import roles
 from accounts.actors import Actor
 from claims import rules as claims_rules
+from evaluation import rules as evaluation_rules
 from lists import rules as lists_rules
 from merging import rules as merging_rules
 from notifications.selectors import unread_count
@@ -29,6 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_tasks": tasks_rules.can_list_tasks(user),
         "nav_help": tasks_rules.can_view_dispatch(user),
         "nav_dispatch": tasks_rules.can_view_dispatch(user),
+        "nav_evaluation": evaluation_rules.can_open_stage(user),
         # One COUNT, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "lists",
     "claims",
     "tasks",
+    "evaluation",
     "promotion",
     "notifications",
     "demo",

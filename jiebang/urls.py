@@ -17,5 +17,6 @@ urlpatterns = [
     path("lists/", include("lists.urls")),
     path("claims/", include("claims.urls")),
     path("tasks/", include("tasks.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("", include("proposals.urls")),
 ]

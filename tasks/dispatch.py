@@ -14,8 +14,10 @@ The rules, shared with the reminders so a report reminded as overdue shows as mi
   is old news and not counted again.
 - A task is *past its expected end* in the period when its expected end (the date of its
   notice plus the programme's implementation period, `Task.expected_end`) is within the
-  period's end and already past, as for milestones. There is no close-out yet, so every task
-  counts; these are counted and listed apart, not among the tasks needing attention.
+  period's end and already past, as for milestones, and it is not closed (验收: the evaluation
+  app closes a task once its close-out is accepted); these are counted and listed apart, not
+  among the tasks needing attention.
+- A task closed before a period begins owes no report for it (*not expected*).
 
 Figures are computed from a handful of queries over the whole scope, never one per task.
 """
@@ -101,11 +103,12 @@ def report_status(
     period_end: datetime.date,
     due: datetime.date,
     today: datetime.date,
+    closed_before: bool = False,
 ) -> str:
     if submitted_at is not None:
         on_time = timezone.localdate(submitted_at) <= due
         return ReportStatus.ON_TIME if on_time else ReportStatus.LATE
-    if not report_expected(plan_approved_at, period_end):
+    if closed_before or not report_expected(plan_approved_at, period_end):
         return ReportStatus.NOT_EXPECTED
     return ReportStatus.MISSING if today > due else ReportStatus.NOT_DUE
 
@@ -277,12 +280,13 @@ def dispatch(
                 period_end=end,
                 due=due,
                 today=today,
+                closed_before=task.closed_on is not None and task.closed_on < start,
             ),
             submitted_at=submitted.get(task.pk),
             overdue_milestones=overdue.get(task.pk, 0),
             open_help=open_help.get(task.pk, 0),
             expected_end=expected_end,
-            past_end=expected_end is not None and expected_end <= cutoff,
+            past_end=not task.is_closed and expected_end is not None and expected_end <= cutoff,
         )
         lines.append(line)
         by_claimant.setdefault(task.claimant_id, ClaimantLine(task.claimant)).add(line)

@@ -18,6 +18,12 @@ from claims.models import Claim, Claimant, Programme
 from regions.models import Organisation
 
 
+class Closure(models.TextChoices):
+    OPEN = "open", _("being implemented")
+    COMPLETED = "completed", _("closed as completed")
+    NOT_COMPLETED = "not_completed", _("closed as not completed")
+
+
 class Task(models.Model):
     """A claimed measure being implemented (揭榜任务)."""
 
@@ -49,6 +55,12 @@ class Task(models.Model):
     plan_approved_at = models.DateTimeField(null=True, blank=True)
     # 0–100, recomputed from the milestones and targets by tasks.progress.
     progress = models.DecimalField(_("progress (%)"), max_digits=5, decimal_places=1, default=0)
+    # Set only when the national level accepts the task's close-out (验收, the evaluation
+    # app): implementation is over, no report is due and the task can be evaluated.
+    closure = models.CharField(
+        _("close-out"), max_length=16, choices=Closure.choices, default=Closure.OPEN
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,10 +76,19 @@ class Task(models.Model):
                 condition=~Q(plan_state="returned") | ~Q(plan_return_reason=""),
                 name="task_returned_plan_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(closure="open", closed_on__isnull=True)
+                | (~Q(closure="open") & Q(closed_on__isnull=False)),
+                name="task_closed_has_date",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.claimant} · {self.title}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closure != Closure.OPEN
 
     @property
     def expected_end(self) -> datetime.date | None:

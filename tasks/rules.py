@@ -99,8 +99,10 @@ def can_manage_task(user: Actor, task: Any) -> bool:
 
 def can_edit_plan(user: Actor, task: Any) -> bool:
     editable = (task.PlanState.DRAFT, task.PlanState.RETURNED)
-    return task.plan_state in editable and (
-        runs_task(user, task) or is_task_implementer(user, task)
+    return (
+        task.plan_state in editable
+        and not task.is_closed
+        and (runs_task(user, task) or is_task_implementer(user, task))
     )
 
 
@@ -109,7 +111,9 @@ def can_decide_plan(user: Actor, task: Any) -> bool:
 
 
 def can_report(user: Actor, task: Any) -> bool:
-    return task.plan_state == task.PlanState.APPROVED and is_task_implementer(user, task)
+    """Reports are filed while the task is implemented, not after its close-out (验收)."""
+    approved = task.plan_state == task.PlanState.APPROVED
+    return approved and not task.is_closed and is_task_implementer(user, task)
 
 
 def can_view_report(user: Actor, report: ProgressReport) -> bool:

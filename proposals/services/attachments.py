@@ -1,89 +1,26 @@
-"""Attachments: only the file types officials exchange, recognised by content, not name."""
+"""Attachments (附件) of a proposal; the file checks are the kernel's (`kernel.uploads`)."""
 
-import zipfile
-from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
+from kernel.errors import DomainError
+from kernel.uploads import check_upload
 from proposals.errors import ProposalError
 from proposals.models import Attachment, Proposal
 from proposals.services.proposals import lock_editable
-
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP = b"PK\x03\x04"
-# Extension -> the signature its first bytes must start with.
-SIGNATURES: dict[str, bytes] = {
-    ".pdf": b"%PDF-",
-    ".docx": ZIP,
-    ".xlsx": ZIP,
-    ".doc": OLE,
-    ".xls": OLE,
-    ".jpg": b"\xff\xd8\xff",
-    ".jpeg": b"\xff\xd8\xff",
-    ".png": b"\x89PNG\r\n\x1a\n",
-    ".ofd": ZIP,
-}
-
-# ZIP-based types: what the archive must hold to be that type and not just any ZIP.
-OOXML_MAIN = {
-    ".docx": b"wordprocessingml.document.main+xml",
-    ".xlsx": b"spreadsheetml.sheet.main+xml",
-}
-
-
-def _zip_is(upload: Any, suffix: str) -> bool:
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = {name.lower(): name for name in archive.namelist()}
-            if suffix == ".ofd":
-                return "ofd.xml" in names
-            types = names.get("[content_types].xml")
-            if types is None:
-                return False
-            with archive.open(types) as part:
-                return OOXML_MAIN[suffix] in part.read(64 * 1024)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-
-
-def check_upload(upload: Any) -> str:
-    """Return the clean file name, or raise with a message the user can act on."""
-    name = PurePath(upload.name).name
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in SIGNATURES:
-        raise ProposalError(
-            _("%(name)s: files of this type are not accepted. Allowed: %(types)s.")
-            % {"name": name, "types": ", ".join(sorted(SIGNATURES))}
-        )
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ProposalError(
-            _("%(name)s is larger than %(limit)s.")
-            % {"name": name, "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(SIGNATURES[suffix]) or (
-        SIGNATURES[suffix] == ZIP and not _zip_is(upload, suffix)
-    ):
-        raise ProposalError(
-            _("%(name)s does not look like a %(type)s file.") % {"name": name, "type": suffix}
-        )
-    return name
 
 
 @transaction.atomic
 def attachment_add(*, proposal: Proposal, by: User, upload: Any) -> Attachment:
     proposal = lock_editable(proposal, by)
-    name = check_upload(upload)
+    try:
+        name = check_upload(upload)
+    except DomainError as exc:
+        raise ProposalError(exc.message) from exc
     attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
     attachment.file.save(name, upload, save=False)
     attachment.save()

@@ -34,7 +34,7 @@ from audit.services import record
 from notifications.services import notify
 from tasks import periods, rules
 from tasks.dispatch import Schedule, report_expected
-from tasks.models import Milestone, ProgressReport, Reminder, Status, Task
+from tasks.models import Closure, Milestone, ProgressReport, Reminder, Status, Task
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _milestone_reminder(task: Task, milestone: Milestone, today: datetime.date) 
 def reminders_due(today: datetime.date) -> list[Due]:
     """What should be reminded today and was not yet, in a few queries for all tasks."""
     horizon = today + datetime.timedelta(days=settings.REMINDER_DAYS_AHEAD)
-    approved = Task.objects.filter(plan_state=Task.PlanState.APPROVED)
+    approved = Task.objects.filter(plan_state=Task.PlanState.APPROVED, closure=Closure.OPEN)
     tasks = {
         task.pk: task
         for task in approved.select_related("programme", "claimant").exclude(plan_approved_at=None)

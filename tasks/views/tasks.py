@@ -21,6 +21,7 @@ from tasks.exports import lists as exports
 from tasks.forms.lists import TaskFilterForm
 from tasks.forms.plans import ImplementerEditForm, ImplementerForm, TaskSetupForm
 from tasks.models import Task
+from tasks.panels import panels_for
 from tasks.services import plans as services
 from tasks.views import plans, reports, supervision
 from tasks.views.common import task_for
@@ -64,6 +65,7 @@ def task_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     for part in (plans, reports, supervision):
         context.update(part.task_context(user, task))
+    context["panels"] = panels_for(user, task)
     return render(request, "tasks/task.html", context)
 
 

@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# How this app's audit actions read in the history, in the user's language. Close-out steps
+# are recorded on the task, so they show in the task's history with the rest of its life.
+ACTION_LABELS = {
+    "task.closeout_saved": _("close-out report saved"),
+    "task.closeout_submitted": _("close-out report filed"),
+    "task.closeout_confirmed": _("close-out report confirmed and sent up"),
+    "task.closeout_returned": _("close-out report returned"),
+    "task.closeout_accepted": _("close-out accepted"),
+    "task.closeout_document_added": _("institutional document added"),
+    "task.closeout_document_removed": _("institutional document removed"),
+    "commission.created": _("evaluation commissioned"),
+    "commission.updated": _("commission changed"),
+    "commission.independence_declared": _("independence declared"),
+    "commission.indicators_set": _("indicator system set"),
+    "commission.visit_recorded": _("field visit recorded"),
+    "commission.evidence_added": _("evidence added"),
+    "commission.evidence_removed": _("evidence removed"),
+    "commission.scored": _("task scored"),
+    "commission.reported": _("evaluation report delivered"),
+    "commission.report_uploaded": _("signed evaluation report uploaded"),
+    "outcome.created": _("replicable outcome drafted"),
+    "outcome.updated": _("replicable outcome changed"),
+    "outcome.confirmed": _("replicable outcome confirmed"),
+    "ranking.formula_changed": _("ranking formula changed"),
+    "incentive.decided": _("incentive decided"),
+}
+
+
+class EvaluationConfig(AppConfig):
+    name = "evaluation"
+    verbose_name = _("Evaluation and incentives")
+
+    def ready(self) -> None:
+        from audit.presentation import register_actions
+
+        register_actions(ACTION_LABELS)
+        from evaluation import panels
+
+        panels.register_all()

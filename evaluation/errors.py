@@ -1,0 +1,5 @@
+from kernel.errors import DomainError
+
+
+class EvaluationError(DomainError):
+    """A rule of close-out, evaluation or incentives was broken."""
