@@ -56,7 +56,9 @@ class Commission(models.Model):
         RegionGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The scope resolved to tasks when commissioned: what the evaluator sees and scores.
-    tasks = models.ManyToManyField(Task, related_name="commissions", through="TaskEvaluation")
+    tasks: "models.ManyToManyField[Task, TaskEvaluation]" = models.ManyToManyField(
+        Task, related_name="commissions", through="TaskEvaluation"
+    )
     starts_on = models.DateField(_("start date"))
     ends_on = models.DateField(_("end date"))
     terms_of_reference = models.TextField(_("terms of reference"))
