@@ -28,15 +28,35 @@ ACTION_LABELS = {
     "incentive.decided": _("incentive decided"),
 }
 
+# Changes recorded about rows under a commission or a task that are no field of the object.
+FIELD_LABELS = {
+    "score": _("score"),
+    "rating": _("rating"),
+    "recommendation": _("Replication recommendation"),
+    "task_findings": _("Evaluation findings"),
+    "indicators": _("indicators"),
+    "close_out": _("close-out report"),
+    "result": _("result"),
+    "returned_by": _("returned by"),
+    "document": _("institutional document"),
+    "summary": _("summary of the work done"),
+    "cases": _("typical cases"),
+    "proposed_outcomes": _("proposed replicable outcomes"),
+    "not_completed_reason": _("why it was not completed"),
+    "tolerance_filing": _("fault-tolerance filing"),
+}
+
 
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Evaluation and incentives")
 
     def ready(self) -> None:
-        from audit.presentation import register_actions
+        from audit.presentation import EXTRA_FIELDS, register_actions
 
         register_actions(ACTION_LABELS)
+        for name, label in FIELD_LABELS.items():
+            EXTRA_FIELDS.setdefault(name, label)
         from evaluation import panels
 
         panels.register_all()

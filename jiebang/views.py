@@ -4,6 +4,9 @@ from django.shortcuts import render
 
 from accounts import roles
 from accounts.actors import AuthenticatedHttpRequest
+from evaluation import rules as evaluation_rules
+from evaluation.selectors.hub import delivered_evaluations
+from evaluation.views.hub import waiting_items
 from proposals import rules as proposals_rules
 from proposals.selectors import current_cycle, locality_counts, submission_window
 
@@ -21,4 +24,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context["is_national"] = roles.is_national(user)
     context["is_locality"] = locality is not None
     context["is_innovation_body"] = proposals_rules.can_submit_suggestion(user)
+    if evaluation_rules.can_open_stage(user):
+        context["evaluation_waiting"] = waiting_items(user)
+        context["results"] = delivered_evaluations(user)
     return render(request, "home.html", context)

@@ -1,3 +1,17 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from evaluation.views import incentives
+
+urlpatterns: list[URLPattern] = [
+    path("ranking/", incentives.ranking_page, name="ranking"),
+    path("ranking/xlsx/", incentives.ranking_xlsx, name="ranking_xlsx"),
+    path("ranking/formula/", incentives.formula_change, name="ranking_formula"),
+    path("incentives/", incentives.incentive_index, name="incentives"),
+    path("incentives/xlsx/", incentives.incentive_xlsx, name="incentives_xlsx"),
+    path("incentives/new/", incentives.incentive_new, name="incentive_new"),
+    path("incentives/<int:pk>/", incentives.incentive_page, name="incentive"),
+    path("incentives/<int:pk>/docx/", incentives.incentive_docx, name="incentive_docx"),
+    path("register/", incentives.register_page, name="register"),
+    path("register/xlsx/", incentives.register_xlsx, name="register_xlsx"),
+    path("register/json/", incentives.register_json, name="register_json"),
+]

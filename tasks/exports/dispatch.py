@@ -70,17 +70,36 @@ def task_row(line: TaskLine) -> list[Any]:
     ]
 
 
+def past_end_headers() -> list[str]:
+    return [_("Claimant"), _("Task"), _("Expected end"), _("Progress (%)"), _("Close-out")]
+
+
+def past_end_row(line: TaskLine) -> list[Any]:
+    return [
+        line.task.claimant.short_name,
+        line.task.title,
+        line.expected_end.isoformat() if line.expected_end else "",
+        line.task.progress,
+        line.task.get_closure_display(),
+    ]
+
+
 def dispatch_xlsx(result: Dispatch | None, lines: list[TaskLine]) -> bytes:
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(_("By claimant"))
     tasks = workbook.create_sheet(_("Tasks"))
+    # A sheet title holds at most 31 characters.
+    past_end = workbook.create_sheet(_("Past end, not closed")[:31])
     summary.append(summary_headers())
     tasks.append(task_headers())
+    past_end.append(past_end_headers())
     if result is not None:
         for claimant_line in [*result.claimants, result.total]:
             summary.append([text_cell(summary, v) for v in summary_row(claimant_line)])
         for line in lines:
             tasks.append([text_cell(tasks, v) for v in task_row(line)])
+        for line in result.past_end:
+            past_end.append([text_cell(past_end, v) for v in past_end_row(line)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

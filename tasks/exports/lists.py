@@ -45,6 +45,8 @@ def index_xlsx(tasks: Iterable[Task]) -> bytes:
         _("Responsible person"),
         _("Plan"),
         _("Progress (%)"),
+        _("Close-out"),
+        _("Closed on"),
         _("Landmark"),
     ]
     rows = (
@@ -57,6 +59,8 @@ def index_xlsx(tasks: Iterable[Task]) -> bytes:
             t.responsible_person,
             t.get_plan_state_display(),
             t.progress,
+            t.get_closure_display(),
+            t.closed_on.isoformat() if t.closed_on else "",
             _yes(t.landmark),
         ]
         for t in tasks

@@ -10,7 +10,7 @@ from accounts.actors import Actor
 from claims.models import Claimant, Programme
 from kernel.forms import FilterForm
 from tasks import rules, selectors
-from tasks.models import Task
+from tasks.models import Closure, Task
 
 
 class ClaimantChoice(forms.ModelChoiceField):
@@ -26,6 +26,9 @@ class TaskFilterForm(FilterForm):
     claimant = ClaimantChoice(label=_("Claimant"), queryset=Claimant.objects.none(), required=False)
     plan_state = forms.ChoiceField(
         label=_("Plan"), choices=[("", "---------"), *Task.PlanState.choices], required=False
+    )
+    closure = forms.ChoiceField(
+        label=_("Close-out"), choices=[("", "---------"), *Closure.choices], required=False
     )
     landmark = forms.BooleanField(label=_("Landmark items only"), required=False)
 

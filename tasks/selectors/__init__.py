@@ -125,6 +125,8 @@ def task_list(user: Actor, params: dict[str, str]) -> QuerySet[Task]:
         qs = qs.filter(claimant_id=params["claimant"])
     if params.get("plan_state"):
         qs = qs.filter(plan_state=params["plan_state"])
+    if params.get("closure"):
+        qs = qs.filter(closure=params["closure"])
     if params.get("landmark") == "True":
         qs = qs.filter(landmark=True)
     qs = search(qs, params.get("q", ""))

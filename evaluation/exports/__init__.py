@@ -1,0 +1,1 @@
+"""The stage's workbooks (.xlsx), one module per area."""

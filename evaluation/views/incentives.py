@@ -1,0 +1,509 @@
+"""Pages of incentives (激励): the ranking of localities and implementing units with its formula
+beside it (and the national level's page to change it), incentive decisions (list, export,
+recording one, its page and its .docx circular), and the priority-support register with its
+export and a read-only JSON feed for other systems.
+
+The ranking, the formula, recording decisions and the register are the national level's
+(`rules.can_manage_incentives`); a decision is read by its beneficiary too (404 for anybody
+else)."""
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from accounts.actors import AuthenticatedHttpRequest
+from evaluation import documents_incentives as documents
+from evaluation import ranking, rules
+from evaluation.forms.incentives import (
+    BeneficiaryForm,
+    DecisionFilterForm,
+    DecisionForm,
+    FormulaForm,
+    RankingFilterForm,
+    RegisterFilterForm,
+)
+from evaluation.models import IncentiveDecision
+from evaluation.selectors import incentives as reads
+from evaluation.selectors import ranking as ranking_reads
+from evaluation.services import incentives as services
+from kernel.access import require
+from kernel.actions import form_action
+from kernel.downloads import DOCX, download
+from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import table_bytes, text_cell, xlsx_response
+from tasks.selectors import programmes_with_tasks
+
+
+def _stamp() -> str:
+    return timezone.localdate().isoformat()
+
+
+# The ranking ---------------------------------------------------------------------------------
+
+
+def component_labels() -> dict[str, str]:
+    return {
+        ranking.COMPLETION: _("completion"),
+        ranking.EVALUATION: _("evaluation"),
+        ranking.PROGRESS: _("progress"),
+    }
+
+
+def row_notes(row: ranking.Row) -> list[str]:
+    """What the page says of a row whose score rests on fewer components, or on none."""
+    labels = component_labels()
+    notes = []
+    if row.score is None:
+        return [_("Not ranked: none of the weighted components is available yet.")]
+    shares = "、".join(
+        _("%(component)s %(share)s%%") % {"component": labels[c], "share": s}
+        for c, s in row.shares.items()
+    )
+    if ranking.EVALUATION in row.missing:
+        notes.append(
+            _("No evaluation yet: ranked on the other components (%(shares)s).")
+            % {"shares": shares}
+        )
+    if ranking.COMPLETION in row.missing:
+        notes.append(
+            _("No task due yet: ranked on the other components (%(shares)s).") % {"shares": shares}
+        )
+    if ranking.PROGRESS in row.missing:
+        notes.append(
+            _("No progress recorded: ranked on the other components (%(shares)s).")
+            % {"shares": shares}
+        )
+    return notes
+
+
+@dataclass
+class Line:
+    row: ranking.Row
+    notes: list[str]
+
+
+def _lines(rows: list[ranking.Row]) -> list[Line]:
+    return [Line(row, row_notes(row)) for row in rows]
+
+
+def _ranking(request: HttpRequest) -> tuple[RankingFilterForm, ranking_reads.Ranking | None]:
+    filters = RankingFilterForm(
+        request.GET or None, programmes=ranking_reads.programmes_ranked(request.user)
+    )
+    programme = filters.chosen_programme()
+    return filters, ranking_reads.ranking_of(programme) if programme is not None else None
+
+
+def _formula_context(formula: ranking_reads.Formula) -> dict[str, Any]:
+    labels = component_labels()
+    shares = formula.weights.shares()
+    return {
+        "formula": formula,
+        "weights": [(labels[c], formula.weights.of(c), shares[c]) for c in ranking.COMPONENTS],
+    }
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def ranking_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filters, found = _ranking(request)
+    context: dict[str, Any] = {
+        "filters": filters,
+        "ranking": found,
+        "localities": _lines(found.localities) if found else [],
+        "units": _lines(found.units) if found else [],
+        "history": ranking_reads.formula_history(limit=5),
+        "export_query": request.GET.urlencode(),
+        **_formula_context(ranking_reads.formula_in_force()),
+    }
+    return render(request, "evaluation/ranking.html", context)
+
+
+def _number(value: Decimal | None) -> float | str:
+    return float(value) if value is not None else ""
+
+
+def _sheet_rows(lines: list[Line]) -> list[list[Any]]:
+    rows = []
+    for line in lines:
+        row, f = line.row, line.row.figures
+        rows.append(
+            [
+                row.rank if row.rank is not None else "",
+                _("tied") if row.tied else "",
+                row.name,
+                _number(row.score),
+                _number(row.completion),
+                _number(row.evaluation),
+                _number(row.progress),
+                f.tasks,
+                f.completed,
+                f.due,
+                f.tolerated,
+                f.scored,
+                " ".join(line.notes),
+            ]
+        )
+    return rows
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Three sheets: the localities, the units, and the formula they were ranked under."""
+    _filters, found = _ranking(request)
+    headers = [
+        _("Rank"),
+        _("Tied"),
+        "",
+        _("Score"),
+        _("Completion (%)"),
+        _("Evaluation score"),
+        _("Progress (%)"),
+        _("Tasks"),
+        _("Closed as completed"),
+        _("Tasks due"),
+        _("Tolerated failures (not counted)"),
+        _("Tasks with a delivered evaluation"),
+        _("How it was ranked"),
+    ]
+    formula = ranking_reads.formula_in_force()
+    workbook = Workbook(write_only=True)
+    for title, name, lines in (
+        (_("Localities"), _("Locality"), _lines(found.localities) if found else []),
+        (
+            _("Implementing units (lead)"),
+            _("Implementing unit"),
+            _lines(found.units) if found else [],
+        ),
+    ):
+        sheet = workbook.create_sheet(title)
+        sheet.append([text_cell(sheet, found.programme.title if found else "")])
+        sheet.append([*headers[:2], name, *headers[3:]])
+        for values in _sheet_rows(lines):
+            sheet.append([text_cell(sheet, v) for v in values])
+    sheet = workbook.create_sheet(_("Formula"))
+    sheet.append([_("Component"), _("Weight"), _("Share (%)")])
+    labels = component_labels()
+    shares = formula.weights.shares()
+    for c in ranking.COMPONENTS:
+        sheet.append([labels[c], float(formula.weights.of(c)), float(shares[c])])
+    sheet.append([])
+    sheet.append([text_cell(sheet, _formula_source(formula))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return xlsx_response(buffer.getvalue(), f"ranking-{_stamp()}.xlsx")
+
+
+def _formula_source(formula: ranking_reads.Formula) -> str:
+    rule = _(
+        "The platform's rule: 484号 §三(四) leaves the way of rewarding to “适当方式”; the "
+        "weights are set by the national level."
+    )
+    if formula.row is None:
+        return rule + " " + _("Default weights (40/50/10): never changed.")
+    assert formula.row is not None
+    return (
+        rule
+        + " "
+        + (
+            _("Changed on %(date)s by %(who)s: %(reason)s")
+            % {
+                "date": timezone.localtime(formula.row.changed_at).strftime("%Y-%m-%d %H:%M"),
+                "who": formula.row.changed_by or "—",
+                "reason": formula.row.note,
+            }
+        )
+    )
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def formula_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    formula = ranking_reads.formula_in_force()
+    initial = {
+        "completion": formula.weights.completion,
+        "evaluation": formula.weights.evaluation,
+        "progress": formula.weights.progress,
+    }
+    form = FormulaForm(request.POST or None, initial=initial)
+    if form_action(
+        request,
+        form,
+        lambda: services.formula_change(
+            by=request.user,
+            completion=form.cleaned_data["completion"],
+            evaluation=form.cleaned_data["evaluation"],
+            progress=form.cleaned_data["progress"],
+            reason=form.cleaned_data["reason"],
+        ),
+        _("Formula changed. The ranking now uses the new weights."),
+    ):
+        return redirect("evaluation:ranking")
+    context = {
+        "form": form,
+        "history": ranking_reads.formula_history(),
+        **_formula_context(formula),
+    }
+    return render(request, "evaluation/ranking_formula.html", context)
+
+
+# Decisions -----------------------------------------------------------------------------------
+
+
+def _decision_filters(request: HttpRequest) -> DecisionFilterForm:
+    return DecisionFilterForm(request.GET or None, programmes=programmes_with_tasks(request.user))
+
+
+@login_required
+@require(rules.can_list_incentives)
+def incentive_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filters = _decision_filters(request)
+    page = paginate(request, reads.decision_list(request.user, filters.params()))
+    context = {
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+        "can_manage": rules.can_manage_incentives(request.user),
+    }
+    return render(request, "evaluation/incentive_index.html", context)
+
+
+def _beneficiary_kind(decision: IncentiveDecision) -> str:
+    return _("locality") if decision.claimant_id else _("implementing unit")
+
+
+def _evaluations_text(decision: IncentiveDecision) -> str:
+    return "；".join(
+        f"{e.task.title} · {e.commission.title} · {e.get_rating_display() or '—'} · "
+        f"{e.score if e.score is not None else '—'}"
+        for e in decision.evaluations.all()
+    )
+
+
+@login_required
+@require(rules.can_list_incentives)
+def incentive_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    decisions = reads.decision_list(request.user, _decision_filters(request).params())
+    headers = [
+        _("No."),
+        _("Beneficiary"),
+        _("Locality or unit"),
+        _("Programme"),
+        _("Form"),
+        _("Details of the form"),
+        _("Reason"),
+        _("Approving authority"),
+        _("Date of decision"),
+        _("Document number"),
+        _("Evaluations it rests on"),
+    ]
+    rows = (
+        [
+            d.pk,
+            d.beneficiary,
+            _beneficiary_kind(d),
+            d.claimant.programme.title if d.claimant else "",
+            d.get_form_display(),
+            d.form_detail,
+            d.reason,
+            d.approving_authority,
+            d.decided_on.isoformat(),
+            d.document_number,
+            _evaluations_text(d),
+        ]
+        for d in decisions
+    )
+    content = table_bytes(_("Incentive decisions"), headers, rows)
+    return xlsx_response(content, f"incentives-{_stamp()}.xlsx")
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def incentive_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Step 1 (no beneficiary in the address): choose the locality or the unit. Step 2: the
+    decision, citing the beneficiary's delivered evaluations."""
+    chooser = BeneficiaryForm(
+        request.GET if ("claimant" in request.GET or "organisation" in request.GET) else None,
+        claimants=reads.beneficiary_claimants(),
+        organisations=reads.beneficiary_organisations(),
+    )
+    if not chooser.is_bound or not chooser.is_valid():
+        return render(request, "evaluation/incentive_beneficiary.html", {"chooser": chooser})
+    claimant = chooser.cleaned_data.get("claimant")
+    organisation = chooser.cleaned_data.get("organisation")
+    evaluations = reads.beneficiary_evaluations(claimant=claimant, organisation=organisation)
+    form = DecisionForm(request.POST or None, evaluations=evaluations)
+    done: list[IncentiveDecision] = []
+    if form_action(
+        request,
+        form,
+        lambda: done.append(
+            services.incentive_decide(
+                by=request.user, claimant=claimant, organisation=organisation, **form.cleaned_data
+            )
+        ),
+        _("Incentive decision recorded; the beneficiary has been told."),
+    ):
+        return redirect("evaluation:incentive", done[0].pk)
+    context = {
+        "form": form,
+        "claimant": claimant,
+        "organisation": organisation,
+        "beneficiary": claimant or organisation,
+        "beneficiary_query": request.GET.urlencode(),
+        "has_evaluations": evaluations.exists(),
+    }
+    return render(request, "evaluation/incentive_form.html", context)
+
+
+@login_required
+def incentive_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    decision = reads.decision_get_for_user(request.user, pk)
+    context = {
+        "decision": decision,
+        "kind": _beneficiary_kind(decision),
+        "evaluations": list(decision.evaluations.all()),
+        "entries": reads.decision_history(decision),
+        "can_manage": rules.can_manage_incentives(request.user),
+    }
+    return render(request, "evaluation/incentive_page.html", context)
+
+
+@login_required
+def incentive_docx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    decision = reads.decision_get_for_user(request.user, pk)
+    return download(documents.decision_docx(decision), documents.file_name(decision), DOCX)
+
+
+# The priority-support register ---------------------------------------------------------------
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filters = RegisterFilterForm(request.GET or None)
+    page = paginate(request, reads.register(filters.params()))
+    context = {
+        "filters": filters,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "evaluation/register.html", context)
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def register_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    entries = reads.register(RegisterFilterForm(request.GET or None).params())
+    headers = [
+        _("No."),
+        _("Beneficiary"),
+        _("Locality or unit"),
+        _("Programme"),
+        _("Projects concerned"),
+        _("Basis"),
+        _("Evaluations it rests on"),
+        _("Approving authority"),
+        _("Date of decision"),
+        _("Document number"),
+    ]
+    rows = (
+        [
+            d.pk,
+            d.beneficiary,
+            _beneficiary_kind(d),
+            d.claimant.programme.title if d.claimant else "",
+            d.form_detail,
+            d.reason,
+            _evaluations_text(d),
+            d.approving_authority,
+            d.decided_on.isoformat(),
+            d.document_number,
+        ]
+        for d in entries
+    )
+    content = table_bytes(_("Priority-support register"), headers, rows)
+    return xlsx_response(content, f"priority-support-{_stamp()}.xlsx")
+
+
+@login_required
+@require(rules.can_manage_incentives)
+def register_json(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The priority-support register for other systems, read-only (GET), for a signed-in user
+    of the national level. The field names are stable; new fields may be added, none renamed.
+
+        {
+          "register": "priority_support",
+          "basis": "发改高技〔2021〕484号 §三(四)",
+          "generated_at": "2027-03-01T10:00:00+08:00",
+          "count": 1,
+          "entitlements": [
+            {
+              "id": 7,                          # the decision's number on the platform
+              "beneficiary_kind": "locality",   # or "unit"
+              "beneficiary_name": "四川省",
+              "claimant_id": 12,                # locality only, else null
+              "division_code": "510000",        # a province's code, else null
+              "region_group_id": null,          # an experiment region / zone, else null
+              "organisation_id": null,          # unit only, else null
+              "programme_id": 3,                # the locality's programme, else null
+              "programme_title": "…",
+              "projects": "…",                  # the decision's details of the form
+              "basis": "…",                     # the reason given
+              "approving_authority": "国家发展改革委、科技部",
+              "decided_on": "2027-03-01",
+              "document_number": "…",
+              "evaluation_ids": [4, 5],         # the delivered evaluations it rests on
+              "task_ids": [21, 22],             # the tasks of those evaluations
+              "url": "/evaluation/incentives/7/"
+            }
+          ]
+        }
+
+    The same filters as the register page apply (`q`, `beneficiary`)."""
+    entries = reads.register(RegisterFilterForm(request.GET or None).params())
+    items = []
+    for d in entries:
+        claimant = d.claimant
+        evaluations = list(d.evaluations.all())
+        items.append(
+            {
+                "id": d.pk,
+                "beneficiary_kind": reads.LOCALITY if claimant else reads.UNIT,
+                "beneficiary_name": d.beneficiary,
+                "claimant_id": d.claimant_id,
+                "division_code": claimant.division.code if claimant and claimant.division else None,
+                "region_group_id": claimant.region_group_id if claimant else None,
+                "organisation_id": d.organisation_id,
+                "programme_id": claimant.programme_id if claimant else None,
+                "programme_title": claimant.programme.title if claimant else None,
+                "projects": d.form_detail,
+                "basis": d.reason,
+                "approving_authority": d.approving_authority,
+                "decided_on": d.decided_on.isoformat(),
+                "document_number": d.document_number,
+                "evaluation_ids": [e.pk for e in evaluations],
+                "task_ids": sorted({e.task_id for e in evaluations}),
+                "url": reverse("evaluation:incentive", args=[d.pk]),
+            }
+        )
+    payload = {
+        "register": "priority_support",
+        "basis": "发改高技〔2021〕484号 §三(四)",
+        "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "count": len(items),
+        "entitlements": items,
+    }
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
