@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from demo.claims_demo import build_claims_demo
+from demo.evaluation_demo import build_evaluation_demo
 from demo.lists_demo import build_lists_demo
 from demo.merging_demo import build_merging_demo
 from demo.review_demo import build_review_demo
@@ -359,6 +360,7 @@ def build_demo() -> bool:
     )
     build_claims_demo()
     build_tasks_demo()
+    build_evaluation_demo()
     assert RegionGroup.objects.count() == 31
     assert Suggestion.objects.count() == 1
     return True

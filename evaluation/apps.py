@@ -58,5 +58,8 @@ class EvaluationConfig(AppConfig):
         for name, label in FIELD_LABELS.items():
             EXTRA_FIELDS.setdefault(name, label)
         from evaluation import panels
+        from evaluation.selectors.commissions import evaluating_conflict
+        from tasks.services.plans import register_implementer_check
 
         panels.register_all()
+        register_implementer_check(evaluating_conflict)

@@ -3,8 +3,8 @@ a source; the national level may change names, guidance and weights before scori
 
 - 目标达成: 484号 §四 ("明确可量化、可考核的目标……确保取得预期成效"): the plan's quantified
   targets, planned against achieved (the close-out report gives both).
-- 可操作、可检查、可评估: 484号 §一(三) ("每一项改革举措可操作、可检查、可评估").
-- 获得感: 484号 §一(二) ("增强广大科技界、产业界的获得感").
+- 可操作、可检查、可评估: 484号 §一「三是易操作、可考核」("每一项改革举措可操作、可检查、可评估").
+- 获得感: 484号 §一「二是小切口、大作为」("增强广大科技界、产业界的获得感").
 - 显示度、贡献度、满意度: source 001 ("改革的显示度、对经济发展的贡献度、创新主体的满意度").
 - For an experiment region as a whole, the four coordinations of the third-party evaluation of
   the experiment regions: source 000/002 ("统筹推进机制协同、政策协同、主体协同、资源协同").

@@ -14,6 +14,7 @@
 """
 
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.roles import evaluator_organisation, is_national
@@ -26,8 +27,20 @@ from evaluation.models import (
     Outcome,
     TaskEvaluation,
 )
+from regions.models import Organisation
 from tasks.models import Task
 from tasks.rules import IMPLEMENTED_BY, TASKS, runs_task
+
+# Who may be commissioned (第三方机构): a dedicated evaluation body, or a research institute or
+# university that evaluates (the third-party evaluations of the experiment regions in sources
+# 000 and 002 were by such bodies, e.g. 国家科技评估中心). Which kinds qualify is the platform's
+# rule; that none may evaluate a task it implements is the independence 484号 §三(四)'s
+# "第三方" implies, and is enforced both ways (evaluation.services.commissions).
+EVALUATING_KINDS = (
+    Organisation.Kind.EVALUATOR,
+    Organisation.Kind.INSTITUTE,
+    Organisation.Kind.UNIVERSITY,
+)
 
 CLOSE_OUTS = TASKS.via(CloseOut, "task", when=~Q(state=CloseOut.State.DRAFT), exempt=(IMPLEMENTER,))
 # The evaluator's reach: its commissions, and the tasks in their scope.
@@ -61,10 +74,28 @@ def can_view_close_out(user: Actor, close_out: CloseOut) -> bool:
     return CLOSE_OUTS.allows(user, close_out)
 
 
+def files_close_out(user: Actor, task: Task) -> bool:
+    """The state-free right to write the task's close-out report: an implementer of the task;
+    or the locality running it, in the implementer's stead, when the task reached its expected
+    end without ever getting going (no approved plan, or no implementing body) — so that it
+    too can be closed, as not completed. The locality's part is the platform's rule."""
+    if IMPLEMENTED_BY.allows(user, task):
+        return True
+    if not runs_task(user, task):
+        return False
+    never_started = task.plan_state != Task.PlanState.APPROVED or not task.implementers.exists()
+    end = task.expected_end
+    return never_started and end is not None and end < timezone.localdate()
+
+
 def can_file_close_out(user: Actor, task: Task) -> bool:
-    """An implementer of an open task whose plan was approved (there is something to close)."""
-    approved = task.plan_state == Task.PlanState.APPROVED
-    return approved and not task.is_closed and IMPLEMENTED_BY.allows(user, task)
+    """An implementer of an open task whose plan was approved (there is something to close),
+    or the locality for a task that never got going (`files_close_out`)."""
+    if task.is_closed:
+        return False
+    if IMPLEMENTED_BY.allows(user, task):
+        return task.plan_state == Task.PlanState.APPROVED
+    return files_close_out(user, task)
 
 
 def can_edit_close_out(user: Actor, close_out: CloseOut) -> bool:

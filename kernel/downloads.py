@@ -1,6 +1,9 @@
 """A file the browser saves, under a name that may be Chinese."""
 
-from django.http import HttpResponse
+from pathlib import PurePath
+
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -14,3 +17,17 @@ def download(content: bytes, name: str, content_type: str = XLSX) -> HttpRespons
     assert header is not None  # None only for an inline file without a name
     response["Content-Disposition"] = header
     return response
+
+
+def stored_file(stored: FieldFile, name: str) -> FileResponse:
+    """A stored upload as a download under its original name; 404 when there is none or it is
+    gone from the storage (a record alone is nothing to serve)."""
+    if not stored:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle, as_attachment=True, filename=name or PurePath(stored.name or "").name
+    )

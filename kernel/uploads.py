@@ -4,10 +4,14 @@ Every stage that takes a file (proposal attachments, close-out documents, evalua
 checks it here, so the same file is accepted or refused everywhere with the same message."""
 
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -76,3 +80,31 @@ def check_upload(upload: Any) -> str:
             _("%(name)s does not look like a %(type)s file.") % {"name": name, "type": suffix}
         )
     return name
+
+
+# The platform's rule: a stored path is "<folder>/<id>/<name>" within a FileField's 100
+# characters, so a file's name is kept to this many characters (its extension kept).
+NAME_LIMIT = 80
+
+
+def limited_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """`name` shortened to `limit` characters, keeping its extension."""
+    if len(name) <= limit:
+        return name
+    path = PurePath(name)
+    suffix = path.suffix[:10]
+    return path.stem[: max(1, limit - len(suffix))] + suffix
+
+
+@contextmanager
+def file_saved(field: FieldFile, name: str, upload: Any) -> Iterator[None]:
+    """Write `upload` into `field` under `name` (the row is not saved), then run the block —
+    the row's save and its audit entry — in a savepoint; if the block fails the written file
+    is deleted again, so no file is ever left without its record."""
+    field.save(name, upload, save=False)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        field.delete(save=False)
+        raise

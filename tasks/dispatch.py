@@ -17,7 +17,8 @@ The rules, shared with the reminders so a report reminded as overdue shows as mi
   period's end and already past, as for milestones, and it is not closed (验收: the evaluation
   app closes a task once its close-out is accepted); these are counted and listed apart, not
   among the tasks needing attention.
-- A task closed before a period begins owes no report for it (*not expected*).
+- A task closed by the end of a period owes no report for it (*not expected*): its close-out
+  report says what the period's report would have.
 
 Figures are computed from a handful of queries over the whole scope, never one per task.
 """
@@ -280,7 +281,7 @@ def dispatch(
                 period_end=end,
                 due=due,
                 today=today,
-                closed_before=task.closed_on is not None and task.closed_on < start,
+                closed_before=task.closed_on is not None and task.closed_on <= end,
             ),
             submitted_at=submitted.get(task.pk),
             overdue_milestones=overdue.get(task.pk, 0),

@@ -122,7 +122,8 @@ def can_view_report(user: Actor, report: ProgressReport) -> bool:
 
 
 def can_request_help(user: Actor, task: Any) -> bool:
-    return is_task_implementer(user, task)
+    """While the task is implemented: a closed task has nothing left to coordinate."""
+    return not task.is_closed and is_task_implementer(user, task)
 
 
 def can_answer_help(user: Actor, request: Any) -> bool:

@@ -507,13 +507,17 @@ def test_a_bad_file_is_refused_and_nothing_is_written(w, users, media_root):
     exe = SimpleUploadedFile("办法.exe", b"MZ", content_type="application/octet-stream")
     with pytest.raises(EvaluationError, match="not accepted"):
         add_document(close_out, users, upload=exe)
-    long_name = pdf("很" * 90 + ".pdf")
-    with pytest.raises(EvaluationError, match="too long"):
-        add_document(close_out, users, upload=long_name)
     assert not InstitutionalDocument.objects.exists()
     assert not Path(media_root).exists() or not [
         p for p in Path(media_root).rglob("*") if p.is_file()
     ]
+
+
+def test_a_long_file_name_is_shortened_keeping_its_extension(w, users, media_root):
+    close_out = draft(w, users)
+    document = add_document(close_out, users, upload=pdf("很" * 90 + ".pdf"))
+    assert document.file_name == "很" * 76 + ".pdf"
+    assert document.file.name.endswith(".pdf")
 
 
 def test_a_document_needs_title_issuer_and_a_past_date(w, users, media_root):

@@ -28,6 +28,7 @@ from evaluation.models import Commission, Evidence, FieldVisit, Indicator, TaskE
 from evaluation.models.closeout import InstitutionalDocument
 from evaluation.services import commissions as services
 from kernel.errors import Forbidden
+from kernel.uploads import NAME_LIMIT
 from notifications.models import Notification
 from regions.models import Organisation, RegionGroup
 from tasks.models import Implementer, ProgressReport, Task
@@ -625,7 +626,7 @@ def test_a_long_file_name_is_shortened_before_writing(users, c, media_root):
     evidence = services.evidence_add(
         commission=c, by=users["evaluator"], title="长名", upload=pdf(name)
     )
-    assert len(evidence.name) <= services.NAME_MAX and evidence.name.endswith(".pdf")
+    assert len(evidence.name) <= NAME_LIMIT and evidence.name.endswith(".pdf")
     assert len(evidence.file.name) <= 100
     assert stored_files(media_root) == [Path(media_root) / evidence.file.name]
 

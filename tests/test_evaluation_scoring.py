@@ -1,11 +1,13 @@
 """The indicator system, the scores, the ratings and the evaluation report of a commissioned
 evaluation (委托第三方机构评估).
 
-Sources: 发改高技〔2021〕484号 §三(四) (the national level "及时委托第三方机构评估"); the default
-indicators: 484号 §四 ("明确可量化、可考核的目标"), §一(三) ("每一项改革举措可操作、可检查、
-可评估"), §一(二) ("增强广大科技界、产业界的获得感"); source 001 ("改革的显示度贡献度满意度");
-sources 000/002 (the experiment regions' evaluation: "统筹推进机制协同、政策协同、主体协同、资源
-协同"; "从3年的跟踪评估看", a follow-up over the years; replication "全国或 8个改革试验区域").
+Sources: 发改高技〔2021〕484号 §三(四) (the national level "及时委托第三方机构评估"); the
+default indicators: 484号 §四 ("明确可量化、可考核的目标"), §一「三是易操作、可考核」
+("每一项改革举措可操作、可检查、可评估"), §一「二是小切口、大作为」("增强广大科技界、
+产业界的获得感"); source 001 ("改革的显示度、对经济发展的贡献度、创新主体的满意度");
+sources 000/002 (the experiment regions' evaluation: "统筹推进机制协同、政策协同、主体协同、
+资源协同"; "从3年的跟踪评估看", a follow-up over the years; replication "全国或 8个改革试验
+区域").
 The arithmetic (weighted mean, no score until every indicator is scored, the rating bands, the
 locality's weighted mean with its unscored tasks shown) is the platform's (`evaluation.scoring`).
 
@@ -124,9 +126,10 @@ def english(user):
 
 def test_default_indicators_by_scope(world):
     """Every commission starts from the sources' dimensions: 484号 §四 (the plan's quantified
-    targets), §一(三) 可操作、可检查、可评估, §一(二) 获得感 of 科技界、产业界, source 001
-    显示度、贡献度、满意度; an experiment region as a whole adds source 000/002's
-    机制协同、政策协同、主体协同、资源协同. Equal weights are the platform's starting point."""
+    targets), §一「三是易操作、可考核」 (可操作、可检查、可评估), §一「二是小切口、大作为」
+    (获得感 of 科技界、产业界), source 001 (显示度、贡献度、满意度); an experiment region as a
+    whole adds source 000/002's 机制协同、政策协同、主体协同、资源协同. Equal weights are the
+    platform's starting point."""
     six = [D.ATTAINMENT, D.OPERABILITY, D.GAIN, D.VISIBILITY, D.CONTRIBUTION, D.SATISFACTION]
     assert [row.dimension for row in default_indicators(Commission.Scope.TASKS)] == six
     assert [row.dimension for row in default_indicators(Commission.Scope.PROGRAMME)] == six

@@ -12,11 +12,15 @@ The world is the demo (`demo.builder.build_demo`, as `manage.py load_demo` loads
 logins hold the roles of the `users` fixture (LOGINS), plus what the demo lacks, made with
 the shared test builders and the services: a programme claimed by Sichuan and Guangdong with
 issued notices (`task_world`), help requests, inspections, fault-tolerance filings, a draft
-report, attachments, jobs with result files, and the users `other_innovator` and
-`other_implementer` (中山大学). It is built once for the module inside a transaction rolled
-back at the end; every request runs in a savepoint that is rolled back too, so each request
-meets the same world (an allowed empty POST that discards a version, or a logout, leaves
-nothing behind).
+report, attachments, jobs with result files, the users `other_innovator` and
+`other_implementer` (中山大学), and the evaluation stage's objects in each of their states
+(`evaluation_objects`: close-outs accepted, filed and drafted, with documents and their files;
+commissions of the `evaluator`'s institute in progress and delivered and one of another
+institute, with evidence and a signed report; a task's evaluations; outcomes drafted and
+confirmed; incentive decisions for a locality and a unit). It is built once for the module
+inside a transaction rolled back at the end; every request runs in a savepoint that is rolled
+back too, so each request meets the same world (an allowed empty POST that discards a
+version, or a logout, leaves nothing behind).
 """
 
 import copy
@@ -25,12 +29,14 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -42,19 +48,42 @@ from claims.models import Claimant, Programme, ProgrammeItem, TaskNotice
 from demo.builder import build_demo
 from demo.claims_demo import PILOT_TITLE
 from demo.tasks_demo import ZONE_USER
+from evaluation.models import (
+    CloseOut,
+    Commission,
+    Evidence,
+    IncentiveDecision,
+    InstitutionalDocument,
+    Outcome,
+    Recommendation,
+    TaskEvaluation,
+)
+from evaluation.services import closeout as closeouts
+from evaluation.services import commissions as commissioning
+from evaluation.services import incentives, outcomes, scoring
+from evaluation.services.outcomes import OutcomeData
 from jobs.models import Job
 from jobs.services import job_attach_result
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from merging.models import CandidateMeasure, SuggestedGroup
 from notifications.models import Notification
-from proposals.models import Attachment, Cycle, Proposal, Suggestion
+from proposals.models import Attachment, Cycle, Proposal, ReformField, Suggestion
 from proposals.services.suggestions import suggestion_submit
 from regions.models import Organisation
 from review.models import Assignment, ExpertProfile
-from tasks.models import HelpRequest, Implementer, Inspection, ProgressReport, Task, ToleranceFiling
+from tasks.models import (
+    Closure,
+    HelpRequest,
+    Implementer,
+    Inspection,
+    ProgressReport,
+    Task,
+    ToleranceFiling,
+)
 from tasks.services import help as help_services
 from tasks.services import reports, supervision, tolerance
 from tests.conftest import division, make_proposal, make_user
+from tests.test_evaluation_fixtures import close_task, implementer_of
 from tests.test_tasks_fixtures import approved_plan, task_world
 
 # admin/: Django's own admin, gated by is_staff and Django's model permissions rather than
@@ -111,6 +140,15 @@ PARAM_MODELS: dict[tuple[str, str], type[models.Model]] = {
     ("proposals", "proposals"): Proposal,
     ("proposals", "suggestions"): Suggestion,
     ("proposals", "attachments"): Attachment,
+    ("evaluation", "close-outs"): CloseOut,
+    ("evaluation", "close-out-documents"): InstitutionalDocument,
+    ("evaluation", "tasks"): Task,  # tasks/<task_pk>/close-out/, commissions/<pk>/tasks/<task_pk>/
+    ("evaluation", "documents"): InstitutionalDocument,  # a scoped task's close-out documents
+    ("evaluation", "commissions"): Commission,
+    ("evaluation", "evidence"): Evidence,
+    ("evaluation", "evaluations"): TaskEvaluation,
+    ("evaluation", "outcomes"): Outcome,
+    ("evaluation", "incentives"): IncentiveDecision,
 }
 # Values of the string parameters, an unknown one included; any other (str, slug, uuid, path
 # converters) gets "x".
@@ -201,6 +239,184 @@ def _all(qs: models.QuerySet, most: int = 3) -> list[int]:
     return list(qs.order_by("pk").values_list("pk", flat=True)[:most])
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def _commission(national: User, evaluator: Organisation, task: Task, title: str) -> Commission:
+    return commissioning.commission_create(
+        by=national,
+        title=title,
+        evaluator=evaluator,
+        scope=Commission.Scope.TASKS,
+        starts_on=datetime.date(2027, 3, 1),
+        ends_on=datetime.date(2027, 9, 30),
+        terms_of_reference="评估任务书（遍历测试）",
+        independence=commissioning.standard_independence(),
+        tasks=[task],
+    )
+
+
+def _delivered(commission: Commission, by: User) -> TaskEvaluation:
+    evaluation = commission.evaluations.get()
+    scoring.task_score(
+        evaluation=evaluation,
+        by=by,
+        scores=[
+            scoring.ScoreRow(i.pk, Decimal(80), "调研记录")
+            for i in commission.indicators.order_by("position")
+        ],
+        findings="成效明显",
+        recommendation=Recommendation.NATIONWIDE,
+    )
+    scoring.commission_report(commission=commission, by=by, findings="总体成效明显")
+    scoring.report_upload(commission=commission, by=by, upload=_pdf("签字报告.pdf"))
+    return TaskEvaluation.objects.get(pk=evaluation.pk)
+
+
+def evaluation_objects(
+    users: dict[str, User], tw: SimpleNamespace, tasks: list[Task], other_implementer: User
+) -> tuple[dict[type[models.Model], list[int]], dict[str, int], list[Any]]:
+    """The evaluation stage's objects over `tasks` (Sichuan's, Guangdong's, the pilot's), in the
+    order of the tasks wherever an object belongs to one, so that the walk's URLs with several
+    parameters meet a commission with a task of its scope and that task's document:
+
+    - close-outs: Sichuan's task accepted (closed), Guangdong's filed, Sichuan's second task's
+      a draft; each of the first two with a document and its file;
+    - commissions: the `evaluator`'s over Sichuan's task, in progress, with a visit and
+      evidence; another institute's over Guangdong's task, in progress, with evidence; the
+      `evaluator`'s over the pilot's task, delivered, with a signed report;
+    - outcomes (a draft, a confirmed one) and incentive decisions (Sichuan, 中山大学) from the
+      delivered evaluation.
+    Returns the ids to walk, the objects `test_scopes` names, and the stored files."""
+    national, evaluator = users["national"], users["evaluator"]
+    sichuan_task, guangdong_task, pilot_task = tasks
+    institute = evaluator.organisation
+    assert institute is not None
+    other_institute = Organisation.objects.create(
+        name="另一评估机构（遍历测试）",
+        kind=Organisation.Kind.EVALUATOR,
+        division=division("440000"),
+    )
+    other_evaluator = make_user("other_evaluator", Role.EVALUATOR, organisation=other_institute)
+    day = timezone.localdate() - datetime.timedelta(days=5)
+
+    # Close-outs.
+    implementer = implementer_of(sichuan_task, users)
+    draft = closeouts.closeout_save(task=sichuan_task, by=implementer, summary="总结")
+    closed_document = closeouts.document_add(
+        close_out=draft,
+        by=implementer,
+        title="制度文件（遍历测试）",
+        issuer="四川省科学技术厅",
+        issued_on=day,
+        upload=_pdf("制度文件.pdf"),
+    )
+    accepted = close_task(tw, users, sichuan_task)
+    filing = closeouts.closeout_save(task=guangdong_task, by=other_implementer, summary="总结")
+    filed_document = closeouts.document_add(
+        close_out=filing,
+        by=other_implementer,
+        title="广东的制度文件（遍历测试）",
+        issuer="中山大学",
+        issued_on=day,
+        upload=_pdf("广东制度文件.pdf"),
+    )
+    submitted = closeouts.closeout_submit(close_out=filing, by=other_implementer)
+    second = tw.sichuan_tasks[1]
+    drafted = closeouts.closeout_save(task=second, by=implementer_of(second, users), summary="草稿")
+
+    # Commissions, with their evidence and a delivered report.
+    mine = _commission(national, institute, sichuan_task, "遍历测试：进行中的评估")
+    theirs = _commission(national, other_institute, guangdong_task, "遍历测试：另一机构的评估")
+    delivered = _commission(national, institute, pilot_task, "遍历测试：已交付的评估")
+    commissioning.visit_record(
+        commission=mine, by=evaluator, visited_on=day, place="成都", notes="座谈", task=sichuan_task
+    )
+    evidence = [
+        commissioning.evidence_add(
+            commission=commission, by=by, title="佐证材料", upload=_pdf("佐证.pdf"), task=task
+        )
+        for commission, by, task in (
+            (mine, evaluator, sichuan_task),
+            (theirs, other_evaluator, guangdong_task),
+        )
+    ]
+    evaluation = _delivered(delivered, evaluator)
+
+    # Outcomes and incentives.
+    def outcome(title: str) -> Outcome:
+        return outcomes.outcome_create(
+            by=national,
+            tasks=[pilot_task],
+            data=OutcomeData(
+                title=title,
+                field=ReformField.objects.order_by("pk")[0],
+                summary="概述",
+                institutional_change="制度创新",
+                origin="成都",
+                evidence="",
+                recommended_scope=Recommendation.NATIONWIDE,
+            ),
+        )
+
+    draft_outcome = outcome("遍历测试：凝练中的成果")
+    confirmed = outcomes.outcome_confirm(outcome=outcome("遍历测试：已确认的成果"), by=national)
+    decisions = [
+        incentives.incentive_decide(
+            by=national,
+            claimant=tw.sichuan,
+            form=IncentiveDecision.Form.COMMENDATION,
+            reason="完成较好（遍历测试）",
+            approving_authority="国家发展改革委、科技部",
+            decided_on=day,
+            document_number="遍历〔2027〕1号",
+        ),
+        incentives.incentive_decide(
+            by=national,
+            organisation=other_implementer.organisation,
+            form=IncentiveDecision.Form.PRIORITY,
+            form_detail="重大项目",
+            reason="完成较好（遍历测试）",
+            approving_authority="国家发展改革委、科技部",
+            decided_on=day,
+            document_number="遍历〔2027〕2号",
+        ),
+    ]
+    reps: dict[type[models.Model], list[int]] = {
+        CloseOut: [accepted.pk, submitted.pk, drafted.pk],
+        InstitutionalDocument: [closed_document.pk, filed_document.pk],
+        Commission: [mine.pk, theirs.pk, delivered.pk],
+        Evidence: [e.pk for e in evidence],
+        TaskEvaluation: [
+            mine.evaluations.get().pk,
+            theirs.evaluations.get().pk,
+            evaluation.pk,
+        ],
+        Outcome: [draft_outcome.pk, confirmed.pk],
+        IncentiveDecision: [d.pk for d in decisions],
+    }
+    named = {
+        "sichuan_closeout": accepted.pk,
+        "guangdong_closeout": submitted.pk,
+        "evaluator_commission": mine.pk,
+        "delivered_evaluation": evaluation.pk,
+        "confirmed_outcome": confirmed.pk,
+        "locality_decision": decisions[0].pk,
+    }
+    delivered.refresh_from_db()
+    files = [
+        closed_document.file,
+        filed_document.file,
+        *(e.file for e in evidence),
+        delivered.report_file,
+    ]
+    return reps, named, files
+
+
 def build_world() -> SimpleNamespace:
     with translation.override(settings.LANGUAGE_CODE):  # as `manage.py load_demo` does
         assert build_demo()
@@ -260,7 +476,15 @@ def build_world() -> SimpleNamespace:
                 task=task, by=by, what_went_wrong="亏损", good_faith="集体决策"
             )
         )
-    helps.append(help_services.help_request(task=pilot_task, by=implementer, text="求助"))
+    # Help is asked while a task is implemented: on the pilot's first task still open (the
+    # demo closes its first one).
+    open_pilot_task = (
+        Task.objects.filter(programme=pilot_task.programme, closure=Closure.OPEN)
+        .order_by("pk")
+        .first()
+    )
+    assert open_pilot_task is not None
+    helps.append(help_services.help_request(task=open_pilot_task, by=implementer, text="求助"))
 
     # Jobs: Sichuan's and Guangdong's, finished with a file, and one of Sichuan's still queued.
     jobs = []
@@ -320,6 +544,11 @@ def build_world() -> SimpleNamespace:
         Inspection: [i.pk for i in inspections],
         ToleranceFiling: [f.pk for f in filings],
     }
+    evaluation_reps, evaluation_named, evaluation_files = evaluation_objects(
+        users, tw, tasks, other_implementer
+    )
+    reps.update(evaluation_reps)
+    files += evaluation_files
     reps = {model: list(dict.fromkeys(ids)) for model, ids in reps.items()}
     # Objects whose owner must see them, and another role must not (see test_scopes).
     named = {
@@ -332,6 +561,7 @@ def build_world() -> SimpleNamespace:
         "other_assignment": reps[Assignment][-1],
         "own_suggestion": own_suggestion.pk,
         "sichuan_job": jobs[0].pk,
+        **evaluation_named,
     }
     saved = [(f.path, f.read()) for f in files]
     for f in files:
@@ -382,6 +612,14 @@ SCOPES = [
     ("review:review_edit", "own_assignment", "expert", "evaluator"),
     ("review:review_edit", "other_assignment", "national", "expert"),
     ("jobs:job_detail", "sichuan_job", "sichuan", "guangdong"),
+    ("evaluation:closeout", "sichuan_closeout", "sichuan", "guangdong"),
+    ("evaluation:closeout", "guangdong_closeout", "guangdong", "evaluator"),
+    ("evaluation:commission", "evaluator_commission", "evaluator", "implementer"),
+    ("evaluation:commission", "evaluator_commission", "national", "sichuan"),
+    # The pilot's task, evaluated and delivered: its zone reads it, Guangdong does not.
+    ("evaluation:task_evaluation", "delivered_evaluation", "region", "guangdong"),
+    ("evaluation:outcome", "confirmed_outcome", "implementer", "guangdong"),
+    ("evaluation:incentive", "locality_decision", "sichuan", "guangdong"),
 ]
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tasks.models import Milestone, Status, Target, Task, ToleranceFiling
 
@@ -24,7 +25,7 @@ class CloseOut(models.Model):
         SUBMITTED = "submitted", _("awaiting the locality's confirmation")
         CONFIRMED = "confirmed", _("sent up, awaiting acceptance")
         RETURNED = "returned", _("returned")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("close-out", "accepted")
 
     class Result(models.TextChoices):
         COMPLETED = "completed", _("completed")

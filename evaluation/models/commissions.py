@@ -1,10 +1,11 @@
 """Third-party evaluation (委托第三方机构评估): the commission, its indicator system, the
 evaluator's field visits, evidence and scores, the rating of each task and the report.
 
-Sources: 发改高技〔2021〕484号 §三(四) (the national level "及时委托第三方机构评估"); §一
-("每一项改革举措可操作、可检查、可评估", "增强广大科技界、产业界的获得感"); source 001
-(改革的显示度、贡献度、满意度); sources 000 and 002 (the third-party evaluation of the experiment
-regions: 机制协同、政策协同、主体协同、资源协同, and a follow-up over three years).
+Sources: 发改高技〔2021〕484号 §三(四) (the national level "及时委托第三方机构评估"); §一「三是
+易操作、可考核」("每一项改革举措可操作、可检查、可评估") and §一「二是小切口、大作为」("增强广大
+科技界、产业界的获得感"); source 001 ("改革的显示度、对经济发展的贡献度、创新主体的满意度");
+sources 000 and 002 (the third-party evaluation of the experiment regions: 机制协同、政策协同、
+主体协同、资源协同, and a follow-up over three years).
 """
 
 from django.conf import settings
@@ -146,9 +147,9 @@ class TaskEvaluation(models.Model):
     # The weighted mean of the indicator scores (0–100), kept with the scores by the service.
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
-    findings = models.TextField(_("findings"), blank=True)
+    findings = models.TextField(_("evaluation findings"), blank=True)
     recommendation = models.CharField(
-        _("recommendation"), max_length=24, choices=Recommendation.choices, blank=True
+        _("replication recommendation"), max_length=24, choices=Recommendation.choices, blank=True
     )
 
     class Meta:

@@ -2,7 +2,8 @@
 more evaluated tasks, and what the promotion stage will promote.
 
 Source: 发改高技〔2021〕484号 §三(四) ("总结凝练为可复制推广的改革成果，推动其在更大范围内实施
-推广") and §一(四) ("不断总结凝练可复制推广的改革成果，为全国深化科技创新体制机制改革做示范").
+推广") and §一「四是出经验、做示范」("不断总结凝练可复制推广的改革成果，为全国深化科技创新体制机制
+改革做示范").
 """
 
 from django.conf import settings

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.roles import is_national
-from claims.models import Claimant, TaskNotice
+from claims.models import Claimant
 from evaluation import rules
 from evaluation.models import CloseOut, CloseOutMilestone, CloseOutTarget, InstitutionalDocument
 from tasks.models import (
@@ -35,6 +35,7 @@ from tasks.models import (
     ToleranceFiling,
 )
 from tasks.rules import IMPLEMENTED_BY, RUN_BY, TASKS
+from tasks.selectors import expected_ends
 
 # The platform's own rule: the task page invites the implementer to file the close-out from
 # this many days before the task's expected end (484号 sets no such lead time).
@@ -284,19 +285,8 @@ def past_end_tasks(user: Actor, today: datetime.date | None = None) -> list[Past
         .filter(closure=Closure.OPEN)
         .select_related("programme", "claimant__division", "claimant__region_group")
     )
-    notices = dict(
-        TaskNotice.objects.filter(claimant_id__in={t.claimant_id for t in tasks}).values_list(
-            "claimant_id", "issued_on"
-        )
-    )
-    found = []
-    for task in tasks:
-        issued_on = notices.get(task.claimant_id)
-        if issued_on is None:
-            continue
-        end = task.programme.implementation_end(issued_on)
-        if end < today:
-            found.append((task, end))
+    ends = expected_ends(Task.objects.filter(pk__in=[t.pk for t in tasks]))
+    found = [(t, ends[t.pk]) for t in tasks if t.pk in ends and ends[t.pk] < today]
     close_outs = {
         c.task_id: c
         for c in close_outs_visible_to(user).filter(task_id__in=[t.pk for t, _end in found])

@@ -18,8 +18,10 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
+from accounts.models import Role
 from claims.models import Claimant, Programme
 from evaluation import rules
 from evaluation.models import (
@@ -189,7 +191,30 @@ def scope_counts(commission: Commission) -> ScopeCounts:
 
 
 def evaluator_choices() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(kind=Organisation.Kind.EVALUATOR).order_by("name")
+    """Third-party evaluators, and the institutes and universities with users who evaluate
+    (`rules.EVALUATING_KINDS`)."""
+    evaluating = Q(kind=Organisation.Kind.EVALUATOR) | Q(
+        kind__in=rules.EVALUATING_KINDS, users__role=Role.EVALUATOR
+    )
+    return Organisation.objects.filter(evaluating).distinct().order_by("name")
+
+
+def evaluating_conflict(task: Task, organisation: Organisation) -> str | None:
+    """Why `organisation` cannot be named an implementer of `task`: it is evaluating the task
+    (independence, the other way round from `services.commissions.conflicts`)."""
+    commission = (
+        Commission.objects.filter(
+            evaluator=organisation, state=Commission.State.IN_PROGRESS, evaluations__task=task
+        )
+        .order_by("pk")
+        .first()
+    )
+    if commission is None:
+        return None
+    return _(
+        "%(name)s is evaluating this task (%(commission)s): an organisation cannot implement "
+        "a task it evaluates."
+    ) % {"name": organisation.name, "commission": commission.title}
 
 
 def task_choices(*, include_open: bool, programme: Programme | None = None) -> QuerySet[Task]:

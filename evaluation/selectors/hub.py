@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 
 from accounts import roles
 from accounts.actors import Actor
-from claims.models import TaskNotice, add_months
 from evaluation import rules
 from evaluation.models import (
     CloseOut,
@@ -20,27 +19,13 @@ from evaluation.models import (
 )
 from tasks.models import Closure, Task
 from tasks.rules import IMPLEMENTED_BY, RUN_BY
+from tasks.selectors import expected_ends
 
 
 def past_expected_end(tasks: QuerySet[Task], today: datetime.date) -> list[int]:
-    """The ids of the open tasks of `tasks` whose expected end (`Task.expected_end`: the notice's
-    date plus the programme's implementation period) is past, by the same date arithmetic."""
-    rows = list(
-        tasks.filter(closure=Closure.OPEN).values_list(
-            "pk", "claimant_id", "programme__implementation_months"
-        )
-    )
-    notices = dict(
-        TaskNotice.objects.filter(
-            claimant_id__in={claimant for _, claimant, _ in rows}
-        ).values_list("claimant_id", "issued_on")
-    )
-    found = []
-    for pk, claimant, months in rows:
-        issued_on = notices.get(claimant)
-        if issued_on is not None and add_months(issued_on, months) < today:
-            found.append(pk)
-    return found
+    """The ids of the open tasks of `tasks` past their expected end (`expected_ends`)."""
+    ends = expected_ends(tasks.filter(closure=Closure.OPEN))
+    return [pk for pk, end in ends.items() if end < today]
 
 
 @dataclass(frozen=True)
@@ -61,7 +46,12 @@ def waiting_for(user: Actor, today: datetime.date) -> list[Waiting]:
 
     close_outs = rules.CLOSE_OUTS.queryset(user)
     if roles.implementer_organisation(user) is not None:
-        mine = IMPLEMENTED_BY.queryset(user, Task.objects.all())
+        # Tasks with a plan to close and no close-out on its way up.
+        mine = (
+            IMPLEMENTED_BY.queryset(user, Task.objects.all())
+            .filter(plan_state=Task.PlanState.APPROVED)
+            .exclude(close_out__state__in=[CloseOut.State.SUBMITTED, CloseOut.State.CONFIRMED])
+        )
         add("close_outs_to_file", len(past_expected_end(mine, today)))
         add(
             "close_outs_returned",
@@ -118,6 +108,6 @@ def delivered_evaluations(user: Actor, limit: int = 10) -> list[TaskEvaluation]:
     return list(
         rules.TASK_EVALUATIONS.queryset(user)
         .filter(commission__state=Commission.State.REPORTED)
-        .select_related("task", "task__claimant", "commission")
+        .select_related("task__claimant__division", "task__claimant__region_group", "commission")
         .order_by("-commission__reported_at", "-pk")[:limit]
     )

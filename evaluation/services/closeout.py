@@ -16,7 +16,7 @@ The platform's own rules, stated where they are enforced:
   locality again, which confirms it again (both levels are told);
 - on acceptance the close-out's figures (achieved values, milestone statuses) become the
   task's final figures, and its progress is recomputed from them: one fact, read everywhere;
-- an institutional document's file name is at most `FILE_NAME_LIMIT` characters.
+- an institutional document's file name is kept to `kernel.uploads.NAME_LIMIT` characters.
 
 Every step is recorded on the task (its history shows the close-out with the rest of its
 life) and told to whoever acts next.
@@ -47,19 +47,17 @@ from evaluation.models import (
     InstitutionalDocument,
 )
 from kernel.errors import DomainError, Forbidden
-from kernel.uploads import check_upload
+from kernel.uploads import check_upload, file_saved, limited_name
 from notifications.services import notify
 from tasks.models import Closure, Milestone, Status, Target, Task, ToleranceFiling
-from tasks.rules import IMPLEMENTED_BY, is_task_implementer, runs_task
+from tasks.rules import IMPLEMENTED_BY, runs_task
 from tasks.selectors import claimant_coordinators
 from tasks.services.core import refresh_progress, task_lock
+from tasks.services.reports import write_figures
 
 State = CloseOut.State
 Result = CloseOut.Result
 EDITABLE = (State.DRAFT, State.RETURNED)
-# The platform's rule: a stored file path is "closeouts/<id>/<name>" within the field's 100
-# characters, so a name is refused beyond this before anything is written.
-FILE_NAME_LIMIT = 80
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ def _implementers(task: Task) -> QuerySet[User]:
 
 def _check_editable(close_out: CloseOut, by: User) -> None:
     """The implementer may change the report while it is a draft or returned."""
-    if not is_task_implementer(by, close_out.task):
+    if not rules.files_close_out(by, close_out.task):
         raise Forbidden
     if close_out.state == State.ACCEPTED:
         raise EvaluationError(_("This close-out has already been accepted."))
@@ -200,7 +198,7 @@ def closeout_save(
     plan (`evaluation.selectors.closeout.prefill`). A draft may be incomplete: the checks that
     matter are made when it is filed (`closeout_submit`)."""
     task = task_lock(task)
-    if not is_task_implementer(by, task):
+    if not rules.files_close_out(by, task):
         raise Forbidden
     if result not in Result.values:
         raise EvaluationError(_("Choose whether the task was completed."))
@@ -261,8 +259,26 @@ def closeout_submit(*, close_out: CloseOut, by: User) -> CloseOut:
             raise EvaluationError(_("Say why the task was not completed."))
         _tolerance(close_out.task, close_out.tolerance_filing)
     was = close_out.get_state_display()
-    close_out.state = State.SUBMITTED
     close_out.submitted_at = timezone.now()
+    if runs_task(by, close_out.task):
+        # The locality filed in the implementer's stead: what it files, it sends up.
+        close_out.state = State.CONFIRMED
+        close_out.confirmed_by, close_out.confirmed_at = by, close_out.submitted_at
+        close_out.save(update_fields=["state", "submitted_at", "confirmed_by", "confirmed_at"])
+        record(
+            "task.closeout_confirmed",
+            obj=close_out.task,
+            by=by,
+            changes={"close_out": [str(was), str(State.CONFIRMED.label)]},
+        )
+        notify(
+            users=NATIONAL.members(),
+            subject=_("Close-out to accept: %(task)s") % {"task": close_out.task},
+            body=close_out.summary[:500],
+            url=_url(close_out),
+        )
+        return close_out
+    close_out.state = State.SUBMITTED
     close_out.save(update_fields=["state", "submitted_at"])
     record(
         "task.closeout_submitted",
@@ -326,7 +342,11 @@ def closeout_return(*, close_out: CloseOut, by: User, reason: str) -> CloseOut:
     close_out.returned_by = (
         CloseOut.ReturnedBy.NATIONAL if national else CloseOut.ReturnedBy.LOCALITY
     )
-    close_out.save(update_fields=["state", "return_reason", "returned_by"])
+    # Filed again, it waits for the locality's confirmation again.
+    close_out.confirmed_by, close_out.confirmed_at = None, None
+    close_out.save(
+        update_fields=["state", "return_reason", "returned_by", "confirmed_by", "confirmed_at"]
+    )
     record(
         "task.closeout_returned",
         obj=close_out.task,
@@ -354,12 +374,13 @@ def closeout_return(*, close_out: CloseOut, by: User, reason: str) -> CloseOut:
 def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOut:
     """The national level accepts the close-out: the task is closed, as completed or not
     completed as the report says, today; its final figures are the report's."""
+    # The task first, then its close-out: the order every other close-out write locks them in.
+    task = task_lock(close_out.task)
     close_out = _lock(close_out)
     if not is_national(by):
         raise Forbidden
     if close_out.state != State.CONFIRMED:
         raise EvaluationError(_already(close_out))
-    task = task_lock(close_out.task)
     now = timezone.now()
     close_out.state = State.ACCEPTED
     close_out.decided_by, close_out.decided_at = by, now
@@ -369,7 +390,7 @@ def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOu
     )
     task.closed_on = timezone.localdate(now)
     task.save(update_fields=["closure", "closed_on"])
-    _write_back(close_out, task)
+    figures = _write_back(close_out, task)
     record(
         "task.closeout_accepted",
         obj=task,
@@ -378,6 +399,7 @@ def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOu
             "close_out": [str(State.CONFIRMED.label), str(State.ACCEPTED.label)],
             "closure": [str(Closure.OPEN.label), task.get_closure_display()],
             "closed_on": [None, task.closed_on.isoformat()],
+            **figures,
         },
         note=_clean_text(note),
     )
@@ -392,18 +414,18 @@ def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOu
     return close_out
 
 
-def _write_back(close_out: CloseOut, task: Task) -> None:
-    """The accepted figures become the task's (the platform's rule: one fact, read everywhere)."""
-    for line in close_out.targets.select_related("target"):
-        if line.target.actual != line.achieved:
-            line.target.actual = line.achieved
-            line.target.save(update_fields=["actual"])
-    for row in close_out.milestones.select_related("milestone"):
-        milestone = row.milestone
-        if (milestone.status, milestone.done_on) != (row.status, row.done_on):
-            milestone.status, milestone.done_on = row.status, row.done_on
-            milestone.save(update_fields=["status", "done_on"])
+def _write_back(close_out: CloseOut, task: Task) -> dict[str, list[Any]]:
+    """The accepted figures become the task's (the platform's rule: one fact, read everywhere);
+    returns the changes for the task's trail."""
+    changes, _moved = write_figures(
+        [
+            (r.milestone, r.status, r.done_on)
+            for r in close_out.milestones.select_related("milestone")
+        ],
+        [(line.target, line.achieved) for line in close_out.targets.select_related("target")],
+    )
     refresh_progress(task)
+    return changes
 
 
 def _already(close_out: CloseOut) -> str:
@@ -449,17 +471,16 @@ def document_add(
         raise EvaluationError(_("The title, issuer or document number is too long."))
     if issued_on > timezone.localdate():
         raise EvaluationError(_("The date of issue cannot be in the future."))
+    listed = close_out.documents.filter(title=title, number=number, issued_on=issued_on)
+    if listed.exists():
+        raise EvaluationError(_("This document is already listed."))
     name = ""
     if upload is not None:
         try:
             name = check_upload(upload)
         except DomainError as exc:
             raise EvaluationError(exc.message) from exc
-        if len(name) > FILE_NAME_LIMIT:
-            raise EvaluationError(
-                _("The file name is too long (at most %(limit)s characters); rename the file.")
-                % {"limit": FILE_NAME_LIMIT}
-            )
+        name = limited_name(name)
     document = InstitutionalDocument(
         close_out=close_out,
         title=title,
@@ -469,20 +490,14 @@ def document_add(
         file_name=name,
         added_by=by,
     )
-    if upload is not None:
-        document.file.save(name, upload, save=False)
-    try:
+    changes = {"document": [None, title], "doc_number": [None, number]}
+    if upload is None:
         document.save()
-        record(
-            "task.closeout_document_added",
-            obj=close_out.task,
-            by=by,
-            changes={"document": [None, title], "doc_number": [None, number]},
-        )
-    except Exception:
-        if document.file:
-            document.file.delete(save=False)
-        raise
+        record("task.closeout_document_added", obj=close_out.task, by=by, changes=changes)
+        return document
+    with file_saved(document.file, name, upload):
+        document.save()
+        record("task.closeout_document_added", obj=close_out.task, by=by, changes=changes)
     return document
 
 

@@ -19,7 +19,6 @@ The platform's own rules (no source sets them):
 
 import datetime
 from collections.abc import Iterable
-from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
@@ -37,8 +36,9 @@ from evaluation import rules
 from evaluation.errors import EvaluationError
 from evaluation.indicators import create_default_indicators
 from evaluation.models import Commission, Evidence, FieldVisit, TaskEvaluation
+from evaluation.selectors.commissions import evaluator_choices
 from kernel.errors import DomainError, Forbidden
-from kernel.uploads import check_upload
+from kernel.uploads import check_upload, file_saved, limited_name
 from notifications.services import notify
 from regions.models import Organisation, RegionGroup
 from tasks.models import Closure, Implementer, Task
@@ -47,7 +47,6 @@ Scope = Commission.Scope
 
 # The longest stored file name: the model's column, and the storage path
 # (evaluations/<commission>/<name>) must fit the FileField's default 100 characters.
-NAME_MAX = 80
 
 
 def standard_independence() -> str:
@@ -190,7 +189,7 @@ def commission_create(
     title, terms, independence = title.strip(), terms_of_reference.strip(), independence.strip()
     # Serialise the commissions of one evaluator, so that a repeated click meets the first.
     evaluator = Organisation.objects.select_for_update().get(pk=evaluator.pk)
-    if evaluator.kind != Organisation.Kind.EVALUATOR:
+    if not evaluator_choices().filter(pk=evaluator.pk).exists():
         raise EvaluationError(
             _("%(name)s is not a third-party evaluator.") % {"name": evaluator.name}
         )
@@ -314,6 +313,13 @@ def commission_update(
             by=by,
             changes={name: [before[name], after[name]] for name in changed},
         )
+        notify(
+            users=rules.COMMISSIONS.audience(commission, EVALUATOR),
+            subject=_("Commission changed: %(title)s") % {"title": commission.title},
+            body=_("%(start)s to %(end)s.")
+            % {"start": starts_on.isoformat(), "end": ends_on.isoformat()},
+            url=_url(commission),
+        )
     return commission
 
 
@@ -378,15 +384,6 @@ def visit_record(
     return visit
 
 
-def limited_name(name: str, limit: int = NAME_MAX) -> str:
-    """`name` shortened to `limit` characters, keeping its extension."""
-    if len(name) <= limit:
-        return name
-    path = PurePath(name)
-    suffix = path.suffix[:10]
-    return path.stem[: max(1, limit - len(suffix))] + suffix
-
-
 @transaction.atomic
 def evidence_add(
     *,
@@ -423,20 +420,15 @@ def evidence_add(
         size=upload.size,
         uploaded_by=by,
     )
-    evidence.file.save(name, upload, save=False)
-    try:
-        with transaction.atomic():
-            evidence.save()
-            record(
-                "commission.evidence_added",
-                obj=commission,
-                by=by,
-                changes={"attachment": [None, name]},
-                note=title,
-            )
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
+    with file_saved(evidence.file, name, upload):
+        evidence.save()
+        record(
+            "commission.evidence_added",
+            obj=commission,
+            by=by,
+            changes={"attachment": [None, name]},
+            note=title,
+        )
     return evidence
 
 

@@ -132,6 +132,22 @@ def incentive_decide(
         raise EvaluationError(_("Give the reason for the incentive."))
     if not approving_authority:
         raise EvaluationError(_("Name the approving authority."))
+    # The beneficiary's row is locked, so of two identical requests (a double click, or a
+    # colleague recording the same decision) the second finds the first's decision.
+    if claimant is not None:
+        Claimant.objects.select_for_update().filter(pk=claimant.pk).first()
+    elif organisation is not None:
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    if IncentiveDecision.objects.filter(
+        claimant=claimant,
+        organisation=organisation,
+        form=form,
+        decided_on=decided_on,
+        document_number=document_number,
+    ).exists():
+        raise EvaluationError(
+            _("This decision is already recorded for this beneficiary on this date.")
+        )
     chosen = {e.pk for e in evaluations}
     allowed = beneficiary_evaluations(claimant=claimant, organisation=organisation)
     found = list(allowed.filter(pk__in=chosen).order_by("pk"))

@@ -110,6 +110,14 @@ def outcome_create(*, by: User, tasks: Iterable[Task], data: OutcomeData) -> Out
             % {"tasks": "、".join(t.title for t in missing)}
         )
     data = _clean(data)
+    # A double click, or a colleague who drafted the same: the tasks are locked, so one of
+    # two identical requests finds the other's draft.
+    twin = Outcome.objects.filter(title=data.title, tasks__in=chosen).distinct()
+    for other in twin.prefetch_related("tasks"):
+        if sorted(t.pk for t in other.tasks.all()) == chosen:
+            raise EvaluationError(
+                _("An outcome with this title was already drafted from these tasks.")
+            )
     outcome = Outcome.objects.create(
         title=data.title,
         field=data.field,

@@ -39,7 +39,7 @@ from evaluation.errors import EvaluationError
 from evaluation.indicators import IndicatorRow
 from evaluation.models import Commission, Indicator, Recommendation, Score, TaskEvaluation
 from kernel.errors import DomainError, Forbidden
-from kernel.uploads import check_upload
+from kernel.uploads import check_upload, file_saved, limited_name
 from notifications.services import notify
 from tasks.selectors import claimant_coordinators
 
@@ -359,19 +359,20 @@ def report_upload(*, commission: Commission, by: User, upload: Any) -> Commissio
             _("%(name)s: the signed report must be a PDF, OFD or Word (.docx) file.")
             % {"name": name}
         )
+    name = limited_name(name)
     old_file, old_name = commission.report_file.name, commission.report_file_name
-    commission.report_file.save(name, upload, save=False)
-    commission.report_file_name = name
-    commission.save(update_fields=["report_file", "report_file_name"])
+    with file_saved(commission.report_file, name, upload):
+        commission.report_file_name = name
+        commission.save(update_fields=["report_file", "report_file_name"])
+        record(
+            "commission.report_uploaded",
+            obj=commission,
+            by=by,
+            changes={"report_file_name": [old_name or None, name]},
+        )
     if old_file and old_file != commission.report_file.name:
         storage = commission.report_file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
-    record(
-        "commission.report_uploaded",
-        obj=commission,
-        by=by,
-        changes={"report_file_name": [old_name or None, name]},
-    )
     if commission.state == Commission.State.REPORTED:
         notify(
             users=NATIONAL.members(),

@@ -8,17 +8,17 @@ is 403; an action on a close-out that has moved on (a double click, a colleague 
 first) says so on the page.
 """
 
-from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from accounts.models import User
@@ -37,11 +37,12 @@ from evaluation.selectors import closeout as reads
 from evaluation.services import closeout as services
 from kernel.access import object_for, require
 from kernel.actions import form_action
+from kernel.downloads import stored_file
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.models import Task
-from tasks.rules import can_view_dispatch, is_task_implementer, runs_task
+from tasks.rules import can_view_dispatch, runs_task
 
 State = CloseOut.State
 
@@ -61,7 +62,7 @@ def _close_out_for(
 
 
 def _implements(user: User, close_out: CloseOut) -> bool:
-    return is_task_implementer(user, close_out.task)
+    return rules.files_close_out(user, close_out.task)
 
 
 def _runs(user: User, close_out: CloseOut) -> bool:
@@ -125,7 +126,7 @@ def export_headers() -> list[str]:
         _("Claimant"),
         _("State"),
         _("Result"),
-        _("Filed at"),
+        pgettext("close-out", "Filed at"),
         _("Confirmed at"),
         _("Accepted at"),
         _("Summary of the work done"),
@@ -183,11 +184,11 @@ def edit(request: AuthenticatedHttpRequest, task_pk: int) -> HttpResponse:
     if close_out is not None:
         close_out.task = task
     if request.method == "POST":
-        if not is_task_implementer(user, task):
+        if not rules.files_close_out(user, task):
             raise PermissionDenied
     else:
         if close_out is not None and close_out.state not in services.EDITABLE:
-            if is_task_implementer(user, task):
+            if rules.files_close_out(user, task):
                 return _moved_on(request, close_out)
             raise PermissionDenied
         allowed = (
@@ -401,7 +402,7 @@ def _document_for(request: AuthenticatedHttpRequest, pk: int) -> InstitutionalDo
 def document_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     document = _document_for(request, pk)
     close_out = reads.close_out_get_for_user(request.user, document.close_out_id)
-    if not is_task_implementer(request.user, close_out.task):
+    if not rules.files_close_out(request.user, close_out.task):
         raise PermissionDenied
     if request.method != "POST" and not rules.can_edit_close_out(request.user, close_out):
         return _moved_on(request, close_out)
@@ -421,17 +422,7 @@ def document_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def document_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The document's file, for whoever may read the close-out (404 otherwise)."""
     document = _document_for(request, pk)
-    if not document.file:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.file_name or PurePath(document.file.name or "").name,
-    )
+    return stored_file(document.file, document.file_name)
 
 
 # The task page --------------------------------------------------------------------------------
@@ -442,7 +433,7 @@ def task_panel(user: Actor, task: Task) -> dict[str, Any] | None:
     for the viewer. The invitation to file comes from `DUE_SOON_DAYS` before the expected
     end (the platform's rule); an implementer may file earlier from the same link."""
     close_out = reads.close_out_of_task(user, task)
-    implementer = is_task_implementer(user, task)
+    implementer = rules.files_close_out(user, task)
     due = reads.due_state(task) if not task.is_closed else ""
     if close_out is None and not implementer and not due and not task.is_closed:
         # Nothing filed that the viewer may read and nothing due: no section.

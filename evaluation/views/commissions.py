@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,6 +35,7 @@ from evaluation.selectors import commissions as reads
 from evaluation.services import commissions as services
 from kernel.access import object_for, require
 from kernel.actions import form_action
+from kernel.downloads import stored_file
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.models import Closure
@@ -52,16 +52,6 @@ def _commission_for(
     request: HttpRequest, pk: int, check: Right, *, posted: Right | None = None
 ) -> Commission:
     return object_for(request, reads.commission_get_for_user, pk, check, posted=posted)
-
-
-def _file_response(stored: FieldFile, name: str) -> FileResponse:
-    """A stored file as a download under its original name; 404 when the file is gone from
-    the storage (its record alone is nothing to serve)."""
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=name)
 
 
 def _stamp() -> str:
@@ -269,7 +259,7 @@ def commission_document(
     evaluation = reads.evaluated_task_get(request.user, commission, task_pk)
     document = reads.close_out_document_get(commission, evaluation, document_pk)
     name = document.file_name or document.file.name.rsplit("/", 1)[-1]
-    return _file_response(document.file, name)
+    return stored_file(document.file, name)
 
 
 # Visits and evidence ----------------------------------------------------------------------------
@@ -328,7 +318,7 @@ def _evidence_for(commission: Commission, evidence_pk: int) -> Evidence:
 def evidence_download(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     commission = _commission_for(request, pk, rules.can_view_commission)
     evidence = _evidence_for(commission, evidence_pk)
-    return _file_response(evidence.file, evidence.name)
+    return stored_file(evidence.file, evidence.name)
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from accounts.actors import AuthenticatedHttpRequest
@@ -168,7 +169,7 @@ def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         _("Score"),
         _("Completion (%)"),
         _("Evaluation score"),
-        _("Progress (%)"),
+        pgettext("ranking", "Progress (%)"),
         _("Tasks"),
         _("Closed as completed"),
         _("Tasks due"),

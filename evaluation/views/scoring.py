@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +37,7 @@ from evaluation.selectors import scoring as reads
 from evaluation.services import scoring as services
 from kernel.access import object_for
 from kernel.actions import form_action
-from kernel.downloads import DOCX, download
+from kernel.downloads import DOCX, download, stored_file
 from kernel.errors import DomainError
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
@@ -223,11 +223,7 @@ def report_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
     """The report: the evaluator's signed file once uploaded, else the generated .docx."""
     commission = _commission(request, pk)
     if commission.report_file:
-        return FileResponse(
-            commission.report_file.open("rb"),
-            as_attachment=True,
-            filename=commission.report_file_name or commission.report_file.name,
-        )
+        return stored_file(commission.report_file, commission.report_file_name)
     return download(documents.report_docx(commission), documents.file_name(commission), DOCX)
 
 

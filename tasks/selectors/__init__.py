@@ -24,7 +24,7 @@ from accounts.models import User
 from audit.models import AuditEntry
 from audit.selectors import entries_for
 from claims import rules as claims_rules
-from claims.models import Claimant, Programme
+from claims.models import Claimant, Programme, TaskNotice, add_months
 from regions.models import Division, Organisation
 from tasks import progress, rules
 from tasks.models import Implementer, Milestone, Target, Task
@@ -330,3 +330,21 @@ def progress_of_claimant(claimant: Claimant) -> Decimal | None:
 def task_fresh(task: Task) -> Task:
     """The task as stored now, for a form bound to it (the caller's copy carries prefetches)."""
     return Task.objects.get(pk=task.pk)
+
+
+def expected_ends(tasks: QuerySet[Task]) -> dict[int, datetime.date]:
+    """Each task's expected end (`Task.expected_end`: the date of its claimant's task notice
+    plus the programme's implementation period), for the tasks that have a notice, in two
+    queries whatever their number. The one definition the dispatch, the close-out index and
+    the to-do lists count "past its expected end" by."""
+    rows = list(tasks.values_list("pk", "claimant_id", "programme__implementation_months"))
+    notices = dict(
+        TaskNotice.objects.filter(
+            claimant_id__in={claimant for _, claimant, _ in rows}
+        ).values_list("claimant_id", "issued_on")
+    )
+    return {
+        pk: add_months(notices[claimant], months)
+        for pk, claimant, months in rows
+        if claimant in notices
+    }

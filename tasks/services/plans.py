@@ -3,6 +3,7 @@ person; an implementer (or the locality) files the plan — milestones, targets,
 roadmap — and the locality approves it or returns it with a reason."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,17 @@ def implementer_add(
     return _add(task, by, organisation, lead, responsibility)
 
 
+# Checks later stages add on who may implement a task (the evaluation stage: an organisation
+# evaluating the task cannot implement it). Each returns the refusal's message, or None.
+ImplementerCheck = Callable[[Task, Organisation], str | None]
+_IMPLEMENTER_CHECKS: list[ImplementerCheck] = []
+
+
+def register_implementer_check(check: ImplementerCheck) -> None:
+    if check not in _IMPLEMENTER_CHECKS:
+        _IMPLEMENTER_CHECKS.append(check)
+
+
 def _add(
     task: Task, by: User, organisation: Organisation, lead: bool, responsibility: str
 ) -> Implementer:
@@ -89,6 +101,10 @@ def _add(
         )
     if task.implementers.filter(organisation=organisation).exists():
         raise TaskError(_("%(name)s is already an implementer.") % {"name": organisation})
+    for check in _IMPLEMENTER_CHECKS:
+        refusal = check(task, organisation)
+        if refusal:
+            raise TaskError(refusal)
     if lead:
         task.implementers.filter(lead=True).update(lead=False)
     implementer = Implementer.objects.create(

@@ -363,23 +363,35 @@ def _write_back(report: ProgressReport) -> dict[str, list[Any]]:
     """The report's rows that differ from the task's figures become the task's. The draft's
     untouched rows have followed the task (`drafts_follow`), so these are the rows the
     implementer changed."""
-    changes: dict[str, list[Any]] = {}
-    moved: Moved = []
-    for update in report.milestones.select_related("milestone"):
-        milestone = update.milestone
-        if (milestone.status, milestone.done_on) != (update.status, update.done_on):
-            key = _("milestone %(n)s") % {"n": milestone.position}
-            changes[key] = [milestone.status, update.status]
-            moved.append((milestone, (milestone.status, milestone.done_on)))
-            milestone.status, milestone.done_on = update.status, update.done_on
-            milestone.save(update_fields=["status", "done_on"])
-    for t_update in report.targets.select_related("target"):
-        target = t_update.target
-        if target.actual != t_update.actual:
-            key = _("target %(n)s") % {"n": target.position}
-            changes[key] = [_plain(target.actual), _plain(t_update.actual)]
-            moved.append((target, target.actual))
-            target.actual = t_update.actual
-            target.save(update_fields=["actual"])
+    changes, moved = write_figures(
+        [(u.milestone, u.status, u.done_on) for u in report.milestones.select_related("milestone")],
+        [(u.target, u.actual) for u in report.targets.select_related("target")],
+    )
     drafts_follow(moved, after=(report.year, report.period))
     return changes
+
+
+def write_figures(
+    milestones: list[tuple[Milestone, str, datetime.date | None]],
+    targets: list[tuple[Target, Decimal | None]],
+) -> tuple[dict[str, list[Any]], Moved]:
+    """Figures that differ from the task's become the task's: each milestone's status and date,
+    each target's actual value. Returns the changes, for the task's trail, and what moved with
+    its value before. (A progress report's figures, and the accepted close-out's.)"""
+    changes: dict[str, list[Any]] = {}
+    moved: Moved = []
+    for milestone, status, done_on in milestones:
+        if (milestone.status, milestone.done_on) != (status, done_on):
+            key = _("milestone %(n)s") % {"n": milestone.position}
+            changes[key] = [milestone.status, status]
+            moved.append((milestone, (milestone.status, milestone.done_on)))
+            milestone.status, milestone.done_on = status, done_on
+            milestone.save(update_fields=["status", "done_on"])
+    for target, actual in targets:
+        if target.actual != actual:
+            key = _("target %(n)s") % {"n": target.position}
+            changes[key] = [_plain(target.actual), _plain(actual)]
+            moved.append((target, target.actual))
+            target.actual = actual
+            target.save(update_fields=["actual"])
+    return changes, moved
