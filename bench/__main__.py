@@ -12,11 +12,19 @@ same throwaway database, bench/tasks.py measures the implementation stage: BENCH
 (default 2,000) of the 31 provinces and 8 experiment regions with 7 quarters of progress
 reports; the task index, dispatch, progress overview and help-request pages against the start
 page, the SQL queries of the dispatch page, and the task index and dispatch workbooks, the
-bulk-update sheet and the reminders against reading every task row.
+bulk-update sheet and the reminders against reading every task row. Last, on the same tasks,
+bench/evaluation.py measures the evaluation and incentive stage: task notices, close-outs
+(half the tasks closed), commissions of ~100 closed tasks with their indicators and scores,
+outcomes and incentive decisions; the stage's start page, the close-out index, the ranking,
+the commission list, one commission and its scores, the outcome and incentive indexes against
+the start page, the SQL queries of the ranking and the close-out index (at the built size and
+a tenth of it), and the ranking workbook against reading every task row.
 
-Sizes: BENCH_PROPOSALS (default 5000), BENCH_TASKS (default 2000), BENCH_SIMILAR_PROPOSALS
-and BENCH_SIMILAR_SUBSET (see bench/similarity.py). BENCH_ONLY runs only the parts named,
-comma-separated, of `similarity`, `proposals` and `tasks`: `BENCH_ONLY=tasks make bench`.
+Sizes: BENCH_PROPOSALS (default 5000), BENCH_TASKS (default 2000, also the evaluation's),
+BENCH_SIMILAR_PROPOSALS and BENCH_SIMILAR_SUBSET (see bench/similarity.py). BENCH_ONLY runs
+only the parts named, comma-separated, of `similarity`, `proposals`, `tasks` and `evaluation`:
+`BENCH_ONLY=tasks make bench`. `evaluation` needs the tasks' data, so it builds it even when
+`tasks` is not named (without timing the tasks' pages).
 """
 
 import os
@@ -126,7 +134,7 @@ def run() -> None:
     line("Excel export of all rows", export, read_rows, "reading")
 
 
-PARTS = ("similarity", "proposals", "tasks")
+PARTS = ("similarity", "proposals", "tasks", "evaluation")
 
 
 def wanted(part: str) -> bool:
@@ -134,14 +142,14 @@ def wanted(part: str) -> bool:
 
 
 def main() -> None:
-    from bench import similarity
+    from bench import evaluation, similarity
     from bench import tasks as implementation
 
     if ONLY - set(PARTS):
         sys.exit(f"BENCH_ONLY: unknown part {', '.join(sorted(ONLY - set(PARTS)))}; parts: {PARTS}")
     if wanted("similarity"):
         similarity.main()
-    if not (wanted("proposals") or wanted("tasks")):
+    if not (wanted("proposals") or wanted("tasks") or wanted("evaluation")):
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiebang.settings")
     django.setup()
@@ -157,12 +165,20 @@ def main() -> None:
             build(N_PROPOSALS)
             print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
             run()
-        if wanted("tasks"):
-            print("== implementation: tasks, reports, dispatch ==")
+        if wanted("tasks") or wanted("evaluation"):
+            if wanted("tasks"):
+                print("== implementation: tasks, reports, dispatch ==")
             start = time.perf_counter()
             built = implementation.build(implementation.N_TASKS)
             print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-            implementation.run(built, median_seconds)
+            if wanted("tasks"):
+                implementation.run(built, median_seconds)
+            if wanted("evaluation"):
+                print("== evaluation: close-outs, commissions, ranking, incentives ==")
+                start = time.perf_counter()
+                assessed = evaluation.build(built)
+                print(f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+                evaluation.run(assessed, median_seconds)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -48,7 +48,7 @@ from evaluation.models import (
     Score,
     TaskEvaluation,
 )
-from evaluation.services import closeout, commissions, incentives, outcomes, scoring
+from evaluation.services import closeout, commissions, documents, incentives, outcomes, scoring
 from notifications.models import Notification
 from proposals.models import ReformField
 from regions.models import Organisation
@@ -136,7 +136,7 @@ def _close_first(task: Task, implementer: User, zone: User, national: User) -> N
                 for m in milestones
             ],
         )
-        document = closeout.document_add(
+        document = documents.document_add(
             close_out=report,
             by=implementer,
             title="概念验证和中试平台开放共享实施细则（演示）",

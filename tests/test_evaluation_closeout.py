@@ -10,6 +10,7 @@ tests/test_evaluation_closeout_pages.py."""
 import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,7 @@ from evaluation.errors import EvaluationError
 from evaluation.models import CloseOut, CloseOutMilestone, CloseOutTarget, InstitutionalDocument
 from evaluation.selectors import closeout as reads
 from evaluation.services import closeout as services
+from evaluation.services import documents
 from kernel.errors import Forbidden
 from notifications.models import Notification
 from regions.models import Organisation
@@ -376,7 +378,7 @@ def test_another_implementer_neither_writes_nor_files(w, users, other_implemente
     with pytest.raises(Forbidden):
         services.closeout_submit(close_out=close_out, by=other_implementer)
     with pytest.raises(Forbidden):
-        services.document_add(
+        documents.document_add(
             close_out=close_out,
             by=other_implementer,
             title="办法",
@@ -467,14 +469,14 @@ def test_the_national_level_waits_for_the_locality(w, users):
 
 
 def add_document(close_out, users, **kwargs) -> InstitutionalDocument:
-    values = {
+    values: dict[str, Any] = {
         "title": "四川省技术经理人管理办法",
         "issuer": "四川省科学技术厅",
         "number": "川科发〔2026〕3号",
         "issued_on": datetime.date(2026, 6, 1),
     }
     values.update(kwargs)
-    return services.document_add(close_out=close_out, by=users["implementer"], **values)
+    return documents.document_add(close_out=close_out, by=users["implementer"], **values)
 
 
 def test_documents_are_added_with_their_file_and_removed(
@@ -487,11 +489,11 @@ def test_documents_are_added_with_their_file_and_removed(
     assert stored.read_bytes() == PDF
     assert AuditEntry.objects.filter(action="task.closeout_document_added").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.document_remove(document=document, by=users["implementer"])
+        documents.document_remove(document=document, by=users["implementer"])
     assert not InstitutionalDocument.objects.exists()
     assert not stored.exists()
     with pytest.raises(EvaluationError, match="already removed"):
-        services.document_remove(document=document, by=users["implementer"])
+        documents.document_remove(document=document, by=users["implementer"])
 
 
 def test_a_document_without_a_file(w, users, media_root):
@@ -540,9 +542,9 @@ def test_documents_are_fixed_once_filed(w, users, media_root):
     with pytest.raises(EvaluationError):
         add_document(close_out, users)
     with pytest.raises(EvaluationError):
-        services.document_remove(document=document, by=users["implementer"])
+        documents.document_remove(document=document, by=users["implementer"])
     with pytest.raises(Forbidden):
-        services.document_remove(document=document, by=users["sichuan"])
+        documents.document_remove(document=document, by=users["sichuan"])
     assert InstitutionalDocument.objects.count() == 1
 
 
@@ -561,6 +563,7 @@ def test_a_draft_is_the_implementers_and_a_filed_report_whoever_sees_the_task(w,
 def test_what_waits_on_each_comes_first(w, users):
     close_out = filed(w, users)
     other = close_task(w, users, task=w.sichuan_tasks[1])
+    listed: list[Any]  # annotated with how much it waits on the user
     for who in ("sichuan",):
         listed = list(reads.close_out_list(users[who], {}))
         assert listed[0].pk == close_out.pk and listed[0].waiting == 0

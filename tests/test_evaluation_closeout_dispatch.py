@@ -3,18 +3,20 @@ and not closed, each linked to its close-out, and a closed one leaves the list; 
 filters and shows tasks by close-out, and its export says it too."""
 
 import io
+from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from claims.models import Programme
 from tests.conftest import client_for
 from tests.test_evaluation_fixtures import close_task
 from tests.test_tasks_fixtures import task_world
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +77,9 @@ def test_the_task_index_filters_by_close_out(w, users):
     assert f'data-closure="{w.sichuan_tasks[2].pk}"' in text
     assert f'data-closure="{w.task.pk}"' not in text
     response = client.get(reverse("tasks:index_xlsx"), {"closure": "not_completed"}, **EN)
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
+    rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
     assert "Close-out" in header and "Closed on" in header
     (row,) = rows[1:]

@@ -11,6 +11,7 @@ closed tasks and the once-only rules are the platform's."""
 
 import datetime
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.models import Role
 from audit.models import AuditEntry
@@ -60,6 +62,10 @@ def w(users):
 def close(*tasks: Task, on: datetime.date = datetime.date(2027, 1, 15)) -> None:
     """Closed as completed, directly (the close-out flow is tested in its own module)."""
     Task.objects.filter(pk__in=[t.pk for t in tasks]).update(closure="completed", closed_on=on)
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
 
 
 def evaluator_org(users) -> Organisation:
@@ -219,7 +225,7 @@ def test_only_the_national_level_commissions(users, w, who):
 def test_commissioning_checks_evaluator_terms_declaration_and_scope(users, w):
     close(w.task)
     university = Organisation.objects.get(name="四川大学")
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"evaluator": university}, "not a third-party evaluator"),
         ({"independence": "  "}, "independence declaration"),
         ({"ends_on": START - datetime.timedelta(days=1)}, "end date cannot be before"),
@@ -367,7 +373,7 @@ def submitted_report(w, users):
         report=report,
         by=users["implementer"],
         milestones=milestones,
-        targets={target.target_id: 120},
+        targets={target.target_id: Decimal(120)},
         done="培育技术经理人一百二十名",
         problems="",
         help_needed="",
@@ -445,7 +451,7 @@ def test_the_dossier_shows_everything_of_the_task_read_only(users, w, evaluated)
     document = InstitutionalDocument.objects.get()
     url = f"/evaluation/commissions/{c.pk}/tasks/{w.task.pk}/documents/{document.pk}/"
     response = client_for(users["evaluator"]).get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response.status_code == 200 and body(response) == PDF
     assert client_for(users["sichuan"]).get(url).status_code == 404
 
 
@@ -594,7 +600,7 @@ def test_the_evaluator_adds_evidence_and_it_downloads_through_a_checked_view(
     download = f"/evaluation/commissions/{c.pk}/evidence/{evidence.pk}/"
     for who in ("evaluator", "national"):
         got = client_for(users[who]).get(download)
-        assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+        assert got.status_code == 200 and body(got) == PDF
     assert client_for(other_evaluator()).get(download).status_code == 404
     assert client_for(users["implementer"]).get(download).status_code == 404
     # Repeated, the same file is not added twice.
@@ -791,16 +797,21 @@ def test_the_list_exports_what_it_shows(users, w, two):
     response = client_for(users["evaluator"]).get("/evaluation/commissions/xlsx/")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == mine.title and rows[1][5] == 1
     national = client_for(users["national"]).get("/evaluation/commissions/xlsx/?q=广东")
-    rows = list(load_workbook(io.BytesIO(national.content)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(national.content)).active
+    assert isinstance(sheet, Worksheet)
+    rows = list(sheet.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == [theirs.title]
 
 
 def test_the_scope_exports_with_closure_states(users, w, c):
     response = client_for(users["evaluator"]).get(f"/evaluation/commissions/{c.pk}/xlsx/", **EN)
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
+    rows = list(sheet.iter_rows(values_only=True))
     assert {r[4] for r in rows[1:]} == {t.title for t in w.sichuan_tasks[:2]}
     assert all(str(r[5]).startswith("closed as completed") for r in rows[1:])
 

@@ -36,6 +36,7 @@ def implementer_of(task: Task, users: dict[str, User]) -> User:
         locality = claimant_coordinators(task.claimant).order_by("pk").first()
         assert locality is not None
         organisation = users["implementer"].organisation
+        assert organisation is not None
         if task.claimant.division_id != organisation.division.province_id:
             lead = Implementer.objects.filter(task=task, lead=True).first()
             if lead is not None:
@@ -44,6 +45,7 @@ def implementer_of(task: Task, users: dict[str, User]) -> User:
                 from tasks.selectors import organisations_for
 
                 organisation = organisations_for(task.claimant).first()
+                assert organisation is not None
         if not Implementer.objects.filter(task=task, organisation=organisation).exists():
             if not task.responsible_person:
                 plans.task_update(task=task, by=locality, responsible_person="李四")

@@ -9,6 +9,7 @@ universities whose users evaluate) and that the locality may close a task that n
 are the platform's rules (`evaluation.rules`)."""
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +21,7 @@ from claims.models import Programme
 from evaluation.errors import EvaluationError
 from evaluation.models import CloseOut, Commission, InstitutionalDocument, Outcome
 from evaluation.selectors.hub import waiting_for
-from evaluation.services import closeout, commissions, scoring
+from evaluation.services import closeout, commissions, documents, scoring
 from kernel.errors import Forbidden
 from regions.models import Organisation
 from tasks.dispatch import ReportStatus, dispatch
@@ -103,15 +104,15 @@ def test_a_repeated_decision_is_recorded_once(users, incentives_world):  # noqa:
 def test_a_repeated_document_is_listed_once(users):
     w = task_world(users)
     filed = closeout.closeout_save(task=w.task, by=users["implementer"], summary="已完成")
-    values = {
+    values: dict[str, Any] = {
         "title": "四川省技术经理人管理办法",
         "issuer": "四川省科学技术厅",
         "number": "川科规〔2026〕3号",
         "issued_on": datetime.date(2026, 6, 1),
     }
-    closeout.document_add(close_out=filed, by=users["implementer"], **values)
+    documents.document_add(close_out=filed, by=users["implementer"], **values)
     with pytest.raises(EvaluationError, match="already listed"):
-        closeout.document_add(close_out=filed, by=users["implementer"], **values)
+        documents.document_add(close_out=filed, by=users["implementer"], **values)
     assert InstitutionalDocument.objects.count() == 1
 
 
@@ -149,6 +150,7 @@ def test_a_task_closed_within_a_period_owes_no_report_for_it(users):
     close_task(w, users)
     task = Task.objects.get(pk=w.task.pk)
     today = task.closed_on
+    assert today is not None
     quarter = (today.year, (today.month - 1) // 3 + 1)
     seen = dispatch(Task.objects.filter(pk=task.pk), task.programme, quarter, today)
     (line,) = seen.lines

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from audit.models import AuditEntry
 from claims.models import ProgrammeItem
@@ -405,11 +406,12 @@ def test_the_list_filters_and_exports(world, users):
 
     response = client.get(reverse("evaluation:outcomes_xlsx"), {"state": "confirmed"})
     sheet = load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1] == "Title"
     assert [r[1] for r in rows[1:]] == ["甲成果"]
     assert rows[1][2] == FIELD_NAME
-    assert world.task.title in rows[1][6]
+    assert world.task.title in str(rows[1][6])
 
 
 def test_the_list_reads_in_bounded_queries(world, users):

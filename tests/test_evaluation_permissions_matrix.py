@@ -66,6 +66,7 @@ from evaluation.models import (
 from evaluation.selectors import outcomes as outcome_reads
 from evaluation.services import closeout as closeouts
 from evaluation.services import commissions as commissioning
+from evaluation.services import documents as closeout_documents
 from evaluation.services import incentives, outcomes, scoring
 from evaluation.services.outcomes import OutcomeData
 from kernel.errors import Forbidden
@@ -304,7 +305,7 @@ def build_world(users: dict[str, Any]) -> World:
 
     # Close-out. Sichuan's first task: a draft with a document and its file, then closed.
     draft = _filed(s0, implementer, "四川第一项任务的总结")
-    w.closed_document = closeouts.document_add(
+    w.closed_document = closeout_documents.document_add(
         close_out=draft,
         by=implementer,
         title="技术经理人管理办法",
@@ -317,7 +318,7 @@ def build_world(users: dict[str, Any]) -> World:
     # Its second: the implementer's draft, with a document.
     assert implementer_of(s1, users) == implementer
     w.draft = _filed(Task.objects.get(pk=s1.pk), implementer, "四川第二项任务的草稿")
-    w.draft_document = closeouts.document_add(
+    w.draft_document = closeout_documents.document_add(
         close_out=w.draft,
         by=implementer,
         title="草稿中的制度文件",

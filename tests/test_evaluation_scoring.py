@@ -340,8 +340,10 @@ def test_partial_then_full_scoring(world, users):
     assert done.score == Decimal("80.0") and done.rating == "good"
     assert done.recommendation == Recommendation.EXPERIMENT_REGIONS
     entries = AuditEntry.objects.filter(action="commission.scored").order_by("pk")
-    assert entries.count() == 2 and entries.last().note == str(world.task)
-    assert entries.last().changes["score"] == [None, "80.0"]
+    last = entries.last()
+    assert last is not None
+    assert entries.count() == 2 and last.note == str(world.task)
+    assert last.changes["score"] == [None, "80.0"]
     # A score cleared is removed: the task has no score again.
     cleared = services.task_score(
         evaluation=world.first,
@@ -614,18 +616,19 @@ def test_task_panel_shows_rounds_in_order(world, users):
     earlier = world.commission
     assert later.pk > earlier.pk
     second = TaskEvaluation.objects.get(commission=later, task=world.task)
-    assert [e.commission_id for e in task_panel(users["national"], world.task)["evaluations"]] == [
-        earlier.pk,
-        later.pk,
-    ]
+    panel = task_panel(users["national"], world.task)
+    assert panel is not None
+    assert [e.commission_id for e in panel["evaluations"]] == [earlier.pk, later.pk]
     # The locality sees a round once its report is delivered.
     assert task_panel(users["sichuan"], world.task) is None
     score_all(second, users, Decimal(66))
     services.commission_report(commission=later, by=users["evaluator"], findings="跟踪评估结论")
     panel = task_panel(users["sichuan"], world.task)
+    assert panel is not None
     assert [e.pk for e in panel["evaluations"]] == [second.pk]
     deliver(world, users)
     panel = task_panel(users["sichuan"], world.task)
+    assert panel is not None
     assert [e.commission.title for e in panel["evaluations"]] == [earlier.title, later.title]
     html = english(users["sichuan"]).get(f"/tasks/{world.task.pk}/").content.decode()
     assert html.index("2027年度揭榜任务第三方评估") < html.index("2028年度跟踪评估")

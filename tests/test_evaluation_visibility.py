@@ -76,6 +76,7 @@ def world(users):
     commission(institute, [first, w.guangdong_tasks[0]], national)
     done = commission(other_institute, [second], national, reported=True)
     field = ReformField.objects.first()
+    assert field is not None
     draft = Outcome.objects.create(
         title="草稿成果",
         field=field,

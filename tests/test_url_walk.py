@@ -60,6 +60,7 @@ from evaluation.models import (
 )
 from evaluation.services import closeout as closeouts
 from evaluation.services import commissions as commissioning
+from evaluation.services import documents as closeout_documents
 from evaluation.services import incentives, outcomes, scoring
 from evaluation.services.outcomes import OutcomeData
 from jobs.models import Job
@@ -307,7 +308,7 @@ def evaluation_objects(
     # Close-outs.
     implementer = implementer_of(sichuan_task, users)
     draft = closeouts.closeout_save(task=sichuan_task, by=implementer, summary="总结")
-    closed_document = closeouts.document_add(
+    closed_document = closeout_documents.document_add(
         close_out=draft,
         by=implementer,
         title="制度文件（遍历测试）",
@@ -317,7 +318,7 @@ def evaluation_objects(
     )
     accepted = close_task(tw, users, sichuan_task)
     filing = closeouts.closeout_save(task=guangdong_task, by=other_implementer, summary="总结")
-    filed_document = closeouts.document_add(
+    filed_document = closeout_documents.document_add(
         close_out=filing,
         by=other_implementer,
         title="广东的制度文件（遍历测试）",

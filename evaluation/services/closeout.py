@@ -44,10 +44,8 @@ from evaluation.models import (
     CloseOut,
     CloseOutMilestone,
     CloseOutTarget,
-    InstitutionalDocument,
 )
-from kernel.errors import DomainError, Forbidden
-from kernel.uploads import check_upload, file_saved, limited_name
+from kernel.errors import Forbidden
 from notifications.services import notify
 from tasks.models import Closure, Milestone, Status, Target, Task, ToleranceFiling
 from tasks.rules import IMPLEMENTED_BY, runs_task
@@ -80,7 +78,7 @@ def _url(close_out: CloseOut) -> str:
     return reverse("evaluation:closeout", args=[close_out.pk])
 
 
-def _lock(close_out: CloseOut) -> CloseOut:
+def close_out_lock(close_out: CloseOut) -> CloseOut:
     """The close-out read again under a row lock, with its task (the caller's copy may be
     stale: a colleague may have acted first)."""
     return (
@@ -92,7 +90,7 @@ def _implementers(task: Task) -> QuerySet[User]:
     return IMPLEMENTED_BY.audience(task)
 
 
-def _check_editable(close_out: CloseOut, by: User) -> None:
+def check_editable(close_out: CloseOut, by: User) -> None:
     """The implementer may change the report while it is a draft or returned."""
     if not rules.files_close_out(by, close_out.task):
         raise Forbidden
@@ -205,7 +203,7 @@ def closeout_save(
     close_out = CloseOut.objects.select_for_update().filter(task=task).first()
     if close_out is not None:
         close_out.task = task
-        _check_editable(close_out, by)
+        check_editable(close_out, by)
     elif not rules.can_file_close_out(by, task):
         if task.is_closed:
             raise EvaluationError(_("This task is already closed."))
@@ -250,8 +248,8 @@ def closeout_save(
 @transaction.atomic
 def closeout_submit(*, close_out: CloseOut, by: User) -> CloseOut:
     """The implementer files the report to the locality running the task."""
-    close_out = _lock(close_out)
-    _check_editable(close_out, by)
+    close_out = close_out_lock(close_out)
+    check_editable(close_out, by)
     if not close_out.summary.strip():
         raise EvaluationError(_("Write the summary of the work done before filing."))
     if close_out.result == Result.NOT_COMPLETED:
@@ -298,7 +296,7 @@ def closeout_submit(*, close_out: CloseOut, by: User) -> CloseOut:
 @transaction.atomic
 def closeout_confirm(*, close_out: CloseOut, by: User, note: str = "") -> CloseOut:
     """The locality running the task confirms the report and sends it up."""
-    close_out = _lock(close_out)
+    close_out = close_out_lock(close_out)
     if not runs_task(by, close_out.task):
         raise Forbidden
     if close_out.state != State.SUBMITTED:
@@ -327,7 +325,7 @@ def closeout_return(*, close_out: CloseOut, by: User, reason: str) -> CloseOut:
     """The locality returns a filed report to the implementer; the national level returns one
     sent up — to the implementer, and the locality is told. A reason is required."""
     reason = _clean_text(reason)
-    close_out = _lock(close_out)
+    close_out = close_out_lock(close_out)
     national = is_national(by)
     if not national and not runs_task(by, close_out.task):
         raise Forbidden
@@ -376,7 +374,7 @@ def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOu
     completed as the report says, today; its final figures are the report's."""
     # The task first, then its close-out: the order every other close-out write locks them in.
     task = task_lock(close_out.task)
-    close_out = _lock(close_out)
+    close_out = close_out_lock(close_out)
     if not is_national(by):
         raise Forbidden
     if close_out.state != State.CONFIRMED:
@@ -439,83 +437,3 @@ def _already(close_out: CloseOut) -> str:
         State.ACCEPTED: _("This close-out has already been accepted."),
     }
     return str(messages[State(close_out.state)])
-
-
-# Institutional documents ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def document_add(
-    *,
-    close_out: CloseOut,
-    by: User,
-    title: str,
-    issuer: str,
-    issued_on: datetime.date | None,
-    number: str = "",
-    upload: Any = None,
-) -> InstitutionalDocument:
-    """Add an institutional document (制度文件) the task issued, with its file if any. The
-    file is checked (`kernel.uploads`) and its name bounded before anything is written; if the
-    row cannot be written the stored file is removed again."""
-    close_out = _lock(close_out)
-    _check_editable(close_out, by)
-    title, issuer, number = _clean_text(title), _clean_text(issuer), _clean_text(number)
-    if not title:
-        raise EvaluationError(_("Give the document's title."))
-    if not issuer:
-        raise EvaluationError(_("Say who issued the document."))
-    if issued_on is None:
-        raise EvaluationError(_("Give the date of issue."))
-    if len(title) > 200 or len(issuer) > 200 or len(number) > 100:
-        raise EvaluationError(_("The title, issuer or document number is too long."))
-    if issued_on > timezone.localdate():
-        raise EvaluationError(_("The date of issue cannot be in the future."))
-    listed = close_out.documents.filter(title=title, number=number, issued_on=issued_on)
-    if listed.exists():
-        raise EvaluationError(_("This document is already listed."))
-    name = ""
-    if upload is not None:
-        try:
-            name = check_upload(upload)
-        except DomainError as exc:
-            raise EvaluationError(exc.message) from exc
-        name = limited_name(name)
-    document = InstitutionalDocument(
-        close_out=close_out,
-        title=title,
-        issuer=issuer,
-        number=number,
-        issued_on=issued_on,
-        file_name=name,
-        added_by=by,
-    )
-    changes = {"document": [None, title], "doc_number": [None, number]}
-    if upload is None:
-        document.save()
-        record("task.closeout_document_added", obj=close_out.task, by=by, changes=changes)
-        return document
-    with file_saved(document.file, name, upload):
-        document.save()
-        record("task.closeout_document_added", obj=close_out.task, by=by, changes=changes)
-    return document
-
-
-@transaction.atomic
-def document_remove(*, document: InstitutionalDocument, by: User) -> None:
-    close_out = _lock(document.close_out)
-    _check_editable(close_out, by)
-    found = InstitutionalDocument.objects.filter(pk=document.pk, close_out=close_out).first()
-    if found is None:
-        raise EvaluationError(_("This document was already removed."))
-    record(
-        "task.closeout_document_removed",
-        obj=close_out.task,
-        by=by,
-        changes={"document": [found.title, None]},
-    )
-    stored, storage = found.file.name, found.file.storage
-    found.delete()
-    if stored:
-        # The file goes once the removal is committed, not before (a rollback keeps both).
-        transaction.on_commit(lambda: storage.delete(stored))

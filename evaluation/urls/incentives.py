@@ -1,11 +1,11 @@
 from django.urls import URLPattern, path
 
-from evaluation.views import incentives
+from evaluation.views import incentives, ranking
 
 urlpatterns: list[URLPattern] = [
-    path("ranking/", incentives.ranking_page, name="ranking"),
-    path("ranking/xlsx/", incentives.ranking_xlsx, name="ranking_xlsx"),
-    path("ranking/formula/", incentives.formula_change, name="ranking_formula"),
+    path("ranking/", ranking.ranking_page, name="ranking"),
+    path("ranking/xlsx/", ranking.ranking_xlsx, name="ranking_xlsx"),
+    path("ranking/formula/", ranking.formula_change, name="ranking_formula"),
     path("incentives/", incentives.incentive_index, name="incentives"),
     path("incentives/xlsx/", incentives.incentive_xlsx, name="incentives_xlsx"),
     path("incentives/new/", incentives.incentive_new, name="incentive_new"),

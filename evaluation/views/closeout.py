@@ -35,6 +35,7 @@ from evaluation.forms.closeout import (
 from evaluation.models import CloseOut, InstitutionalDocument
 from evaluation.selectors import closeout as reads
 from evaluation.services import closeout as services
+from evaluation.services import documents
 from kernel.access import object_for, require
 from kernel.actions import form_action
 from kernel.downloads import stored_file
@@ -376,7 +377,7 @@ def document_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form_action(
         request,
         form,
-        lambda: services.document_add(
+        lambda: documents.document_add(
             close_out=close_out,
             by=request.user,
             title=form.cleaned_data["title"],
@@ -410,7 +411,7 @@ def document_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form_action(
         request,
         form,
-        lambda: services.document_remove(document=document, by=request.user),
+        lambda: documents.document_remove(document=document, by=request.user),
         _("Institutional document removed."),
     ):
         return redirect(reverse("evaluation:closeout", args=[close_out.pk]) + "#documents")

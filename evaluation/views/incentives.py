@@ -1,16 +1,10 @@
-"""Pages of incentives (激励): the ranking of localities and implementing units with its formula
-beside it (and the national level's page to change it), incentive decisions (list, export,
-recording one, its page and its .docx circular), and the priority-support register with its
-export and a read-only JSON feed for other systems.
+"""Pages of incentives (激励): incentive decisions (list, export, recording one, its page and its
+.docx circular), and the priority-support register with its export and a read-only JSON feed
+for other systems (the ranking they rest on is `views.ranking`).
 
-The ranking, the formula, recording decisions and the register are the national level's
+Recording decisions and the register are the national level's
 (`rules.can_manage_incentives`); a decision is read by its beneficiary too (404 for anybody
 else)."""
-
-import io
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,244 +12,29 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
-from openpyxl import Workbook
 
 from accounts.actors import AuthenticatedHttpRequest
 from evaluation import documents_incentives as documents
-from evaluation import ranking, rules
+from evaluation import rules
 from evaluation.forms.incentives import (
     BeneficiaryForm,
     DecisionFilterForm,
     DecisionForm,
-    FormulaForm,
-    RankingFilterForm,
     RegisterFilterForm,
 )
 from evaluation.models import IncentiveDecision
 from evaluation.selectors import incentives as reads
-from evaluation.selectors import ranking as ranking_reads
 from evaluation.services import incentives as services
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.downloads import DOCX, download
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, text_cell, xlsx_response
+from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.selectors import programmes_with_tasks
 
 
 def _stamp() -> str:
     return timezone.localdate().isoformat()
-
-
-# The ranking ---------------------------------------------------------------------------------
-
-
-def component_labels() -> dict[str, str]:
-    return {
-        ranking.COMPLETION: _("completion"),
-        ranking.EVALUATION: _("evaluation"),
-        ranking.PROGRESS: _("progress"),
-    }
-
-
-def row_notes(row: ranking.Row) -> list[str]:
-    """What the page says of a row whose score rests on fewer components, or on none."""
-    labels = component_labels()
-    notes = []
-    if row.score is None:
-        return [_("Not ranked: none of the weighted components is available yet.")]
-    shares = "、".join(
-        _("%(component)s %(share)s%%") % {"component": labels[c], "share": s}
-        for c, s in row.shares.items()
-    )
-    if ranking.EVALUATION in row.missing:
-        notes.append(
-            _("No evaluation yet: ranked on the other components (%(shares)s).")
-            % {"shares": shares}
-        )
-    if ranking.COMPLETION in row.missing:
-        notes.append(
-            _("No task due yet: ranked on the other components (%(shares)s).") % {"shares": shares}
-        )
-    if ranking.PROGRESS in row.missing:
-        notes.append(
-            _("No progress recorded: ranked on the other components (%(shares)s).")
-            % {"shares": shares}
-        )
-    return notes
-
-
-@dataclass
-class Line:
-    row: ranking.Row
-    notes: list[str]
-
-
-def _lines(rows: list[ranking.Row]) -> list[Line]:
-    return [Line(row, row_notes(row)) for row in rows]
-
-
-def _ranking(request: HttpRequest) -> tuple[RankingFilterForm, ranking_reads.Ranking | None]:
-    filters = RankingFilterForm(
-        request.GET or None, programmes=ranking_reads.programmes_ranked(request.user)
-    )
-    programme = filters.chosen_programme()
-    return filters, ranking_reads.ranking_of(programme) if programme is not None else None
-
-
-def _formula_context(formula: ranking_reads.Formula) -> dict[str, Any]:
-    labels = component_labels()
-    shares = formula.weights.shares()
-    return {
-        "formula": formula,
-        "weights": [(labels[c], formula.weights.of(c), shares[c]) for c in ranking.COMPONENTS],
-    }
-
-
-@login_required
-@require(rules.can_manage_incentives)
-def ranking_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    filters, found = _ranking(request)
-    context: dict[str, Any] = {
-        "filters": filters,
-        "ranking": found,
-        "localities": _lines(found.localities) if found else [],
-        "units": _lines(found.units) if found else [],
-        "history": ranking_reads.formula_history(limit=5),
-        "export_query": request.GET.urlencode(),
-        **_formula_context(ranking_reads.formula_in_force()),
-    }
-    return render(request, "evaluation/ranking.html", context)
-
-
-def _number(value: Decimal | None) -> float | str:
-    return float(value) if value is not None else ""
-
-
-def _sheet_rows(lines: list[Line]) -> list[list[Any]]:
-    rows = []
-    for line in lines:
-        row, f = line.row, line.row.figures
-        rows.append(
-            [
-                row.rank if row.rank is not None else "",
-                _("tied") if row.tied else "",
-                row.name,
-                _number(row.score),
-                _number(row.completion),
-                _number(row.evaluation),
-                _number(row.progress),
-                f.tasks,
-                f.completed,
-                f.due,
-                f.tolerated,
-                f.scored,
-                " ".join(line.notes),
-            ]
-        )
-    return rows
-
-
-@login_required
-@require(rules.can_manage_incentives)
-def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Three sheets: the localities, the units, and the formula they were ranked under."""
-    _filters, found = _ranking(request)
-    headers = [
-        _("Rank"),
-        _("Tied"),
-        "",
-        _("Score"),
-        _("Completion (%)"),
-        _("Evaluation score"),
-        pgettext("ranking", "Progress (%)"),
-        _("Tasks"),
-        _("Closed as completed"),
-        _("Tasks due"),
-        _("Tolerated failures (not counted)"),
-        _("Tasks with a delivered evaluation"),
-        _("How it was ranked"),
-    ]
-    formula = ranking_reads.formula_in_force()
-    workbook = Workbook(write_only=True)
-    for title, name, lines in (
-        (_("Localities"), _("Locality"), _lines(found.localities) if found else []),
-        (
-            _("Implementing units (lead)"),
-            _("Implementing unit"),
-            _lines(found.units) if found else [],
-        ),
-    ):
-        sheet = workbook.create_sheet(title)
-        sheet.append([text_cell(sheet, found.programme.title if found else "")])
-        sheet.append([*headers[:2], name, *headers[3:]])
-        for values in _sheet_rows(lines):
-            sheet.append([text_cell(sheet, v) for v in values])
-    sheet = workbook.create_sheet(_("Formula"))
-    sheet.append([_("Component"), _("Weight"), _("Share (%)")])
-    labels = component_labels()
-    shares = formula.weights.shares()
-    for c in ranking.COMPONENTS:
-        sheet.append([labels[c], float(formula.weights.of(c)), float(shares[c])])
-    sheet.append([])
-    sheet.append([text_cell(sheet, _formula_source(formula))])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return xlsx_response(buffer.getvalue(), f"ranking-{_stamp()}.xlsx")
-
-
-def _formula_source(formula: ranking_reads.Formula) -> str:
-    rule = _(
-        "The platform's rule: 484号 §三(四) leaves the way of rewarding to “适当方式”; the "
-        "weights are set by the national level."
-    )
-    if formula.row is None:
-        return rule + " " + _("Default weights (40/50/10): never changed.")
-    assert formula.row is not None
-    return (
-        rule
-        + " "
-        + (
-            _("Changed on %(date)s by %(who)s: %(reason)s")
-            % {
-                "date": timezone.localtime(formula.row.changed_at).strftime("%Y-%m-%d %H:%M"),
-                "who": formula.row.changed_by or "—",
-                "reason": formula.row.note,
-            }
-        )
-    )
-
-
-@login_required
-@require(rules.can_manage_incentives)
-def formula_change(request: AuthenticatedHttpRequest) -> HttpResponse:
-    formula = ranking_reads.formula_in_force()
-    initial = {
-        "completion": formula.weights.completion,
-        "evaluation": formula.weights.evaluation,
-        "progress": formula.weights.progress,
-    }
-    form = FormulaForm(request.POST or None, initial=initial)
-    if form_action(
-        request,
-        form,
-        lambda: services.formula_change(
-            by=request.user,
-            completion=form.cleaned_data["completion"],
-            evaluation=form.cleaned_data["evaluation"],
-            progress=form.cleaned_data["progress"],
-            reason=form.cleaned_data["reason"],
-        ),
-        _("Formula changed. The ranking now uses the new weights."),
-    ):
-        return redirect("evaluation:ranking")
-    context = {
-        "form": form,
-        "history": ranking_reads.formula_history(),
-        **_formula_context(formula),
-    }
-    return render(request, "evaluation/ranking_formula.html", context)
 
 
 # Decisions -----------------------------------------------------------------------------------
