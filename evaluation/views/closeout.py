@@ -8,8 +8,10 @@ is 403; an action on a close-out that has moved on (a double click, a colleague 
 first) says so on the page.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -276,42 +278,61 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/closeout_detail.html", context)
 
 
+def _step(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    who: Callable[[User, CloseOut], bool],
+    now: Callable[[User, CloseOut], bool],
+    act: Callable[[CloseOut, str], object],
+    done: str,
+    template: str,
+    form_class: type[forms.Form] = NoteForm,
+) -> HttpResponse:
+    """A step of the flow behind a confirmation page: `who` may take it at all (403 for
+    anybody else), `now` says whether it can be taken in the report's present state (a GET on
+    a report that moved on says where it stands; a POST lets the service say it), `act` takes
+    it with the note typed, if any."""
+    close_out = _close_out_for(request, pk, who)
+    if request.method != "POST" and not now(request.user, close_out):
+        return _moved_on(request, close_out)
+    form = form_class(_posted(request))
+    if form_action(request, form, lambda: act(close_out, form.cleaned_data.get("note", "")), done):
+        return redirect("evaluation:closeout", close_out.pk)
+    context = {
+        "form": form,
+        "close_out": close_out,
+        "task": close_out.task,
+        "today": timezone.localdate(),
+    }
+    return render(request, template, context)
+
+
 @login_required
 def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A confirmation: the report goes to the locality and can no longer be changed unless
-    returned."""
-    close_out = _close_out_for(request, pk, _implements)
-    if request.method != "POST" and not rules.can_edit_close_out(request.user, close_out):
-        return _moved_on(request, close_out)
-    form = ConfirmForm(_posted(request))
-    if form_action(
+    """The report goes to the locality and can no longer be changed unless returned."""
+    return _step(
         request,
-        form,
-        lambda: services.closeout_submit(close_out=close_out, by=request.user),
+        pk,
+        _implements,
+        rules.can_edit_close_out,
+        lambda c, _note: services.closeout_submit(close_out=c, by=request.user),
         _("Close-out report filed with the locality."),
-    ):
-        return redirect("evaluation:closeout", close_out.pk)
-    context = {"form": form, "close_out": close_out, "task": close_out.task}
-    return render(request, "evaluation/closeout_submit.html", context)
+        "evaluation/closeout_submit.html",
+        ConfirmForm,
+    )
 
 
 @login_required
 def confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    close_out = _close_out_for(request, pk, _runs)
-    if request.method != "POST" and not rules.can_confirm_close_out(request.user, close_out):
-        return _moved_on(request, close_out)
-    form = NoteForm(_posted(request))
-    if form_action(
+    return _step(
         request,
-        form,
-        lambda: services.closeout_confirm(
-            close_out=close_out, by=request.user, note=form.cleaned_data["note"]
-        ),
+        pk,
+        _runs,
+        rules.can_confirm_close_out,
+        lambda c, note: services.closeout_confirm(close_out=c, by=request.user, note=note),
         _("Close-out report confirmed and sent up."),
-    ):
-        return redirect("evaluation:closeout", close_out.pk)
-    context = {"form": form, "close_out": close_out, "task": close_out.task}
-    return render(request, "evaluation/closeout_confirm.html", context)
+        "evaluation/closeout_confirm.html",
+    )
 
 
 @login_required
@@ -344,27 +365,16 @@ def return_(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A confirmation: the task is closed, as the report says, today."""
-    close_out = _close_out_for(request, pk, _national)
-    if request.method != "POST" and not rules.can_decide_close_out(request.user, close_out):
-        return _moved_on(request, close_out)
-    form = NoteForm(_posted(request))
-    if form_action(
+    """The task is closed, as the report says, today."""
+    return _step(
         request,
-        form,
-        lambda: services.closeout_accept(
-            close_out=close_out, by=request.user, note=form.cleaned_data["note"]
-        ),
+        pk,
+        _national,
+        rules.can_decide_close_out,
+        lambda c, note: services.closeout_accept(close_out=c, by=request.user, note=note),
         _("Close-out accepted: the task is closed."),
-    ):
-        return redirect("evaluation:closeout", close_out.pk)
-    context = {
-        "form": form,
-        "close_out": close_out,
-        "task": close_out.task,
-        "today": timezone.localdate(),
-    }
-    return render(request, "evaluation/closeout_accept.html", context)
+        "evaluation/closeout_accept.html",
+    )
 
 
 # Institutional documents ----------------------------------------------------------------------
