@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claimant, Programme
+from evaluation.forms.common import ByProgrammeFilterForm
 from evaluation.models import IncentiveDecision, TaskEvaluation
 from evaluation.selectors.incentives import LOCALITY, UNIT
 from evaluation.services.incentives import MAX_WEIGHT
@@ -65,7 +66,7 @@ class RankingFilterForm(forms.Form):
         return first
 
 
-class DecisionFilterForm(FilterForm):
+class DecisionFilterForm(ByProgrammeFilterForm):
     q = forms.CharField(label=_("Search"), required=False)
     form = forms.ChoiceField(
         label=_("Form"), choices=[*ANY, *IncentiveDecision.Form.choices], required=False
@@ -73,15 +74,6 @@ class DecisionFilterForm(FilterForm):
     beneficiary = forms.ChoiceField(
         label=_("Beneficiary"), choices=[*ANY, *BENEFICIARY_KINDS], required=False
     )
-    programme = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Programme.objects.none(), required=False
-    )
-
-    def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["programme"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = programmes
 
 
 class RegisterFilterForm(FilterForm):

@@ -7,10 +7,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import Programme
+from evaluation.forms.common import ByProgrammeFilterForm
 from evaluation.models import Outcome
 from evaluation.services.outcomes import OutcomeData
-from kernel.forms import FilterForm
 from proposals.models import ReformField
 from tasks.models import Task
 
@@ -18,7 +17,7 @@ ANY = [("", "---------")]
 SCOPE_CHOICES = Outcome._meta.get_field("recommended_scope").choices or []
 
 
-class OutcomeFilterForm(FilterForm):
+class OutcomeFilterForm(ByProgrammeFilterForm):
     q = forms.CharField(label=_("Search"), required=False)
     field = forms.ModelChoiceField(
         label=_("Reform field"), queryset=ReformField.all_fields.all(), required=False
@@ -29,28 +28,10 @@ class OutcomeFilterForm(FilterForm):
     state = forms.ChoiceField(
         label=_("State"), choices=[*ANY, *Outcome.State.choices], required=False
     )
-    programme = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Programme.objects.none(), required=False
-    )
-
-    def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["programme"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = programmes
 
 
-class EvaluatedTaskFilterForm(FilterForm):
+class EvaluatedTaskFilterForm(ByProgrammeFilterForm):
     q = forms.CharField(label=_("Search"), required=False)
-    programme = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Programme.objects.none(), required=False
-    )
-
-    def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["programme"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = programmes
 
 
 TEXTAREA = forms.Textarea(attrs={"rows": 6})
