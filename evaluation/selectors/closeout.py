@@ -275,21 +275,22 @@ class PastEnd:
     close_out: CloseOut | None
 
 
-def past_end_tasks(user: Actor, today: datetime.date | None = None) -> list[PastEnd]:
+def past_end_tasks(
+    user: Actor, today: datetime.date | None = None, *, limit: int | None = None
+) -> tuple[list[PastEnd], int]:
     """The user's open tasks whose expected end (`Task.expected_end`: the task notice's date
     plus the programme's implementation period) has passed, the longest overdue first — as
-    the dispatch counts them (`tasks.dispatch`). A handful of queries, whatever the count."""
+    the dispatch counts them (`tasks.dispatch`) — at most `limit` of them, and how many there
+    are in all. The ends are read as values; only the tasks shown are loaded."""
     today = today or timezone.localdate()
-    tasks = list(
-        TASKS.queryset(user)
-        .filter(closure=Closure.OPEN)
-        .select_related("programme", "claimant__division", "claimant__region_group")
+    ends = expected_ends(TASKS.queryset(user).filter(closure=Closure.OPEN))
+    found = sorted(
+        ((pk, end) for pk, end in ends.items() if end < today), key=lambda p: (p[1], p[0])
     )
-    ends = expected_ends(Task.objects.filter(pk__in=[t.pk for t in tasks]))
-    found = [(t, ends[t.pk]) for t in tasks if t.pk in ends and ends[t.pk] < today]
-    close_outs = {
-        c.task_id: c
-        for c in close_outs_visible_to(user).filter(task_id__in=[t.pk for t, _end in found])
-    }
-    found.sort(key=lambda pair: (pair[1], pair[0].pk))
-    return [PastEnd(task, end, close_outs.get(task.pk)) for task, end in found]
+    shown = found[:limit] if limit is not None else found
+    tasks = Task.objects.select_related(
+        "programme", "claimant__division", "claimant__region_group"
+    ).in_bulk([pk for pk, _end in shown])
+    close_outs = {c.task_id: c for c in close_outs_visible_to(user).filter(task_id__in=list(tasks))}
+    rows = [PastEnd(tasks[pk], end, close_outs.get(pk)) for pk, end in shown]
+    return rows, len(found)

@@ -104,6 +104,10 @@ def _filters(request: AuthenticatedHttpRequest) -> CloseOutFilterForm:
     return CloseOutFilterForm(request.GET or None, claimants=claimants)
 
 
+# The longest overdue tasks listed on the index; the dispatch lists them all.
+PAST_END_SHOWN = 50
+
+
 @login_required
 @require(rules.can_list_close_outs)
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -111,12 +115,15 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     expected end and not closed."""
     filters = _filters(request)
     qs = reads.close_out_list(request.user, filters.params())
+    past_end, past_end_count = reads.past_end_tasks(request.user, limit=PAST_END_SHOWN)
     context = {
         "filters": filters,
         "page": paginate(request, qs),
         "querystring": querystring_without_page(request),
         "export_query": request.GET.urlencode(),
-        "past_end": reads.past_end_tasks(request.user),
+        "past_end": past_end,
+        "past_end_count": past_end_count,
+        "past_end_shown": PAST_END_SHOWN,
         "can_dispatch": can_view_dispatch(request.user),
     }
     return render(request, "evaluation/closeout_index.html", context)
