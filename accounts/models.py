@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regions.models import Division, Organisation, RegionGroup
 
@@ -106,6 +107,15 @@ class User(AbstractUser):
                 % {"province": self.division}
             )
         return ""
+
+    @property
+    def role_label(self) -> str:
+        """The role as the page header names it. The locality role's label names a province's
+        departments (发展改革委、科技厅); a locality user scoped to an experiment region or a
+        demonstration zone is named plainly a locality (地方), its scope beside it."""
+        if self.role == Role.LOCALITY and self.division_id is None and self.region_group_id:
+            return str(pgettext_lazy("role", "locality"))
+        return str(self.get_role_display())
 
     @property
     def scope_label(self) -> str:

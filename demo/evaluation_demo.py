@@ -151,14 +151,15 @@ def _close_first(task: Task, implementer: User, zone: User, national: User) -> N
             close_out=report, by=zone, note="（演示）经核对实施方案和进展报告，同意报送。"
         )
     with _dated(ACCEPTED):
-        closeout.closeout_accept(close_out=report, by=national, note="（演示）同意验收。")
+        closeout.closeout_accept(
+            close_out=report, by=national, note="（演示）同意验收。", today=_day(ACCEPTED)
+        )
     CloseOut.objects.filter(pk=report.pk).update(
         created_at=_at(FILED, 9),
         submitted_at=_at(FILED),
         confirmed_at=_at(CONFIRMED),
         decided_at=_at(ACCEPTED),
     )
-    Task.objects.filter(pk=task.pk).update(closed_on=_day(ACCEPTED))
 
 
 def _evaluate(task: Task, national: User, evaluator: User) -> TaskEvaluation:

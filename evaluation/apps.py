@@ -13,7 +13,7 @@ ACTION_LABELS = {
     "task.closeout_document_removed": _("institutional document removed"),
     "commission.created": _("evaluation commissioned"),
     "commission.updated": _("commission changed"),
-    "commission.independence_declared": _("independence declared"),
+    "commission.independence_declared": _("independence declaration recorded as received"),
     "commission.indicators_set": _("indicator system set"),
     "commission.visit_recorded": _("field visit recorded"),
     "commission.evidence_added": _("evidence added"),
@@ -52,9 +52,18 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation and incentives")
 
     def ready(self) -> None:
-        from audit.presentation import EXTRA_FIELDS, register_actions
+        from audit.presentation import EXTRA_FIELDS, register_actions, register_values
+        from evaluation.models import CloseOut, Recommendation, TaskEvaluation
 
         register_actions(ACTION_LABELS)
+        # Values recorded on the task or the commission, shown as words in their history.
+        register_values(
+            {
+                **dict(CloseOut.Result.choices),
+                **dict(TaskEvaluation.Rating.choices),
+                **dict(Recommendation.choices),
+            }
+        )
         for name, label in FIELD_LABELS.items():
             EXTRA_FIELDS.setdefault(name, label)
         from evaluation import panels

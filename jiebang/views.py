@@ -5,7 +5,7 @@ from django.shortcuts import render
 from accounts import roles
 from accounts.actors import AuthenticatedHttpRequest
 from evaluation import rules as evaluation_rules
-from evaluation.selectors.hub import delivered_evaluations
+from evaluation.selectors.hub import delivered_evaluations, incentives_for
 from evaluation.views.hub import waiting_items
 from proposals import rules as proposals_rules
 from proposals.selectors import current_cycle, locality_counts, submission_window
@@ -27,4 +27,5 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if evaluation_rules.can_open_stage(user):
         context["evaluation_waiting"] = waiting_items(user)
         context["results"] = delivered_evaluations(user)
+        context["incentives"] = incentives_for(user)
     return render(request, "home.html", context)

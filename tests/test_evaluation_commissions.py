@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.models import Role
 from audit.models import AuditEntry
+from audit.presentation import change_rows
 from claims import services as claims
 from claims.models import Programme
 from evaluation.errors import EvaluationError
@@ -594,9 +595,13 @@ def test_the_evaluator_adds_evidence_and_it_downloads_through_a_checked_view(
     assert response.status_code == 302
     evidence = Evidence.objects.get()
     assert (evidence.name, evidence.size, evidence.task) == ("调研纪要.pdf", len(PDF), w.task)
-    assert AuditEntry.objects.get(action="commission.evidence_added").changes == {
-        "attachment": [None, "调研纪要.pdf"]
-    }
+    entry = AuditEntry.objects.get(action="commission.evidence_added")
+    assert entry.changes == {"attachment": [None, "调研纪要.pdf"]} and entry.note == "座谈会纪要"
+    # The history shows the file added, and no change without a value on either side.
+    rows = change_rows(entry)
+    assert [(before, after) for _label, before, after in rows] == [("—", "调研纪要.pdf")]
+    history = client_for(users["national"]).get(f"/evaluation/commissions/{c.pk}/", **EN)
+    assert "— → —" not in history.content.decode()
     download = f"/evaluation/commissions/{c.pk}/evidence/{evidence.pk}/"
     for who in ("evaluator", "national"):
         got = client_for(users[who]).get(download)
@@ -733,8 +738,17 @@ def test_the_evaluator_cannot_change_the_commission_and_a_reported_one_is_fixed(
 def test_commissioning_starts_with_the_kind_of_scope(users, w):
     page = client_for(users["national"]).get("/evaluation/commissions/new/", **EN)
     assert page.status_code == 200
+    html = page.content.decode()
     for value in Scope.values:
-        assert f"?scope={value}" in page.content.decode()
+        assert f'<a class="button" href="?scope={value}">' in html
+    # The choices are a row of buttons, not a bulleted list.
+    choices = html[html.index('<div class="actions" role="group"') :]
+    assert "<li>" not in choices[: choices.index("</div>")]
+
+
+def test_the_form_heading_reads_with_the_scope(users, w):
+    page = client_for(users["national"]).get("/evaluation/commissions/new/?scope=programme", **EN)
+    assert "<h1>Commission an evaluation: a programme</h1>" in page.content.decode()
 
 
 def test_the_tasks_offered_are_the_closed_ones_unless_open_ones_are_asked_for(users, w):
@@ -752,6 +766,9 @@ def test_the_form_starts_from_the_platforms_declaration_and_commissions(users, w
     client = client_for(users["national"])
     page = client.get("/evaluation/commissions/new/?scope=tasks", **EN).content.decode()
     assert services.standard_independence() in page and "platform&#x27;s standard wording" in page
+    # The declaration is the evaluator's; the national level records it as received.
+    assert "Independence declaration given by the evaluator" in page
+    assert "records the declaration as received from the evaluator" in page
     data = {
         "tasks": [str(w.task.pk)],
         "evaluator": str(evaluator_org(users).pk),
@@ -761,11 +778,19 @@ def test_the_form_starts_from_the_platforms_declaration_and_commissions(users, w
         "terms_of_reference": "评估",
         "independence": "本机构声明独立",
     }
-    response = client.post("/evaluation/commissions/new/?scope=tasks", data)
+    response = client.post("/evaluation/commissions/new/?scope=tasks", data, **EN)
     assert response.status_code == 302
     made = Commission.objects.get()
     assert response["Location"] == f"/evaluation/commissions/{made.pk}/"
     assert scoped(made) == {w.task.pk} and made.independence == "本机构声明独立"
+    entry = AuditEntry.objects.get(action="commission.independence_declared")
+    assert entry.actor == users["national"] and entry.changes == {
+        "independence": [None, "本机构声明独立"]
+    }
+    assert entry.note == f"Given by {evaluator_org(users).name}; recorded as received."
+    shown = client.get(f"/evaluation/commissions/{made.pk}/", **EN).content.decode()
+    assert "Independence declaration given by the evaluator" in shown
+    assert "Recorded as received by national on" in shown
 
 
 def test_the_form_shows_the_independence_refusal(users, w):
@@ -787,6 +812,14 @@ def test_the_form_shows_the_independence_refusal(users, w):
     assert "cannot evaluate them" in response.content.decode()
     assert w.sichuan_tasks[2].title in response.content.decode()
     assert not Commission.objects.exists()
+
+
+def test_the_exports_read_as_everywhere_else(users, w, c):
+    """One label for an Excel export across the platform ("Export to Excel")."""
+    for url in ("/evaluation/commissions/", f"/evaluation/commissions/{c.pk}/"):
+        html = client_for(users["national"]).get(url, **EN).content.decode()
+        assert ">Export to Excel</a>" in html, url
+        assert "Export the tasks" not in html and "(.xlsx)" not in html, url
 
 
 # Exports ------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from tests.test_evaluation_incentives import world as incentives_world  # noqa: 
 from tests.test_evaluation_outcomes import make_outcome
 from tests.test_evaluation_outcomes import world as outcomes_world  # noqa: F401
 from tests.test_tasks_fixtures import task_world
+from tests.test_tasks_oversight import build as build_zone_world
 
 START, END = datetime.date(2026, 11, 1), datetime.date(2027, 3, 31)
 
@@ -175,8 +176,42 @@ def test_a_signed_report_gone_from_the_storage_answers_404(users, media_root):
     w = task_world(users)
     close_task(w, users)
     made = commission(users, users["evaluator"].organisation, [Task.objects.get(pk=w.task.pk)])
+    # The signed report comes once the report is delivered.
+    Commission.objects.filter(pk=made.pk).update(
+        state=Commission.State.REPORTED, reported_at=timezone.now()
+    )
+    made.refresh_from_db()
     pdf = SimpleUploadedFile("签章报告.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     made = scoring.report_upload(commission=made, by=users["evaluator"], upload=pdf)
     made.report_file.storage.delete(made.report_file.name)
     url = reverse("evaluation:report_download", args=[made.pk])
     assert client_for(users["evaluator"]).get(url).status_code == 404
+
+
+def test_a_province_reads_its_zones_close_outs_but_is_not_asked_to_confirm_them(users):
+    """分层推进 (484号 §四): the zone runs its task, the province oversees it (tasks.rules)."""
+    w = build_zone_world(users)
+    zone, implementer = users["chengdu_zone"], users["zone_implementer"]
+    draft = closeout.closeout_save(task=w.task, by=implementer, summary="已完成试点")
+    filed = closeout.closeout_submit(close_out=draft, by=implementer)
+    today = timezone.localdate()
+    assert {"close_outs_to_confirm"} <= {i.key for i in waiting_for(zone, today)}
+    assert "close_outs_to_confirm" not in {i.key for i in waiting_for(users["sichuan"], today)}
+    page = client_for(users["sichuan"]).get(f"/evaluation/close-outs/{filed.pk}/")
+    assert page.status_code == 200  # it reads it
+
+
+def test_the_national_level_is_told_of_tasks_past_their_end(users):
+    w = task_world(users)
+    Programme.objects.filter(pk=w.task.programme_id).update(implementation_months=6)
+    keys = {i.key for i in waiting_for(users["national"], timezone.localdate())}
+    assert "tasks_past_end" in keys
+
+
+def test_a_zones_locality_user_is_named_a_locality_not_a_provinces_departments(users):
+    zone = build_zone_world(users) and users["chengdu_zone"]
+    with translation.override("zh-hans"):
+        assert zone.role_label == "地方"
+        assert users["sichuan"].role_label == str(users["sichuan"].get_role_display())
+    page = client_for(zone).get("/evaluation/").content.decode()
+    assert "地方 · 成都国家自主创新示范区" in page

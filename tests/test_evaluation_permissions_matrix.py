@@ -838,13 +838,24 @@ ACTIONS: dict[str, Act] = {
         read=file_bytes,
         seen_via="report_download",
     ),
+    # The signed report replaces the generated one once the report is delivered (D); while
+    # the evaluation is in progress (A) the evaluator is told to deliver first.
     "report_upload": Act(
-        right=lambda u, w: rules.evaluates(u, w.a),
+        right=lambda u, w: scoring.can_upload_report(u, w.d),
+        method="post",
+        url=lambda w: f"/evaluation/commissions/{w.d.pk}/report/upload/",
+        data=lambda w: {"file": pdf("丙的新签字报告.pdf", "uploaded-report")},
+        done=lambda w: Commission.objects.get(pk=w.d.pk).report_file_name == "丙的新签字报告.pdf",
+        seen_via="report_download",
+    ),
+    "report_upload_in_progress": Act(
+        right=lambda u, w: scoring.can_upload_report(u, w.a),
         method="post",
         url=lambda w: f"/evaluation/commissions/{w.a.pk}/report/upload/",
         data=lambda w: {"file": pdf("甲的签字报告.pdf", "uploaded-report")},
         done=lambda w: Commission.objects.get(pk=w.a.pk).report_file_name == "甲的签字报告.pdf",
         seen_via="view_commission",
+        told=frozenset({EV}),
     ),
     # B is fully scored, in progress; B, A and D are seen by the same users.
     "report_deliver": Act(

@@ -18,6 +18,7 @@ indicator system.
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,7 @@ from evaluation.indicators import IndicatorRow, create_default_indicators, defau
 from evaluation.models import Commission, Indicator, Recommendation, Score, TaskEvaluation
 from evaluation.selectors import scoring as reads
 from evaluation.services import scoring as services
+from evaluation.templatetags.evaluation_tags import distinct_dimension
 from evaluation.views.scoring import task_panel
 from kernel.errors import Forbidden
 from notifications.models import Notification
@@ -300,6 +302,90 @@ def test_indicators_page(world, users):
     assert english(users["sichuan"]).post(url, indicator_post(new_rows())).status_code == 404
 
 
+def test_indicators_page_names_the_documents_and_leaves_blank_rows_empty(world, users):
+    """The page cites the documents by what they are, not by the project's file numbers; its
+    blank rows are blank (no dimension chosen, no weight), so they do not read as indicators,
+    and a page saved as it stands keeps the indicator system as it was."""
+    url = f"/evaluation/commissions/{world.commission.pk}/indicators/"
+    client = english(users["national"])
+    page = client.get(url).content.decode()
+    for number in ("source 00", "sources 00", "000/002", "材料0"):
+        assert number not in page, number
+    assert "地方科改十年：回顾及展望" in page
+    assert "third-party evaluation of the comprehensive innovation reform experiment" in page
+    chinese = client_for(users["national"]).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "材料0" not in chinese.content.decode()
+    # The table: its caption for screen readers, the narrow headings kept on one line.
+    assert '<caption class="sr-only">' in page
+    assert '<th scope="col" class="nowrap">No.</th>' in page
+    assert '<th scope="col" class="nowrap">Delete</th>' in page
+    # Six indicators, then two blank rows: nothing chosen, no weight.
+    for n in (6, 7):
+        select = re.search(rf'<select name="indicators-{n}-dimension".*?</select>', page, re.S)
+        assert select is not None
+        assert select.group(0).count("selected") == 1
+        assert '<option value="" selected>' in select.group(0)
+        weight = re.search(rf'<input type="number" name="indicators-{n}-weight"[^>]*>', page)
+        assert weight is not None and "value=" not in weight.group(0)
+    assert re.search(r'name="indicators-0-weight" value="1(\.00)?"', page)
+    # Saved as the browser sends it, blank rows included: nothing changes.
+    indicators = list(world.commission.indicators.order_by("position"))
+    data = indicator_post(
+        [IndicatorRow(i.dimension, i.name, i.guidance, i.weight) for i in indicators]
+    )
+    data |= {"indicators-TOTAL_FORMS": "8", "indicators-INITIAL_FORMS": "6"}
+    for n in (6, 7):
+        data |= {
+            f"indicators-{n}-dimension": "",
+            f"indicators-{n}-name": "",
+            f"indicators-{n}-guidance": "",
+            f"indicators-{n}-weight": "",
+        }
+    assert client.post(url, data).status_code == 302
+    after = list(world.commission.indicators.order_by("position"))
+    assert [(i.dimension, i.name, i.weight) for i in after] == [
+        (i.dimension, i.name, i.weight) for i in indicators
+    ]
+    # A filled row without a dimension is refused, and says so beside the field.
+    data |= {"indicators-6-name": "新增指标", "indicators-6-weight": "1"}
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "This field is required." in refused.content.decode()
+    assert world.commission.indicators.count() == 6
+
+
+def test_the_dimension_shows_only_when_it_differs_from_the_name(world, users):
+    """The default indicators are often named after their dimension: the tables and legends
+    name the dimension only when it says something the name does not."""
+    operable = Indicator(dimension=D.OPERABILITY, name="Operable, checkable, assessable")
+    visible = Indicator(dimension=D.VISIBILITY, name="Visibility of the reform")
+    assert distinct_dimension(operable) == ""
+    assert distinct_dimension(visible) == "visibility"
+    with translation.override("zh-hans"):
+        same = Indicator(dimension=D.OPERABILITY, name="可操作、可检查、可评估")
+        assert distinct_dimension(same) == ""
+        other = Indicator(dimension=D.VISIBILITY, name="改革的显示度")
+        assert distinct_dimension(other) == "显示度"
+    # The commission's indicators named in Chinese, read in Chinese.
+    world.commission.indicators.filter(dimension=D.OPERABILITY).update(
+        name="可操作、可检查、可评估"
+    )
+    world.commission.indicators.filter(dimension=D.VISIBILITY).update(name="改革的显示度")
+    twice = "可操作、可检查、可评估 · 可操作、可检查、可评估"
+    pages = {
+        "commission": (users["national"], f"/evaluation/commissions/{world.commission.pk}/"),
+        "score": (users["evaluator"], f"/evaluation/evaluations/{world.first.pk}/score/"),
+        "evaluation": (users["national"], f"/evaluation/evaluations/{world.first.pk}/"),
+    }
+    for name, (user, url) in pages.items():
+        html = client_for(user).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert twice not in html, name
+        # The row (or the legend) of each: the name once, the dimension only where it differs.
+        rows = [re.search(rf'data-indicator="{n}".*?</(tr|legend)>', html, re.S) for n in (2, 4)]
+        assert rows[0] is not None and rows[1] is not None, name
+        assert rows[0].group(0).count("可操作、可检查、可评估") == 1, name
+        assert rows[1].group(0).count("显示度") == 2, name  # 改革的显示度, then 显示度
+
+
 # Scoring ------------------------------------------------------------------------------------
 
 
@@ -521,7 +607,17 @@ def test_commission_page_shows_the_scoring(world, users):
     text = html.content.decode()
     assert 'id="scoring"' in text and "Change the indicator system" in text
     evaluator = english(users["evaluator"]).get(f"/evaluation/commissions/{world.commission.pk}/")
+    # Nothing is delivered yet: no upload offered, the evaluator is told when it will be.
+    assert "Upload the signed report" not in evaluator.content.decode()
+    assert "Once the report is delivered" in evaluator.content.decode()
+    # The exports read as everywhere else in the platform.
+    assert "Export to Excel" in text and "(.xlsx)" not in text
+    assert "Download the evaluation report (Word)" in text
+    deliver(world, users)
+    evaluator = english(users["evaluator"]).get(f"/evaluation/commissions/{world.commission.pk}/")
     assert "Upload the signed report" in evaluator.content.decode()
+    national = english(users["national"]).get(f"/evaluation/commissions/{world.commission.pk}/")
+    assert "Upload the signed report" not in national.content.decode()
 
 
 # The report ---------------------------------------------------------------------------------
@@ -604,6 +700,40 @@ def test_signed_report_replaces_the_generated_one(world, users, media_root):
         )
 
 
+def test_the_signed_report_is_refused_before_the_report_is_delivered(world, users, media_root):
+    """The platform's rule: what the evaluator signs is the delivered report, so the signed
+    file cannot replace the generated one while the evaluation is in progress."""
+    url = f"/evaluation/commissions/{world.commission.pk}/report/upload/"
+    client = english(users["evaluator"])
+    page = client.get(url, follow=True)
+    assert page.redirect_chain[-1][0] == f"/evaluation/commissions/{world.commission.pk}/"
+    assert "once the evaluation report is delivered" in page.content.decode()
+    signed = SimpleUploadedFile("评估报告（签章）.pdf", PDF, content_type="application/pdf")
+    response = client.post(url, {"file": signed})
+    assert response.status_code == 200
+    assert "once the evaluation report is delivered" in response.content.decode()
+    with pytest.raises(EvaluationError, match="once the evaluation report is delivered"):
+        services.report_upload(
+            commission=world.commission,
+            by=users["evaluator"],
+            upload=SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf"),
+        )
+    commission = Commission.objects.get(pk=world.commission.pk)
+    assert not commission.report_file and commission.report_file_name == ""
+    assert not AuditEntry.objects.filter(action="commission.report_uploaded").exists()
+    assert not services.can_upload_report(users["evaluator"], commission)
+    assert english(users["national"]).get(url).status_code == 403
+    # Once delivered, the same upload goes through.
+    deliver(world, users)
+    commission = Commission.objects.get(pk=world.commission.pk)
+    assert services.can_upload_report(users["evaluator"], commission)
+    assert not services.can_upload_report(users["national"], commission)
+    assert client.get(url).status_code == 200
+    signed = SimpleUploadedFile("评估报告（签章）.pdf", PDF, content_type="application/pdf")
+    assert client.post(url, {"file": signed}).status_code == 302
+    assert Commission.objects.get(pk=commission.pk).report_file_name == "评估报告（签章）.pdf"
+
+
 # The task page: rounds in order -----------------------------------------------------------
 
 
@@ -633,7 +763,17 @@ def test_task_panel_shows_rounds_in_order(world, users):
     html = english(users["sichuan"]).get(f"/tasks/{world.task.pk}/").content.decode()
     assert html.index("2027年度揭榜任务第三方评估") < html.index("2028年度跟踪评估")
     assert 'data-round="2"' in html
+    # The short headings stay on one line.
+    for heading in ("Round", "Rating"):
+        assert f'<th scope="col" class="nowrap">{heading}</th>' in html
     assert task_panel(users["guangdong"], world.task) is None
+
+
+def test_the_choice_of_evaluated_tasks_keeps_its_heading_on_one_line(world, users):
+    deliver(world, users)
+    html = english(users["national"]).get("/evaluation/outcomes/choose/").content.decode()
+    assert world.task.title in html
+    assert '<th scope="col" class="nowrap">Choose</th>' in html
 
 
 # The export --------------------------------------------------------------------------------

@@ -24,13 +24,16 @@ class FilingChoice(forms.ModelChoiceField):
 
 class CloseOutForm(forms.Form):
     """The report. Field names carry the target or milestone id, so a rejected form keeps
-    every value the user typed."""
+    every value the user typed. `filing` (the "save and file" button) checks at once, on the
+    form, everything filing needs (`evaluation.services.closeout.closeout_submit`); a draft
+    may be saved without a summary. Without a filing decided as tolerated the form has no
+    `tolerance_filing` field (`has_filings`)."""
 
     result = forms.ChoiceField(
         label=_("Result"),
         choices=CloseOut.Result.choices,
         widget=forms.RadioSelect,
-        initial=CloseOut.Result.COMPLETED,
+        error_messages={"required": _("Choose whether the task was completed.")},
     )
     summary = forms.CharField(
         label=_("Summary of the work done"),
@@ -72,14 +75,20 @@ class CloseOutForm(forms.Form):
         targets: list[TargetLine],
         milestones: list[MilestoneLine],
         filings: Any,
+        filing: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.target_lines = targets
         self.milestone_lines = milestones
-        field = self.fields["tolerance_filing"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = filings
+        self.filing = filing
+        self.has_filings = filings.exists()
+        if self.has_filings:
+            field = self.fields["tolerance_filing"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = filings
+        else:
+            del self.fields["tolerance_filing"]
         for line in targets:
             t = line.target
             self.fields[f"t{t.pk}_achieved"] = forms.DecimalField(
@@ -139,6 +148,8 @@ class CloseOutForm(forms.Form):
         not_completed = data.get("result") == CloseOut.Result.NOT_COMPLETED
         if not_completed and not (data.get("not_completed_reason") or "").strip():
             self.add_error("not_completed_reason", _("Say why the task was not completed."))
+        if self.filing and not (data.get("summary") or "").strip():
+            self.add_error("summary", _("Write the summary of the work done before filing."))
         return data
 
     def rows(self) -> tuple[list[TargetRow], list[MilestoneRow]]:
@@ -164,7 +175,7 @@ class CloseOutForm(forms.Form):
             "cases": data["cases"],
             "proposed_outcomes": data["proposed_outcomes"],
             "not_completed_reason": data["not_completed_reason"],
-            "tolerance_filing": data["tolerance_filing"],
+            "tolerance_filing": data.get("tolerance_filing"),
         }
 
 

@@ -84,13 +84,15 @@ class CommissionForm(_Terms):
         required=False,
         help_text=_("Without it, the scope takes the tasks closed out (验收) only."),
     )
+    # The declaration is the evaluator's; the national level records it as received.
     independence = forms.CharField(
-        label=_("Independence declaration"),
+        label=_("Independence declaration given by the evaluator"),
         widget=TEXTAREA,
         help_text=_(
-            "The platform's standard wording; change it as agreed with the evaluator. An "
-            "organisation that implements a task in the scope cannot evaluate it: the platform "
-            "refuses such a commission."
+            "The national level records the declaration as received from the evaluator; the "
+            "history says so. The platform's standard wording is only a starting point: "
+            "replace it with the text the evaluator gave. An organisation that implements a "
+            "task in the scope cannot evaluate it: the platform refuses such a commission."
         ),
     )
 

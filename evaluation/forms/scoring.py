@@ -21,15 +21,19 @@ ANY = [("", "---------")]
 
 
 class IndicatorForm(forms.Form):
-    """One row of the indicator system."""
+    """One row of the indicator system. A blank row starts empty (no dimension chosen, no
+    weight), so that it reads as room for a new indicator, not as one more indicator, and is
+    ignored when left so."""
 
-    dimension = forms.ChoiceField(label=_("Dimension"), choices=Indicator.Dimension.choices)
+    dimension = forms.ChoiceField(
+        label=_("Dimension"), choices=ANY + list(Indicator.Dimension.choices)
+    )
     name = forms.CharField(label=_("Indicator"), max_length=200)
     guidance = forms.CharField(
         label=_("What to look at"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     weight = forms.DecimalField(
-        label=_("Weight"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2, initial=1
+        label=_("Weight"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2
     )
 
     def row(self) -> IndicatorRow:

@@ -15,7 +15,17 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,6 +37,7 @@ from evaluation import rules
 from evaluation.models import CloseOut, CloseOutMilestone, CloseOutTarget, InstitutionalDocument
 from tasks.models import (
     Closure,
+    Implementer,
     Milestone,
     ProgressReport,
     Status,
@@ -83,6 +94,14 @@ class Prefill:
     carried_from: ProgressReport | None
     targets: list[TargetLine] = field(default_factory=list)
     milestones: list[MilestoneLine] = field(default_factory=list)
+
+    @property
+    def all_done(self) -> bool:
+        """Every milestone of the plan done and every target reached. The platform's rule: only
+        then does a new report start as "completed"; otherwise the implementer chooses."""
+        return all(m.status == Status.DONE for m in self.milestones) and all(
+            t.reached is True for t in self.targets
+        )
 
 
 def last_submitted_report(task: Task) -> ProgressReport | None:
@@ -246,7 +265,7 @@ def claimants_with_close_outs(user: Actor) -> list[tuple[int, str]]:
     claimants = Claimant.objects.filter(
         pk__in=close_outs_visible_to(user).values("task__claimant_id")
     ).select_related("division", "region_group", "programme")
-    found = [(c.pk, f"{c.short_name} · {c.programme.title}") for c in claimants]
+    found = [(c.pk, f"{c} · {c.programme.title}") for c in claimants]
     return sorted(found, key=lambda pair: pair[1])
 
 
@@ -294,3 +313,48 @@ def past_end_tasks(
     close_outs = {c.task_id: c for c in close_outs_visible_to(user).filter(task_id__in=list(tasks))}
     rows = [PastEnd(tasks[pk], end, close_outs.get(pk)) for pk, end in shown]
     return rows, len(found)
+
+
+@dataclass
+class Closable:
+    """A task the user can start the close-out report of, with its expected end if any."""
+
+    task: Task
+    expected_end: datetime.date | None
+
+
+def tasks_to_close_out(user: Actor, today: datetime.date | None = None) -> list[Closable]:
+    """The user's open tasks without a close-out report on which `rules.can_file_close_out`
+    holds, in a bounded number of queries: those the user implements whose plan is approved,
+    and those the user's locality runs that never got going (no approved plan, or no
+    implementing body) and are past their expected end (`rules.files_close_out`, the
+    platform's rule). The longest overdue first, then those without an expected end."""
+    today = today or timezone.localdate()
+    waiting = Task.objects.filter(closure=Closure.OPEN, close_out__isnull=True)
+    chosen = Q(pk__in=[])
+    implemented = IMPLEMENTED_BY.filter_for(user)
+    if implemented is not None:
+        approved = waiting.filter(implemented, plan_state=Task.PlanState.APPROVED)
+        chosen |= Q(pk__in=approved.values("pk"))
+    run = RUN_BY.filter_for(user)
+    if run is not None:
+        never_started = waiting.filter(run).filter(
+            ~Q(plan_state=Task.PlanState.APPROVED)
+            | ~Exists(Implementer.objects.filter(task=OuterRef("pk")))
+        )
+        if implemented is not None:
+            # An implementer of the task files only once its plan is approved.
+            never_started = never_started.exclude(pk__in=Task.objects.filter(implemented))
+        late = [pk for pk, end in expected_ends(never_started).items() if end < today]
+        chosen |= Q(pk__in=late)
+    tasks = list(
+        Task.objects.filter(chosen).select_related(
+            "programme", "claimant__division", "claimant__region_group"
+        )
+    )
+    ends = expected_ends(Task.objects.filter(pk__in=[t.pk for t in tasks]))
+    rows = [Closable(t, ends.get(t.pk)) for t in tasks]
+    return sorted(
+        rows,
+        key=lambda r: (r.expected_end is None, r.expected_end or today, r.task.title, r.task.pk),
+    )

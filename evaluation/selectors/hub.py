@@ -59,14 +59,16 @@ def waiting_for(user: Actor, today: datetime.date) -> list[Waiting]:
         )
     if RUN_BY.filter_for(user) is not None:
         run = RUN_BY.queryset(user, Task.objects.all())
-        add("close_outs_to_confirm", close_outs.filter(state=CloseOut.State.SUBMITTED).count())
-        add("tasks_past_end", len(past_expected_end(run, today)))
+        # Only the reports of the tasks the user runs: a province reads its zones' close-outs
+        # but confirms none of them.
         add(
-            "evaluations_delivered",
-            rules.TASK_EVALUATIONS.queryset(user).filter(task__in=run).count(),
+            "close_outs_to_confirm",
+            close_outs.filter(state=CloseOut.State.SUBMITTED, task__in=run).count(),
         )
+        add("tasks_past_end", len(past_expected_end(run, today)))
     if roles.is_national(user):
         add("close_outs_to_accept", close_outs.filter(state=CloseOut.State.CONFIRMED).count())
+        add("tasks_past_end", len(past_expected_end(Task.objects.all(), today)))
         add(
             "closed_not_evaluated",
             Task.objects.exclude(closure=Closure.OPEN).filter(evaluations__isnull=True).count(),
@@ -91,13 +93,19 @@ def waiting_for(user: Actor, today: datetime.date) -> list[Waiting]:
             "tasks_to_score",
             TaskEvaluation.objects.filter(commission__in=commissions, score__isnull=True).count(),
         )
-    if not roles.is_national(user):
-        add("incentives_received", rules.INCENTIVES.queryset(user).count())
     return found
 
 
-def incentives_for(user: Actor) -> QuerySet[IncentiveDecision]:
-    return rules.INCENTIVES.queryset(user).select_related("claimant", "organisation")
+def incentives_for(user: Actor, limit: int = 10) -> list[IncentiveDecision]:
+    """The newest incentive decisions for the localities or the unit the user speaks for (the
+    national level's own decisions are on its incentives page, not its home)."""
+    if roles.is_national(user):
+        return []
+    return list(
+        rules.INCENTIVES.queryset(user)
+        .select_related("claimant__division", "claimant__region_group", "organisation")
+        .order_by("-decided_on", "-pk")[:limit]
+    )
 
 
 def delivered_evaluations(user: Actor, limit: int = 10) -> list[TaskEvaluation]:

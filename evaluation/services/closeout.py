@@ -231,17 +231,18 @@ def closeout_save(
         for name, value in values.items():
             before = getattr(close_out, name)
             if before != value:
-                changes[name] = [str(before or ""), str(value or "")]
+                if name == "result":
+                    # The trail reads the result as the page does (its label), not its code.
+                    changes[name] = [str(Result(before).label), str(Result(value).label)]
+                else:
+                    changes[name] = [str(before or ""), str(value or "")]
                 setattr(close_out, name, value)
         if changes:
             close_out.save(update_fields=list(changes))
     _write_rows(close_out, targets, milestones)
-    record(
-        "task.closeout_saved",
-        obj=task,
-        by=by,
-        changes=changes if not created else {**changes, "result": [None, result]},
-    )
+    if created:
+        changes["result"] = [None, close_out.get_result_display()]
+    record("task.closeout_saved", obj=task, by=by, changes=changes)
     return close_out
 
 
@@ -369,9 +370,12 @@ def closeout_return(*, close_out: CloseOut, by: User, reason: str) -> CloseOut:
 
 
 @transaction.atomic
-def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOut:
+def closeout_accept(
+    *, close_out: CloseOut, by: User, note: str = "", today: datetime.date | None = None
+) -> CloseOut:
     """The national level accepts the close-out: the task is closed, as completed or not
-    completed as the report says, today; its final figures are the report's."""
+    completed as the report says, on `today` (the day of the decision, today by default);
+    its final figures are the report's."""
     # The task first, then its close-out: the order every other close-out write locks them in.
     task = task_lock(close_out.task)
     close_out = close_out_lock(close_out)
@@ -386,7 +390,7 @@ def closeout_accept(*, close_out: CloseOut, by: User, note: str = "") -> CloseOu
     task.closure = (
         Closure.COMPLETED if close_out.result == Result.COMPLETED else Closure.NOT_COMPLETED
     )
-    task.closed_on = timezone.localdate(now)
+    task.closed_on = today or timezone.localdate(now)
     task.save(update_fields=["closure", "closed_on"])
     figures = _write_back(close_out, task)
     record(

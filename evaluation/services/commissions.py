@@ -9,8 +9,10 @@ tasks still being implemented (a mid-term or follow-up evaluation).
 
 The platform's own rules (no source sets them):
 - Independence: an organisation that implements a task in the scope cannot evaluate it, and
-  the commission records an independence declaration. A third party is by definition not a
-  party; the platform enforces it and names the tasks in conflict.
+  the commission keeps the independence declaration the evaluator gave, which the national
+  level records as received (the history says it was recorded, not declared, by the national
+  level's user). A third party is by definition not a party; the platform enforces it and
+  names the tasks in conflict.
 - A scope of a locality, a programme or an experiment region takes its closed tasks unless
   the open ones are asked for too; an empty scope is refused.
 - The same evaluation (title, evaluator and start date) is commissioned once, and the same
@@ -51,7 +53,8 @@ Scope = Commission.Scope
 
 def standard_independence() -> str:
     """The platform's standard wording of the independence declaration (no source gives one):
-    the form starts from it and the national level may change it."""
+    the form starts from it and the national level replaces it with the text the evaluator
+    gave."""
     return _(
         "The evaluating organisation declares that it takes no part in implementing any task "
         "in the scope of this evaluation, has no interest in its result, and will evaluate it "
@@ -249,11 +252,13 @@ def commission_create(
         note=ngettext("%(count)d task in scope.", "%(count)d tasks in scope.", len(task_ids))
         % {"count": len(task_ids)},
     )
+    # The evaluator's declaration, recorded as received by the national level's user.
     record(
         "commission.independence_declared",
         obj=commission,
         by=by,
         changes={"independence": [None, independence]},
+        note=_("Given by %(evaluator)s; recorded as received.") % {"evaluator": evaluator.name},
     )
     notify(
         users=rules.COMMISSIONS.audience(commission, EVALUATOR),

@@ -66,7 +66,10 @@ def document_add(
         file_name=name,
         added_by=by,
     )
-    changes = {"document": [None, title], "doc_number": [None, number]}
+    # Only what the document has: no "document number: — → —" on the trail.
+    changes: dict[str, list[Any]] = {"document": [None, title]}
+    if number:
+        changes["doc_number"] = [None, number]
     if upload is None:
         document.save()
         record("task.closeout_document_added", obj=close_out.task, by=by, changes=changes)

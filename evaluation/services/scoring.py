@@ -11,11 +11,12 @@
 - `commission_report`: the evaluator delivers the report once every task is fully scored and
   has a recommendation, with the overall findings. The national level and the localities
   running the evaluated tasks are told; from then on the scores are frozen.
-- `report_upload`: the evaluator's own signed report (PDF, OFD or Word) replaces the generated
-  one; a replacement after delivery is told to the national level.
+- `report_upload`: once the report is delivered, the evaluator's own signed report (PDF, OFD or
+  Word) replaces the generated one, and the national level is told. Before delivery there is
+  nothing final to sign: the upload is refused.
 
-Requiring evidence for every score, findings for delivery and the freeze after delivery are the
-platform's rules.
+Requiring evidence for every score, findings for delivery, the freeze after delivery and the
+signed report only after delivery are the platform's rules.
 """
 
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.actors import Actor
 from accounts.models import User
 from accounts.roles import is_national
 from accounts.visibility import EVALUATOR, NATIONAL
@@ -344,12 +346,26 @@ def _tell_localities(commission: Commission) -> None:
         )
 
 
+def can_upload_report(user: Actor, commission: Commission) -> bool:
+    """The evaluator uploads its signed report once the report is delivered (the platform's
+    rule, on top of `evaluation.rules.evaluates`): what is signed is the delivered report."""
+    return commission.state == Commission.State.REPORTED and rules.evaluates(user, commission)
+
+
 @transaction.atomic
 def report_upload(*, commission: Commission, by: User, upload: Any) -> Commission:
-    """The evaluator's own signed report replaces the generated one (and any earlier upload)."""
+    """The evaluator's own signed report replaces the generated one (and any earlier upload),
+    once the report is delivered (`can_upload_report`)."""
     commission = _lock(commission)
     if not rules.evaluates(by, commission):
         raise Forbidden
+    if commission.state != Commission.State.REPORTED:
+        raise EvaluationError(
+            _(
+                "The signed report can be uploaded once the evaluation report is delivered: "
+                "score every task and deliver the report first."
+            )
+        )
     try:
         name = check_upload(upload)
     except DomainError as exc:
@@ -373,11 +389,10 @@ def report_upload(*, commission: Commission, by: User, upload: Any) -> Commissio
     if old_file and old_file != commission.report_file.name:
         storage = commission.report_file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
-    if commission.state == Commission.State.REPORTED:
-        notify(
-            users=NATIONAL.members(),
-            subject=_("Signed evaluation report uploaded: %(title)s") % {"title": commission.title},
-            body=name,
-            url=commission_url(commission),
-        )
+    notify(
+        users=NATIONAL.members(),
+        subject=_("Signed evaluation report uploaded: %(title)s") % {"title": commission.title},
+        body=name,
+        url=commission_url(commission),
+    )
     return commission

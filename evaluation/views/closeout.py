@@ -45,7 +45,7 @@ from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.models import Task
-from tasks.rules import can_view_dispatch, runs_task
+from tasks.rules import IMPLEMENTED_BY, can_view_dispatch, runs_task
 
 State = CloseOut.State
 
@@ -111,8 +111,9 @@ PAST_END_SHOWN = 50
 @login_required
 @require(rules.can_list_close_outs)
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The close-outs the user sees, those waiting on the user first, and the tasks past their
-    expected end and not closed."""
+    """The tasks the user can start a close-out report for, the close-outs the user sees
+    (those waiting on the user first), and the tasks past their expected end and not
+    closed."""
     filters = _filters(request)
     qs = reads.close_out_list(request.user, filters.params())
     past_end, past_end_count = reads.past_end_tasks(request.user, limit=PAST_END_SHOWN)
@@ -125,6 +126,9 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "past_end_count": past_end_count,
         "past_end_shown": PAST_END_SHOWN,
         "can_dispatch": can_view_dispatch(request.user),
+        "closable": reads.tasks_to_close_out(request.user),
+        "implements": IMPLEMENTED_BY.filter_for(request.user) is not None,
+        "today": timezone.localdate(),
     }
     return render(request, "evaluation/closeout_index.html", context)
 
@@ -158,7 +162,7 @@ def export_rows(close_outs: Any) -> Any:
         yield [
             c.task.title,
             c.task.programme.title,
-            c.task.claimant.short_name,
+            str(c.task.claimant),
             c.get_state_display(),
             c.get_result_display(),
             _when(c.submitted_at),
@@ -214,6 +218,9 @@ def edit(request: AuthenticatedHttpRequest, task_pk: int) -> HttpResponse:
         targets, milestones = start.targets, start.milestones
         carried = start.carried_from
         initial: dict[str, Any] = {"summary": start.summary}
+        if start.all_done:
+            # The platform's rule: "completed" is offered only when the plan's figures say so.
+            initial["result"] = CloseOut.Result.COMPLETED
     else:
         targets, milestones = reads.lines_of(close_out)
         initial = {
@@ -230,6 +237,7 @@ def edit(request: AuthenticatedHttpRequest, task_pk: int) -> HttpResponse:
         targets=targets,
         milestones=milestones,
         filings=reads.tolerance_choices(task),
+        filing="submit" in request.POST,
     )
     saved: list[CloseOut] = []
 
@@ -294,22 +302,28 @@ def _step(
     done: str,
     template: str,
     form_class: type[forms.Form] = NoteForm,
+    edit_link: bool = False,
 ) -> HttpResponse:
     """A step of the flow behind a confirmation page: `who` may take it at all (403 for
     anybody else), `now` says whether it can be taken in the report's present state (a GET on
     a report that moved on says where it stands; a POST lets the service say it), `act` takes
-    it with the note typed, if any."""
+    it with the note typed, if any. With `edit_link`, a step the service refused on a report
+    the user may still change links back to the edit page (what is missing is fixed there)."""
     close_out = _close_out_for(request, pk, who)
     if request.method != "POST" and not now(request.user, close_out):
         return _moved_on(request, close_out)
     form = form_class(_posted(request))
     if form_action(request, form, lambda: act(close_out, form.cleaned_data.get("note", "")), done):
         return redirect("evaluation:closeout", close_out.pk)
+    edit_url = None
+    if edit_link and form.errors and rules.can_edit_close_out(request.user, close_out):
+        edit_url = reverse("evaluation:closeout_edit", args=[close_out.task_id])
     context = {
         "form": form,
         "close_out": close_out,
         "task": close_out.task,
         "today": timezone.localdate(),
+        "edit_url": edit_url,
     }
     return render(request, template, context)
 
@@ -326,6 +340,7 @@ def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         _("Close-out report filed with the locality."),
         "evaluation/closeout_submit.html",
         ConfirmForm,
+        edit_link=True,
     )
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from evaluation import rules
-from evaluation.selectors.hub import delivered_evaluations, waiting_for
+from evaluation.selectors.hub import delivered_evaluations, incentives_for, waiting_for
 from kernel.access import require
 
 # What each kind of waiting item reads as, and the page (with its filter) where it is done.
@@ -35,11 +35,6 @@ WAITING: dict[str, tuple[Promise, str, str]] = {
         _("Tasks past their expected end and not closed"),
         "evaluation:closeouts",
         "#past-end",
-    ),
-    "evaluations_delivered": (
-        _("Evaluations of your tasks delivered"),
-        "evaluation:index",
-        "#results",
     ),
     "close_outs_to_accept": (
         _("Close-out reports sent up, awaiting acceptance"),
@@ -76,11 +71,6 @@ WAITING: dict[str, tuple[Promise, str, str]] = {
         "evaluation:commissions",
         "?state=in_progress",
     ),
-    "incentives_received": (
-        _("Incentive decisions for you"),
-        "evaluation:incentives",
-        "",
-    ),
 }
 
 
@@ -107,6 +97,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "waiting": waiting_items(user),
         "results": delivered_evaluations(user),
+        "incentives": incentives_for(user),
         "can_commission": rules.can_commission(user),
         "can_list_close_outs": rules.can_list_close_outs(user),
         "can_list_commissions": rules.can_list_commissions(user),

@@ -236,7 +236,18 @@ def report_generated(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 @login_required
 def report_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The evaluator's signed report, once the report is delivered (the platform's rule:
+    `services.can_upload_report`); before, the evaluator is told and led back."""
     commission = _commission(request, pk, _evaluator)
+    if request.method == "GET" and not services.can_upload_report(request.user, commission):
+        messages.info(
+            request,
+            _(
+                "The signed report can be uploaded once the evaluation report is delivered: "
+                "score every task and deliver the report first."
+            ),
+        )
+        return redirect(_commission_url(commission))
     form = ReportUploadForm(request.POST or None, request.FILES or None)
     if form_action(
         request,

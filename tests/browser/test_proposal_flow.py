@@ -123,8 +123,8 @@ def test_submit_return_resubmit(site: Site, artifacts: Path) -> None:
     log_in(site, "national")
     site.goto(detail)
     expect_state(site, "submitted")
-    history = page.locator("main table tbody tr")
-    actions = history.locator("td:nth-child(3) code").all_inner_texts()
+    history = page.locator("main table.history tbody tr")
+    actions = [row.get_attribute("data-action") for row in history.all()]
     assert actions == [
         "proposal.resubmitted",
         "proposal.updated",
