@@ -209,7 +209,8 @@ def test_the_national_level_is_told_of_tasks_past_their_end(users):
 
 
 def test_a_zones_locality_user_is_named_a_locality_not_a_provinces_departments(users):
-    zone = build_zone_world(users) and users["chengdu_zone"]
+    build_zone_world(users)
+    zone = users["chengdu_zone"]
     with translation.override("zh-hans"):
         assert zone.role_label == "地方"
         assert users["sichuan"].role_label == str(users["sichuan"].get_role_display())
