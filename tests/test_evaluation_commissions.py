@@ -568,7 +568,9 @@ def test_nothing_is_recorded_once_the_report_is_delivered(users, w, c, media_roo
     reported(c)
     client = client_for(users["evaluator"])
     url = f"/evaluation/commissions/{c.pk}/visits/new/"
-    assert client.get(url).status_code == 403
+    # An old link leads to the commission's page, which says the work is over.
+    opened = client.get(url, **EN)
+    assert opened.status_code == 302 and opened["Location"] == f"/evaluation/commissions/{c.pk}/"
     response = client.post(url, visit_data(w), **EN)
     assert response.status_code == 200 and "report of this evaluation is delivered" in (
         response.content.decode()
@@ -720,7 +722,9 @@ def test_the_evaluator_cannot_change_the_commission_and_a_reported_one_is_fixed(
     )
     reported(c)
     national = client_for(users["national"])
-    assert national.get(f"/evaluation/commissions/{c.pk}/edit/").status_code == 403
+    opened = national.get(f"/evaluation/commissions/{c.pk}/edit/", follow=True, **EN)
+    assert opened.redirect_chain == [(f"/evaluation/commissions/{c.pk}/", 302)]
+    assert "report of this evaluation is delivered" in opened.content.decode()
     with translation.override("en"), pytest.raises(EvaluationError, match="cannot change"):
         services.commission_update(
             commission=c,

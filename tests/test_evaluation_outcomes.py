@@ -353,7 +353,9 @@ def test_a_draft_changes_and_is_confirmed_once(world, users):
     assert AuditEntry.objects.filter(action="outcome.confirmed").count() == 1
     with pytest.raises(EvaluationError, match="confirmed"):
         services.outcome_update(outcome=outcome, by=national, data=data(world.field))
-    assert client.get(edit_url).status_code == 403
+    # An old link to the edit page leads to the outcome's page, which says it is confirmed.
+    opened = client.get(edit_url, follow=True)
+    assert opened.redirect_chain == [(reverse("evaluation:outcome", args=[outcome.pk]), 302)]
 
 
 # Who sees what -------------------------------------------------------------------------------

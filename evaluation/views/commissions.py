@@ -54,6 +54,17 @@ def _commission_for(
     return object_for(request, reads.commission_get_for_user, pk, check, posted=posted)
 
 
+def _in_progress_for(request: HttpRequest, pk: int, right: Right) -> Commission | HttpResponse:
+    """The commission for a step taken only while it is in progress: 404 outside the user's
+    scope, 403 without the (state-free) `right`; once the report is delivered, the commission's
+    page, which says so. A POST goes on to the service, which says what changed."""
+    commission = _commission_for(request, pk, right)
+    if request.method != "POST" and commission.state != Commission.State.IN_PROGRESS:
+        messages.info(request, _("The report of this evaluation is delivered: it cannot change."))
+        return redirect("evaluation:commission", commission.pk)
+    return commission
+
+
 def _stamp() -> str:
     return timezone.localtime().strftime("%Y%m%d-%H%M")
 
@@ -157,9 +168,9 @@ def commission_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def commission_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    commission = _commission_for(
-        request, pk, services.can_change_commission, posted=_commissions_right
-    )
+    commission = _in_progress_for(request, pk, _commissions_right)
+    if isinstance(commission, HttpResponse):
+        return commission
     initial = {
         "title": commission.title,
         "starts_on": commission.starts_on,
@@ -267,7 +278,9 @@ def commission_document(
 
 @login_required
 def visit_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    commission = _commission_for(request, pk, rules.can_work_on, posted=rules.evaluates)
+    commission = _in_progress_for(request, pk, rules.evaluates)
+    if isinstance(commission, HttpResponse):
+        return commission
     form = VisitForm(request.POST or None, commission=commission)
     if form_action(
         request,
@@ -282,7 +295,9 @@ def visit_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    commission = _commission_for(request, pk, rules.can_work_on, posted=rules.evaluates)
+    commission = _in_progress_for(request, pk, rules.evaluates)
+    if isinstance(commission, HttpResponse):
+        return commission
     initial = {}
     if request.GET.get("task", "").isdigit():
         initial["task"] = int(request.GET["task"])

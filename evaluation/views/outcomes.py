@@ -167,15 +167,22 @@ def outcome_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/outcome_page.html", context)
 
 
+def _draft_for(request: AuthenticatedHttpRequest, pk: int) -> Outcome | HttpResponse:
+    """The outcome for a step that needs it still a draft: 404 outside the user's scope, 403
+    without the right; a confirmed one (a colleague confirmed it, an old link) leads to its
+    page, which says so. A POST goes on to the service, which says what changed."""
+    outcome = object_for(request, reads.outcome_get_for_user, pk, reads.manages_outcome)
+    if request.method != "POST" and not reads.can_edit_outcome(request.user, outcome):
+        messages.info(request, _("This outcome is confirmed and can no longer be changed."))
+        return redirect("evaluation:outcome", outcome.pk)
+    return outcome
+
+
 @login_required
 def outcome_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    outcome = object_for(
-        request,
-        reads.outcome_get_for_user,
-        pk,
-        reads.can_edit_outcome,
-        posted=reads.manages_outcome,
-    )
+    outcome = _draft_for(request, pk)
+    if isinstance(outcome, HttpResponse):
+        return outcome
     initial = {
         "title": outcome.title,
         "field": outcome.field_id,
@@ -207,13 +214,9 @@ def outcome_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def outcome_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET), then the confirmation (POST)."""
-    outcome = object_for(
-        request,
-        reads.outcome_get_for_user,
-        pk,
-        reads.can_edit_outcome,
-        posted=reads.manages_outcome,
-    )
+    outcome = _draft_for(request, pk)
+    if isinstance(outcome, HttpResponse):
+        return outcome
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if form_action(
         request,
