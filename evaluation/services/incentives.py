@@ -135,9 +135,9 @@ def incentive_decide(
     # The beneficiary's row is locked, so of two identical requests (a double click, or a
     # colleague recording the same decision) the second finds the first's decision.
     if claimant is not None:
-        Claimant.objects.select_for_update().filter(pk=claimant.pk).first()
+        Claimant.objects.select_for_update().get(pk=claimant.pk)
     elif organisation is not None:
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
     if IncentiveDecision.objects.filter(
         claimant=claimant,
         organisation=organisation,
