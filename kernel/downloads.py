@@ -4,6 +4,7 @@ from pathlib import PurePath
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,3 +32,8 @@ def stored_file(stored: FieldFile, name: str) -> FileResponse:
     return FileResponse(
         handle, as_attachment=True, filename=name or PurePath(stored.name or "").name
     )
+
+
+def stamp() -> str:
+    """The local date and minute, for the name of an export ("tasks-20261202-1030.xlsx")."""
+    return timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -40,7 +40,7 @@ from evaluation.services import closeout as services
 from evaluation.services import documents
 from kernel.access import object_for, require
 from kernel.actions import form_action
-from kernel.downloads import stored_file
+from kernel.downloads import stamp, stored_file
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
@@ -48,10 +48,6 @@ from tasks.models import Task
 from tasks.rules import IMPLEMENTED_BY, can_view_dispatch, runs_task
 
 State = CloseOut.State
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def _close_out_for(
@@ -182,7 +178,7 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
         "documents"
     )
     content = table_bytes(_("Close-out reports")[:31], export_headers(), export_rows(qs))
-    return xlsx_response(content, f"close-outs-{_stamp()}.xlsx")
+    return xlsx_response(content, f"close-outs-{stamp()}.xlsx")
 
 
 # The report -----------------------------------------------------------------------------------

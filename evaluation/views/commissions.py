@@ -35,7 +35,7 @@ from evaluation.selectors import commissions as reads
 from evaluation.services import commissions as services
 from kernel.access import object_for, require
 from kernel.actions import form_action
-from kernel.downloads import stored_file
+from kernel.downloads import stamp, stored_file
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.models import Closure
@@ -63,10 +63,6 @@ def _in_progress_for(request: HttpRequest, pk: int, right: Right) -> Commission 
         messages.info(request, _("The report of this evaluation is delivered: it cannot change."))
         return redirect("evaluation:commission", commission.pk)
     return commission
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
 def _local(moment: Any) -> str:
@@ -126,7 +122,7 @@ def commission_list_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         for row in reads.commission_rows(qs)
     )
     content = table_bytes(_("Commissioned evaluations"), headers, rows)
-    return xlsx_response(content, f"evaluations-{_stamp()}.xlsx")
+    return xlsx_response(content, f"evaluations-{stamp()}.xlsx")
 
 
 # Commissioning ----------------------------------------------------------------------------------
@@ -238,7 +234,7 @@ def commission_tasks_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         for e in reads.commission_evaluations(commission)
     )
     content = table_bytes(_("Tasks in scope"), headers, rows)
-    return xlsx_response(content, f"evaluation-{commission.pk}-tasks-{_stamp()}.xlsx")
+    return xlsx_response(content, f"evaluation-{commission.pk}-tasks-{stamp()}.xlsx")
 
 
 @login_required

@@ -27,15 +27,10 @@ from evaluation.selectors import incentives as reads
 from evaluation.services import incentives as services
 from kernel.access import require
 from kernel.actions import form_action
-from kernel.downloads import DOCX, download
+from kernel.downloads import DOCX, download, stamp
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.selectors import programmes_with_tasks
-
-
-def _stamp() -> str:
-    return timezone.localdate().isoformat()
-
 
 # Decisions -----------------------------------------------------------------------------------
 
@@ -105,7 +100,7 @@ def incentive_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         for d in decisions
     )
     content = table_bytes(_("Incentive decisions"), headers, rows)
-    return xlsx_response(content, f"incentives-{_stamp()}.xlsx")
+    return xlsx_response(content, f"incentives-{stamp()}.xlsx")
 
 
 @login_required
@@ -215,7 +210,7 @@ def register_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         for d in entries
     )
     content = table_bytes(_("Priority-support register"), headers, rows)
-    return xlsx_response(content, f"priority-support-{_stamp()}.xlsx")
+    return xlsx_response(content, f"priority-support-{stamp()}.xlsx")
 
 
 @login_required

@@ -27,6 +27,7 @@ from evaluation.selectors import outcomes as reads
 from evaluation.services import outcomes as services
 from kernel.access import object_for, require
 from kernel.actions import form_action
+from kernel.downloads import stamp
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import table_bytes, xlsx_response
 from tasks.models import Task
@@ -92,7 +93,7 @@ def outcome_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         for o in outcomes
     )
     content = table_bytes(_("Replicable outcomes"), headers, rows)
-    return xlsx_response(content, f"outcomes-{timezone.localdate().isoformat()}.xlsx")
+    return xlsx_response(content, f"outcomes-{stamp()}.xlsx")
 
 
 @login_required

@@ -26,12 +26,8 @@ from evaluation.selectors import ranking as ranking_reads
 from evaluation.services import incentives as services
 from kernel.access import require
 from kernel.actions import form_action
+from kernel.downloads import stamp
 from kernel.spreadsheets import text_cell, xlsx_response
-
-
-def _stamp() -> str:
-    return timezone.localdate().isoformat()
-
 
 # The ranking ---------------------------------------------------------------------------------
 
@@ -187,7 +183,7 @@ def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     sheet.append([text_cell(sheet, _formula_source(formula))])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return xlsx_response(buffer.getvalue(), f"ranking-{_stamp()}.xlsx")
+    return xlsx_response(buffer.getvalue(), f"ranking-{stamp()}.xlsx")
 
 
 def _formula_source(formula: ranking_reads.Formula) -> str:

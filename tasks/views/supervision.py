@@ -13,12 +13,12 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.actions import form_action
+from kernel.downloads import stamp
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import xlsx_response
 from tasks import rules
@@ -36,11 +36,6 @@ from tasks.models import FollowUp, Inspection, Task, ToleranceFiling
 from tasks.selectors import supervision as reads
 from tasks.services import supervision, tolerance
 from tasks.views.common import task_for
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
-
 
 # Inspections --------------------------------------------------------------------------------
 
@@ -63,7 +58,7 @@ def inspection_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def inspection_index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
     qs = reads.inspection_index(request.user, filters.params())
-    return xlsx_response(exports.inspections_xlsx(qs), f"inspections-{_stamp()}.xlsx")
+    return xlsx_response(exports.inspections_xlsx(qs), f"inspections-{stamp()}.xlsx")
 
 
 @login_required
@@ -162,7 +157,7 @@ def tolerance_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def tolerance_index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
-    return xlsx_response(exports.filings_xlsx(qs), f"fault-tolerance-{_stamp()}.xlsx")
+    return xlsx_response(exports.filings_xlsx(qs), f"fault-tolerance-{stamp()}.xlsx")
 
 
 @login_required
