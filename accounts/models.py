@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from regions.models import Division, Organisation, RegionGroup
+from regions.models import Division, Organisation, Park, RegionGroup
 
 
 class Role(models.TextChoices):
@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     NATIONAL = "national", _("national coordinator")
     LOCALITY = "locality", _("locality coordinator")
     CITY = "city", _("city / county coordinator")
+    PARK = "park", _("park management body")
     IMPLEMENTER = "implementer", _("implementer")
     EXPERT = "expert", _("expert")
     EVALUATOR = "evaluator", _("evaluator")
@@ -36,6 +37,14 @@ class User(AbstractUser):
     region_group = models.ForeignKey(
         RegionGroup,
         verbose_name=_("region group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    park = models.ForeignKey(
+        Park,
+        verbose_name=_("park"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -68,6 +77,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role="city") | Q(division__isnull=False),
                 name="city_user_has_division",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="park") | Q(park__isnull=False),
+                name="park_user_has_park",
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=["implementer", "innovation_body", "evaluator"])
@@ -119,7 +132,7 @@ class User(AbstractUser):
 
     @property
     def scope_label(self) -> str:
-        scope = self.division or self.region_group or self.organisation
+        scope = self.division or self.region_group or self.park or self.organisation
         label = str(scope) if scope else ""
         if self.role == Role.LOCALITY and self.division and self.organisation:
             # The department a province's coordinator belongs to (发展改革委 or 科技厅).

@@ -74,3 +74,22 @@ def evaluator_organisation(user: Actor) -> int | None:
     if not active(user) or user.role != Role.EVALUATOR:
         return None
     return user.organisation_id
+
+
+def city_division(user: Actor) -> Division | None:
+    """The prefecture or county a city / county coordinator (市县) speaks for, if any."""
+    if not active(user) or user.role != Role.CITY or user.division is None:
+        return None
+    return user.division
+
+
+def city_division_id(user: Actor) -> int | None:
+    division = city_division(user)
+    return division.pk if division is not None else None
+
+
+def park_id(user: Actor) -> int | None:
+    """The park (园区) a park management body's user speaks for, if any."""
+    if not active(user) or user.role != Role.PARK:
+        return None
+    return user.park_id

@@ -81,6 +81,9 @@ INNOVATION_BODY = Audience(
 EVALUATOR = Audience(
     "evaluator", Q(role=Role.EVALUATOR), "organisation_id", roles.evaluator_organisation
 )
+# A prefecture's or county's coordinator (市、区县): scoped by the division they speak for.
+CITY = Audience("city", Q(role=Role.CITY), "division_id", roles.city_division_id)
+PARK = Audience("park", Q(role=Role.PARK), "park_id", roles.park_id)
 EXPERT = Audience(
     "expert", Q(role=Role.EXPERT), "pk", lambda u: u.pk if roles.is_expert(u) else None
 )

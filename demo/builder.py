@@ -24,7 +24,7 @@ from proposals.services import proposals as proposal_services
 from proposals.services.cycles import cycle_open
 from proposals.services.suggestions import suggestion_submit
 from regions.models import Division, Organisation, RegionGroup
-from regions.reference import load_divisions, load_groups
+from regions.reference import load_divisions, load_groups, load_parks
 
 DEMO_PASSWORD = "jiebang-demo-2026"  # noqa: S105 (demo logins are printed in the README)
 
@@ -342,6 +342,7 @@ def build_demo() -> bool:
     """Load reference data and the demo once; False if the demo was already there."""
     load_divisions()
     load_groups()
+    load_parks()
     load_fields()
     load_promotion()
     if Cycle.objects.exists():

@@ -115,3 +115,41 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Park(models.Model):
+    """A park (园区) — 高新区, 经开区, 自贸区片区 or 自创区分园 — placed in the division it lies in.
+
+    Promotion reaches parks as well as divisions (source 001: 高新区 and 自创区 take up the
+    promoted measures). The statistical division codes give the parks they list (data/parks.csv);
+    the others are added by hand and have no code.
+    """
+
+    class Kind(models.TextChoices):
+        HIGH_TECH = "high_tech", _("high-tech zone")
+        ECONOMIC = "economic", _("economic and technological development zone")
+        FREE_TRADE = "free_trade", _("free trade zone area")
+        ZONE_BRANCH = "zone_branch", _("demonstration zone sub-park")
+        OTHER = "other", _("other park")
+
+    code = models.CharField(_("statistical code"), max_length=12, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="parks"
+    )
+    province = models.ForeignKey(
+        Division, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["division__code", "name"]
+        verbose_name = _("park")
+        verbose_name_plural = _("parks")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "division"], name="park_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

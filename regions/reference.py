@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from regions.models import Division, RegionGroup
+from regions.models import Division, Park, RegionGroup
 
 DATA = Path(settings.BASE_DIR) / "data"
 
@@ -85,3 +85,24 @@ def load_groups() -> int:
         group.divisions.set(_divisions(row["province_code"]))
         count += 1
     return count
+
+
+@transaction.atomic
+def load_parks() -> int:
+    """The parks of data/parks.csv (development zones the statistical codes list), placed in
+    their division; safe to run again. Parks added by hand are left as they are."""
+    divisions = {d.code: d for d in Division.objects.filter(level__lte=2)}
+    rows = data_rows("parks.csv")
+    for row in rows:
+        division = divisions[row["division_code"]]
+        Park.objects.update_or_create(
+            name=row["name"],
+            division=division,
+            defaults={
+                "code": row["code"],
+                "kind": row["kind"],
+                "province": division.province or division,
+                "source": row["source"],
+            },
+        )
+    return len(rows)

@@ -18,7 +18,7 @@ from accounts.models import Role, User
 from proposals.models import Cycle, Proposal, ReformField
 from proposals.reference import load_fields
 from regions.models import Division, Organisation
-from regions.reference import load_divisions, load_groups
+from regions.reference import load_divisions, load_groups, load_parks
 
 PASSWORD = "a-Long-test-password-1"
 
@@ -28,6 +28,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_divisions()
         load_groups()
+        load_parks()
         load_fields()
 
 
