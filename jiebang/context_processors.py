@@ -10,6 +10,7 @@ from evaluation import rules as evaluation_rules
 from lists import rules as lists_rules
 from merging import rules as merging_rules
 from notifications.selectors import unread_count
+from promotion import rules as promotion_rules
 from proposals import rules as proposals_rules
 from review import rules as review_rules
 from tasks import rules as tasks_rules
@@ -31,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_help": tasks_rules.can_view_dispatch(user),
         "nav_dispatch": tasks_rules.can_view_dispatch(user),
         "nav_evaluation": evaluation_rules.can_open_stage(user),
+        "nav_promotion": promotion_rules.can_open_stage(user),
+        "nav_overview": promotion_rules.sees_dashboards(user),
         # One COUNT, and only on pages that show the header.
         "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "tasks",
     "evaluation",
     "promotion",
+    "overview",
     "notifications",
     "demo",
 ]

@@ -18,5 +18,7 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("tasks/", include("tasks.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("promotion/", include("promotion.urls")),
+    path("overview/", include("overview.urls")),
     path("", include("proposals.urls")),
 ]

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+AREAS = ["records", "adoption", "rounds", "bulk", "batches", "cases", "guidance", "seminars"]
+
 
 class PromotionConfig(AppConfig):
     name = "promotion"
@@ -10,6 +12,16 @@ class PromotionConfig(AppConfig):
         # Merging comes before this stage and never imports it: the drafting warning learns of
         # the promoted measures through its registry.
         from merging.known import register_known_measures
-        from promotion.selectors import promoted_measures
+        from promotion.selectors.known import promoted_measures
 
         register_known_measures("promotion", promoted_measures)
+
+        # Each area's service module names its audit actions (ACTION_LABELS), shown in the
+        # history in the user's language.
+        import importlib
+
+        from audit.presentation import register_actions
+
+        for area in AREAS:
+            module = importlib.import_module(f"promotion.services.{area}")
+            register_actions(getattr(module, "ACTION_LABELS", {}))

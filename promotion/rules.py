@@ -87,3 +87,14 @@ def records_guidance(user: Actor) -> bool:
         or roles.province_of(user) is not None
         or roles.city_division(user) is not None
     )
+
+
+def can_open_stage(user: Actor) -> bool:
+    """The stage's start page (/promotion/): every signed-in official of the four levels and
+    the parks; anybody else reads the published batches and cases."""
+    return manages_promotion(user) or reports_adoption(user)
+
+
+def sees_dashboards(user: Actor) -> bool:
+    """The dashboards: the national level for the country, a province for its territory."""
+    return roles.is_national(user) or roles.province_of(user) is not None

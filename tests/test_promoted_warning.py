@@ -12,7 +12,7 @@ from merging import selectors
 from merging.known import known_measures
 from promotion.models import PromotedMeasure
 from promotion.reference import load_promotion
-from promotion.selectors import promoted_measures
+from promotion.selectors.known import promoted_measures
 from tests.conftest import client_for
 
 UNRELATED = (
