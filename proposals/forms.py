@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import DateInput, FilterForm, national_authority_filter
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
+from proposals.topic_forms import TopicChoice
 from regions.models import Division
 
 
@@ -116,8 +117,23 @@ class ProposalForm(forms.ModelForm):
             "ministries": _("Required when the measure needs national authority."),
         }
 
-    def __init__(self, *args: Any, suggestions: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, suggestions: Any = None, topics: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if topics is not None:
+            # The topic answered (破题): any open topic of the cycle, or none; first, as it
+            # frames the rest.
+            self.fields["topic"] = TopicChoice(
+                label=_("Topic answered"),
+                queryset=topics,
+                required=False,
+                help_text=_(
+                    "Optional: a topic of this cycle, set by the centre or proposed by a "
+                    "locality and authorised, that this proposal answers."
+                ),
+            )
+            self.order_fields(["topic"])
         field_choice = self.fields["field"]
         assert isinstance(field_choice, forms.ModelChoiceField)
         field_choice.queryset = ReformField.objects.all()

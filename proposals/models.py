@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regions.models import Division, Organisation
 
@@ -215,6 +216,87 @@ class Suggestion(models.Model):
         return self.title
 
 
+class Topic(models.Model):
+    """A topic of a cycle that localities answer with proposals (出题).
+
+    Source 000 (lines 15–22): a reform that needs national coordination is set by the centre
+    (中央"出题", `CENTRAL`) and the localities answer it (地方"破题"); a reform a locality has a
+    strong need for is proposed by that locality (地方"出题", `LOCAL`) and authorised by the
+    national level (中央部门"充分授权"), then answered jointly. A central topic is open when
+    set; a local one is proposed, then open (authorised) or declined.
+    """
+
+    class Kind(models.TextChoices):
+        CENTRAL = "central", _("topic set by the centre")
+        LOCAL = "local", _("topic proposed by a locality")
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("awaiting authorisation")
+        OPEN = "open", pgettext_lazy("topic", "open")
+        DECLINED = "declined", pgettext_lazy("topic", "declined")
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="topics"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    field = models.ForeignKey(
+        ReformField,
+        verbose_name=_("reform field"),
+        on_delete=models.PROTECT,
+        related_name="topics",
+        null=True,
+        blank=True,
+    )
+    deadline = models.DateField(_("answer by"), null=True, blank=True)
+    # A local topic: the province that proposed it, and why it needs the reform.
+    locality = models.ForeignKey(
+        Division,
+        verbose_name=_("proposed by locality"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    need = models.TextField(_("why the locality needs it"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        constraints = [
+            # A local topic names its locality and need; a central one names neither and
+            # is never awaiting authorisation.
+            models.CheckConstraint(
+                condition=Q(kind="local", locality__isnull=False)
+                | Q(kind="central", locality__isnull=True, need=""),
+                name="topic_locality_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="local") | Q(state="open"),
+                name="central_topic_is_open",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decline_reason=""),
+                name="declined_topic_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Proposal(models.Model):
     """A reform-measure proposal (全面创新改革举措建议书) a locality submits for a cycle.
 
@@ -271,6 +353,15 @@ class Proposal(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30)
     sources = models.ManyToManyField(
         Suggestion, verbose_name=_("source suggestions"), blank=True, related_name="proposals"
+    )
+    # The topic the proposal answers (破题), if any: only an open one is chosen.
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("topic"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="answers",
     )
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True

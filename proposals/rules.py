@@ -12,7 +12,7 @@ from django.db.models import Q
 from accounts.actors import Actor
 from accounts.roles import innovation_body_locality, is_national, is_province_coordinator
 from accounts.visibility import INNOVATION_BODY, NATIONAL, PROVINCE, Grant, Visibility
-from proposals.models import Attachment, Proposal, Suggestion
+from proposals.models import Attachment, Proposal, Suggestion, Topic
 
 # Who sees what ------------------------------------------------------------------------------
 # Drafts are private to their locality; the centre sees what was submitted to it. A suggestion
@@ -112,3 +112,54 @@ def speaks_for_proposal(user: Actor, proposal: Any) -> bool:
 def returns_proposals(user: Actor, proposal: Any) -> bool:
     """`can_return_proposal` without the state: the national coordinator."""
     return is_national(user)
+
+
+# Topics (出题) ------------------------------------------------------------------------------
+# Source 000 (lines 15–22): 中央"出题"、地方"破题"; 地方"出题"、中央"充分授权". The national
+# level sees every topic. A province sees the open topics of the cycles it takes part in (a
+# topic is published to the cycle's participants) and every topic it proposed itself,
+# whatever became of it; nobody else sees topics.
+
+TOPICS = Visibility(
+    Topic,
+    Grant(NATIONAL),
+    Grant(PROVINCE, "cycle__participants__id", when=Q(state=Topic.State.OPEN)),
+    Grant(PROVINCE, "locality_id"),
+)
+
+
+def can_list_topics(user: Actor) -> bool:
+    return is_national(user) or is_province_coordinator(user)
+
+
+def can_view_topic(user: Actor, topic: Topic) -> bool:
+    return TOPICS.allows(user, topic)
+
+
+def sets_topics(user: Actor) -> bool:
+    """Set a topic for the localities (中央出题), and authorise or decline a locality's topic
+    (中央充分授权): the national level."""
+    return is_national(user)
+
+
+def proposes_topics(user: Actor) -> bool:
+    """Propose a topic for central authorisation (地方出题): a province's coordinator."""
+    return is_province_coordinator(user)
+
+
+def can_decide_topic(user: Actor, topic: Topic) -> bool:
+    return sets_topics(user) and topic.state == Topic.State.PROPOSED
+
+
+def can_answer_topic(user: Actor, topic: Topic) -> bool:
+    """Start a proposal that answers the topic (破题): a province that sees it, while open."""
+    return (
+        is_province_coordinator(user)
+        and topic.state == Topic.State.OPEN
+        and TOPICS.allows(user, topic)
+    )
+
+
+def decides_topics(user: Actor, topic: Topic) -> bool:
+    """`can_decide_topic` without the state: the national level."""
+    return sets_topics(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proposals.views import attachments, cycles, io, proposals, suggestions
+from proposals.views import attachments, cycles, io, proposals, suggestions, topics
 
 app_name = "proposals"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("cycles/<int:pk>/edit/", cycles.cycle_edit, name="cycle_edit"),
     path("cycles/<int:pk>/export/", cycles.cycle_export, name="cycle_export"),
     path("cycles/<int:pk>/extensions/", cycles.extension_grant, name="extension_grant"),
+    path("cycles/<int:pk>/topics/", topics.topic_index, name="topic_list"),
+    path("cycles/<int:pk>/topics/export/", topics.topic_export, name="topic_export"),
+    path("cycles/<int:pk>/topics/new/", topics.topic_create, name="topic_create"),
+    path("topics/<int:pk>/", topics.topic_detail, name="topic_detail"),
+    path("topics/<int:pk>/authorise/", topics.topic_authorise, name="topic_authorise"),
+    path("topics/<int:pk>/decline/", topics.topic_decline, name="topic_decline"),
     path("suggestions/", suggestions.suggestion_list, name="suggestion_list"),
     path("suggestions/export/", suggestions.suggestion_export, name="suggestion_export"),
     path("suggestions/new/", suggestions.suggestion_create, name="suggestion_create"),

@@ -15,10 +15,11 @@ from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Proposal, Suggestion
 from proposals.selectors import is_participant, locality_counts, submission_window
+from proposals.services.topics import check_answerable
 from zhtext import index_terms
 
 CONTENT_FIELDS = Proposal.CONTENT_FIELDS
-TRAIL_FIELDS = [*CONTENT_FIELDS, "state", "return_reason"]
+TRAIL_FIELDS = [*CONTENT_FIELDS, "topic", "state", "return_reason"]
 SEARCHED_FIELDS = [
     "title",
     "problem",
@@ -37,6 +38,16 @@ def build_search_text(proposal: Proposal) -> str:
 def _validate(proposal: Proposal) -> None:
     if proposal.needs_national_authority and not proposal.ministries.strip():
         raise ProposalError(_("Name the ministries concerned when national authority is needed."))
+
+
+def _answer(proposal: Proposal, data: dict[str, Any], by: User) -> None:
+    """The topic the proposal answers (破题), when the form offers one: a new choice must be an
+    open topic of the proposal's cycle (`check_answerable`); None answers no topic."""
+    if "topic" not in data or getattr(data["topic"], "pk", None) == proposal.topic_id:
+        return
+    if data["topic"] is not None:
+        check_answerable(by=by, topic=data["topic"], cycle_id=proposal.cycle_id)
+    proposal.topic = data["topic"]
 
 
 def _adopt(suggestions: Iterable[Suggestion], proposal: Proposal, by: User) -> None:
@@ -105,6 +116,7 @@ def proposal_create(
     for name in CONTENT_FIELDS:
         if name in data:
             setattr(proposal, name, data[name])
+    _answer(proposal, data, by)
     _validate(proposal)
     proposal.search_text = build_search_text(proposal)
     proposal.save()
@@ -113,7 +125,7 @@ def proposal_create(
         "proposal.created",
         obj=proposal,
         by=by,
-        changes=diff({}, snapshot(proposal, CONTENT_FIELDS)),
+        changes=diff({}, snapshot(proposal, [*CONTENT_FIELDS, "topic"])),
     )
     return proposal
 
@@ -131,6 +143,7 @@ def proposal_update(
     for name in CONTENT_FIELDS:
         if name in data:
             setattr(proposal, name, data[name])
+    _answer(proposal, data, by)
     _validate(proposal)
     proposal.search_text = build_search_text(proposal)
     proposal.save()

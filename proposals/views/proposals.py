@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +18,7 @@ from kernel.pages import paginate, querystring_without_page
 from proposals import rules, selectors
 from proposals.errors import ProposalError
 from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
-from proposals.models import Proposal
+from proposals.models import Proposal, Topic
 from proposals.selectors import (
     current_cycle,
     locality_counts,
@@ -28,6 +29,7 @@ from proposals.selectors import (
 )
 from proposals.services import proposals as services
 from proposals.services.attachments import attachment_add
+from proposals.topic_selectors import topics_to_answer
 
 
 @login_required
@@ -56,6 +58,14 @@ def _suggestions_for(request: HttpRequest, cycle_id: int) -> object:
     return selectors.suggestions_to_adopt(request.user, cycle_id)
 
 
+def _topic_preset(topics: QuerySet[Topic], request: HttpRequest) -> dict[str, object]:
+    """ "以此题提出建议书": the topic named in the link, chosen, and its title as the proposal's
+    first title, if it is one the locality may answer."""
+    pk = request.GET.get("topic", "")
+    topic = topics.filter(pk=int(pk)).first() if pk.isdigit() else None
+    return {"topic": topic.pk, "title": topic.title} if topic is not None else {}
+
+
 @login_required
 @require(rules.can_create_proposal)
 def proposal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -64,8 +74,11 @@ def proposal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, _("No cycle is open for proposals."))
         return redirect("proposals:proposal_list")
     suggestions = _suggestions_for(request, cycle.pk)
-    initial = {"sources": request.GET.getlist("from")}
-    form = ProposalForm(request.POST or None, suggestions=suggestions, initial=initial)
+    topics = topics_to_answer(request.user, cycle.pk)
+    initial = {"sources": request.GET.getlist("from"), **_topic_preset(topics, request)}
+    form = ProposalForm(
+        request.POST or None, suggestions=suggestions, topics=topics, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -96,7 +109,11 @@ def proposal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         instance=proposal,
         suggestions=suggestions,
-        initial={"sources": list(proposal.sources.values_list("pk", flat=True))},
+        topics=topics_to_answer(request.user, proposal.cycle_id, keep=proposal.topic_id),
+        initial={
+            "sources": list(proposal.sources.values_list("pk", flat=True)),
+            "topic": proposal.topic_id,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
