@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from overview.views import journey
+
+urlpatterns: list[URLPattern] = [
+    path("journey/<slug:kind>/<int:pk>/", journey.journey_page, name="journey"),
+    path("journey/<slug:kind>/<int:pk>.json", journey.journey_json, name="journey_json"),
+]
