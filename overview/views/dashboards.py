@@ -1,10 +1,34 @@
+"""The dashboard page and its export."""
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts import roles
 from kernel.access import require
+from kernel.downloads import stamp
+from kernel.spreadsheets import xlsx_response
+from overview.dashboards import dashboard as dashboard_blocks
+from overview.dashboards.export import workbook_bytes
 from promotion import rules
 
 
+@login_required
 @require(rules.sees_dashboards)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "overview/dashboard.html", {})
+    blocks = dashboard_blocks(request.user, timezone.localdate())
+    province = None if roles.is_national(request.user) else roles.province_of(request.user)
+    return render(
+        request,
+        "overview/dashboard.html",
+        {"blocks": blocks, "province": province, "charts": {b.chart_id: b.chart for b in blocks}},
+    )
+
+
+@login_required
+@require(rules.sees_dashboards)
+def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
+    blocks = dashboard_blocks(request.user, timezone.localdate())
+    return xlsx_response(workbook_bytes(blocks), f"{_('dashboard')}-{stamp()}.xlsx")
