@@ -14,7 +14,9 @@ from accounts.models import Role, User
 from demo.claims_demo import build_claims_demo
 from demo.evaluation_demo import build_evaluation_demo
 from demo.lists_demo import build_lists_demo
+from demo.logins import DEMO_PASSWORD
 from demo.merging_demo import build_merging_demo
+from demo.promotion_demo import build_promotion_demo
 from demo.review_demo import build_review_demo
 from demo.tasks_demo import build_tasks_demo
 from promotion.reference import load_promotion
@@ -25,8 +27,6 @@ from proposals.services.cycles import cycle_open
 from proposals.services.suggestions import suggestion_submit
 from regions.models import Division, Organisation, RegionGroup
 from regions.reference import load_divisions, load_groups, load_parks
-
-DEMO_PASSWORD = "jiebang-demo-2026"  # noqa: S105 (demo logins are printed in the README)
 
 # (username, display name, role, division code, organisation key)
 USERS = [
@@ -287,7 +287,7 @@ def _users() -> dict[str, User]:
         for key, (name, kind, code) in ORGANISATIONS.items()
     }
     users = {}
-    for username, name, role, code, org in USERS:
+    for username, name, role, code, org in USERS:  # DEMO_PASSWORD: demo.logins
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, first_name=name, role=role)
@@ -362,6 +362,7 @@ def build_demo() -> bool:
     build_claims_demo()
     build_tasks_demo()
     build_evaluation_demo()
+    build_promotion_demo()
     assert RegionGroup.objects.count() == 31
     assert Suggestion.objects.count() == 1
     return True

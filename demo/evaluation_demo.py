@@ -24,18 +24,14 @@ the demo leaves the media folder alone.
 """
 
 import datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 
 from accounts.models import Role, User
-from audit.models import AuditEntry
 from claims.models import Programme
 from demo.claims_demo import PILOT_TITLE
+from demo.dating import at, dated, day
 from demo.tasks_demo import ZONE_USER
 from evaluation.models import (
     CloseOut,
@@ -49,7 +45,6 @@ from evaluation.models import (
     TaskEvaluation,
 )
 from evaluation.services import closeout, commissions, documents, incentives, outcomes, scoring
-from notifications.models import Notification
 from proposals.models import ReformField
 from regions.models import Organisation
 from tasks.models import Status, Task
@@ -94,32 +89,11 @@ SCORES = [
 ]
 
 
-def _day(day: datetime.date) -> datetime.date:
-    """Never a day after today, should the demo be loaded before the story's days."""
-    return min(day, timezone.localdate())
-
-
-def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(_day(day), datetime.time(hour, 0)))
-
-
-@contextmanager
-def _dated(day: datetime.date, hour: int = 10) -> Iterator[None]:
-    """The trail entries and notifications the services write inside the block are dated
-    `day`, as if the users had acted then."""
-    audit = AuditEntry.objects.aggregate(m=Max("pk"))["m"] or 0
-    notes = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-    yield
-    moment = _at(day, hour)
-    AuditEntry.objects.filter(pk__gt=audit).update(at=moment)
-    Notification.objects.filter(pk__gt=notes).update(created_at=moment)
-
-
 def _close_first(task: Task, implementer: User, zone: User, national: User) -> None:
     """Task 1: filed, confirmed, accepted: closed as completed."""
     target = task.targets.get()
     milestones = list(task.milestones.order_by("position"))
-    with _dated(FILED, 9):
+    with dated(FILED, 9):
         report = closeout.closeout_save(
             task=task,
             by=implementer,
@@ -132,7 +106,7 @@ def _close_first(task: Task, implementer: User, zone: User, national: User) -> N
             proposed_outcomes="（演示）概念验证和中试平台按服务目录向企业开放、按成本收费的运行机制。",
             targets=[closeout.TargetRow(target.pk, Decimal(32), "（演示）超过目标值")],
             milestones=[
-                closeout.MilestoneRow(m.pk, Status.DONE, m.done_on or _day(THIRD_MILESTONE_DONE))
+                closeout.MilestoneRow(m.pk, Status.DONE, m.done_on or day(THIRD_MILESTONE_DONE))
                 for m in milestones
             ],
         )
@@ -141,24 +115,24 @@ def _close_first(task: Task, implementer: User, zone: User, national: User) -> N
             by=implementer,
             title="概念验证和中试平台开放共享实施细则（演示）",
             issuer="成都高新区管理委员会（演示）",
-            issued_on=_day(milestones[0].done_on or datetime.date(2025, 6, 20)),
+            issued_on=day(milestones[0].done_on or datetime.date(2025, 6, 20)),
         )
-        InstitutionalDocument.objects.filter(pk=document.pk).update(added_at=_at(FILED, 9))
-    with _dated(FILED):
+        InstitutionalDocument.objects.filter(pk=document.pk).update(added_at=at(FILED, 9))
+    with dated(FILED):
         closeout.closeout_submit(close_out=report, by=implementer)
-    with _dated(CONFIRMED):
+    with dated(CONFIRMED):
         closeout.closeout_confirm(
             close_out=report, by=zone, note="（演示）经核对实施方案和进展报告，同意报送。"
         )
-    with _dated(ACCEPTED):
+    with dated(ACCEPTED):
         closeout.closeout_accept(
-            close_out=report, by=national, note="（演示）同意验收。", today=_day(ACCEPTED)
+            close_out=report, by=national, note="（演示）同意验收。", today=day(ACCEPTED)
         )
     CloseOut.objects.filter(pk=report.pk).update(
-        created_at=_at(FILED, 9),
-        submitted_at=_at(FILED),
-        confirmed_at=_at(CONFIRMED),
-        decided_at=_at(ACCEPTED),
+        created_at=at(FILED, 9),
+        submitted_at=at(FILED),
+        confirmed_at=at(CONFIRMED),
+        decided_at=at(ACCEPTED),
     )
 
 
@@ -166,14 +140,14 @@ def _evaluate(task: Task, national: User, evaluator: User) -> TaskEvaluation:
     """The first task evaluated by the demo evaluator: a visit, every indicator scored with its
     evidence, findings and a recommendation, the report delivered."""
     organisation = Organisation.objects.get(name=EVALUATOR)
-    with _dated(COMMISSIONED):
+    with dated(COMMISSIONED):
         commission = commissions.commission_create(
             by=national,
             title=COMMISSION_TITLE,
             evaluator=organisation,
             scope=Commission.Scope.TASKS,
             tasks=[task],
-            starts_on=_day(COMMISSIONED),
+            starts_on=day(COMMISSIONED),
             ends_on=ENDS,
             terms_of_reference=(
                 "（演示）对已验收的政策试点任务开展第三方评估：查阅任务档案，实地调研，"
@@ -181,12 +155,12 @@ def _evaluate(task: Task, national: User, evaluator: User) -> TaskEvaluation:
             ),
             independence=commissions.standard_independence(),
         )
-    Commission.objects.filter(pk=commission.pk).update(created_at=_at(COMMISSIONED))
-    with _dated(VISITED, 16):
+    Commission.objects.filter(pk=commission.pk).update(created_at=at(COMMISSIONED))
+    with dated(VISITED, 16):
         visit = commissions.visit_record(
             commission=commission,
             by=evaluator,
-            visited_on=_day(VISITED),
+            visited_on=day(VISITED),
             place="（演示）成都高新区概念验证中心",
             met="（演示）管理委员会有关处室负责人，参与试点的企业代表",
             notes=(
@@ -195,11 +169,11 @@ def _evaluate(task: Task, national: User, evaluator: User) -> TaskEvaluation:
             ),
             task=task,
         )
-    FieldVisit.objects.filter(pk=visit.pk).update(created_at=_at(VISITED, 16))
+    FieldVisit.objects.filter(pk=visit.pk).update(created_at=at(VISITED, 16))
     evaluation = TaskEvaluation.objects.get(commission=commission, task=task)
     indicators = list(commission.indicators.order_by("position"))
     assert len(indicators) == len(SCORES), "the default indicator system has changed"
-    with _dated(SCORED):
+    with dated(SCORED):
         scoring.task_score(
             evaluation=evaluation,
             by=evaluator,
@@ -213,8 +187,8 @@ def _evaluate(task: Task, national: User, evaluator: User) -> TaskEvaluation:
             ),
             recommendation=Recommendation.EXPERIMENT_REGIONS,
         )
-    Score.objects.filter(evaluation=evaluation).update(scored_at=_at(SCORED))
-    with _dated(REPORTED):
+    Score.objects.filter(evaluation=evaluation).update(scored_at=at(SCORED))
+    with dated(REPORTED):
         delivered = scoring.commission_report(
             commission=commission,
             by=evaluator,
@@ -223,7 +197,7 @@ def _evaluate(task: Task, national: User, evaluator: User) -> TaskEvaluation:
                 "建议总结概念验证和中试平台开放共享的做法，在全面创新改革试验区域复制推广。"
             ),
         )
-    Commission.objects.filter(pk=delivered.pk).update(reported_at=_at(REPORTED))
+    Commission.objects.filter(pk=delivered.pk).update(reported_at=at(REPORTED))
     evaluation.refresh_from_db()
     return evaluation
 
@@ -233,7 +207,7 @@ def _outcomes(task: Task, evaluation: TaskEvaluation, national: User) -> None:
     field = ReformField.all_fields.get(name=FIELD)
     origin = f"{task.claimant}（成都高新区管理委员会（演示）、成都示例科技有限公司（演示））"
     scope = Recommendation.EXPERIMENT_REGIONS.value
-    with _dated(DISTILLED):
+    with dated(DISTILLED):
         confirmed = outcomes.outcome_create(
             by=national,
             tasks=[task],
@@ -255,12 +229,12 @@ def _outcomes(task: Task, evaluation: TaskEvaluation, national: User) -> None:
                 recommended_scope=scope,
             ),
         )
-    with _dated(OUTCOME_CONFIRMED):
+    with dated(OUTCOME_CONFIRMED):
         outcomes.outcome_confirm(outcome=confirmed, by=national)
     Outcome.objects.filter(pk=confirmed.pk).update(
-        created_at=_at(DISTILLED), confirmed_at=_at(OUTCOME_CONFIRMED)
+        created_at=at(DISTILLED), confirmed_at=at(OUTCOME_CONFIRMED)
     )
-    with _dated(SECOND_DRAFTED):
+    with dated(SECOND_DRAFTED):
         draft = outcomes.outcome_create(
             by=national,
             tasks=[task],
@@ -274,12 +248,12 @@ def _outcomes(task: Task, evaluation: TaskEvaluation, national: User) -> None:
                 recommended_scope=scope,
             ),
         )
-    Outcome.objects.filter(pk=draft.pk).update(created_at=_at(SECOND_DRAFTED))
+    Outcome.objects.filter(pk=draft.pk).update(created_at=at(SECOND_DRAFTED))
 
 
 def _commend(task: Task, evaluation: TaskEvaluation, national: User) -> None:
     """The zone commended by circular (通报表扬), citing the delivered evaluation."""
-    with _dated(DECIDED):
+    with dated(DECIDED):
         decision = incentives.incentive_decide(
             by=national,
             claimant=task.claimant,
@@ -289,17 +263,17 @@ def _commend(task: Task, evaluation: TaskEvaluation, national: User) -> None:
                 "第三方评估结果为优秀，形成了可复制推广的改革成果。"
             ),
             approving_authority=APPROVED_BY,
-            decided_on=_day(DECIDED),
+            decided_on=day(DECIDED),
             evaluations=[evaluation],
         )
-    IncentiveDecision.objects.filter(pk=decision.pk).update(created_at=_at(DECIDED))
+    IncentiveDecision.objects.filter(pk=decision.pk).update(created_at=at(DECIDED))
 
 
 def _file_second(task: Task, implementer: User) -> None:
     """Task 2: the close-out report filed, awaiting the zone's confirmation."""
     target = task.targets.get()
     milestones = list(task.milestones.order_by("position"))
-    with _dated(SECOND_FILED):
+    with dated(SECOND_FILED):
         report = closeout.closeout_save(
             task=task,
             by=implementer,
@@ -311,13 +285,13 @@ def _file_second(task: Task, implementer: User) -> None:
             proposed_outcomes="（演示）应用场景清单发布、揭榜承接和首用支持的工作机制。",
             targets=[closeout.TargetRow(target.pk, Decimal(40))],
             milestones=[
-                closeout.MilestoneRow(m.pk, Status.DONE, m.done_on or _day(SECOND_DONE))
+                closeout.MilestoneRow(m.pk, Status.DONE, m.done_on or day(SECOND_DONE))
                 for m in milestones
             ],
         )
         closeout.closeout_submit(close_out=report, by=implementer)
     CloseOut.objects.filter(pk=report.pk).update(
-        created_at=_at(SECOND_FILED), submitted_at=_at(SECOND_FILED)
+        created_at=at(SECOND_FILED), submitted_at=at(SECOND_FILED)
     )
 
 

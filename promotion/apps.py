@@ -25,3 +25,4 @@ class PromotionConfig(AppConfig):
         for area in AREAS:
             module = importlib.import_module(f"promotion.services.{area}")
             register_actions(getattr(module, "ACTION_LABELS", {}))
+        from promotion import jobs  # noqa: F401  (registers the periodic seminar reminders)

@@ -22,26 +22,30 @@ def unit_level(unit: Division | Park) -> int:
 def unit_fields(unit: Division | Park) -> dict[str, object]:
     """The fields of a record or return that place it (promotion.models.ReportingUnit)."""
     if isinstance(unit, Park):
-        division = unit.division
         return {
             "division": None,
             "park": unit,
             "level": UnitLevel.PARK,
             "province_id": unit.province_id,
-            "prefecture_id": division.pk if division.level == Division.Level.PREFECTURE else None,
+            "prefecture_id": _prefecture_id(unit.division),
         }
-    prefecture_id = None
-    if unit.level == Division.Level.PREFECTURE:
-        prefecture_id = unit.pk
-    elif unit.level == Division.Level.COUNTY and unit.parent_id != unit.province_id:
-        prefecture_id = unit.parent_id
     return {
         "division": unit,
         "park": None,
         "level": unit.level,
         "province_id": unit.province_id,
-        "prefecture_id": prefecture_id,
+        "prefecture_id": _prefecture_id(unit),
     }
+
+
+def _prefecture_id(division: Division) -> int | None:
+    """The prefecture a division lies in (itself for a prefecture); None for a province and
+    for a county directly under its province (省直辖县级行政区划)."""
+    if division.level == Division.Level.PREFECTURE:
+        return division.pk
+    if division.level == Division.Level.COUNTY and division.parent_id != division.province_id:
+        return division.parent_id
+    return None
 
 
 def _region_divisions() -> Q:
@@ -91,7 +95,8 @@ def parks_of(user: Actor) -> QuerySet[Park]:
         return Park.objects.filter(province=province)
     city = roles.city_division(user)
     if city is not None:
-        return Park.objects.filter(division=city)
+        # A prefecture's parks include those placed in its counties.
+        return Park.objects.filter(Q(division=city) | Q(division__parent=city))
     park = roles.park_id(user)
     if park is not None:
         return Park.objects.filter(pk=park)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEntry
 from claims.models import Programme
-from demo import evaluation_demo
+from demo import dating, evaluation_demo
 from demo.builder import build_demo
 from demo.claims_demo import PILOT_TITLE
 from demo.evaluation_demo import (
@@ -53,7 +53,7 @@ def _tasks() -> list[Task]:
 def _story_days() -> set[datetime.date]:
     """The days the demo's evaluation story happens on, as loaded today."""
     days = [v for v in vars(evaluation_demo).values() if isinstance(v, datetime.date)]
-    return {evaluation_demo._day(day) for day in days}
+    return {dating.day(day) for day in days}
 
 
 def test_the_first_task_is_closed_out_and_evaluated():

@@ -7,16 +7,20 @@ dates of each status first reached are kept so that diffusion is counted over ti
 """
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.services import diff, record, snapshot
 from kernel.errors import DomainError, Forbidden
+from kernel.uploads import check_upload, file_saved, limited_name
 from promotion.models import (
     PROGRESSION,
     AdoptionRecord,
@@ -34,8 +38,9 @@ from promotion.territory import (
 from regions.models import Division, Park
 
 ACTION_LABELS = {
-    "adoption.filed": _lazy("adoption filed"),
-    "adoption.changed": _lazy("adoption changed"),
+    "adoption.filed": gettext_lazy("adoption filed"),
+    "adoption.changed": gettext_lazy("adoption changed"),
+    "adoption.confirmed": gettext_lazy("adoption confirmed unchanged"),
 }
 
 FIELDS = [
@@ -143,9 +148,11 @@ def adoption_write(
     data: AdoptionData,
     round: TrackingRound | None = None,
     today: datetime.date | None = None,
+    evidence: Any | None = None,
 ) -> AdoptionRecord:
     """File or change the unit's adoption of the measure. Checks the user's right to report
-    for the unit, the measure's scope and batch, the round and the data; on the record's trail."""
+    for the unit, the measure's scope and batch, the round and the data; on the record's trail.
+    `evidence`, an uploaded file, replaces the record's evidence (checked like every upload)."""
     if not reports_for(by, unit):
         raise Forbidden
     if measure.batch.state != PromotionBatch.State.PUBLISHED:
@@ -157,6 +164,12 @@ def adoption_write(
     problems = check(data, today=today)
     if problems:
         raise PromotionError(" ".join(problems))
+    evidence_name = ""
+    if evidence is not None:
+        try:
+            evidence_name = check_upload(evidence)
+        except DomainError as exc:
+            raise PromotionError(exc.message) from None
     with transaction.atomic():
         place = unit_fields(unit)
         lookup = {"measure": measure, "division": place["division"], "park": place["park"]}
@@ -173,13 +186,71 @@ def adoption_write(
         record_.updated_by = by
         if round is not None:
             record_.round = round
-        record_.save()
-        changes = diff(before, snapshot(record_, FIELDS))
-        if existing is None or changes:
-            record(
-                "adoption.changed" if existing else "adoption.filed",
-                obj=record_,
-                by=by,
-                changes=changes,
-            )
+        evidence_before = (existing.evidence_name or None) if existing is not None else None
+        with _evidence_saved(record_, evidence, evidence_name):
+            record_.save()
+            changes = diff(before, snapshot(record_, FIELDS))
+            if evidence is not None:
+                changes["evidence"] = [evidence_before, evidence_name]
+            if existing is None or changes:
+                record(
+                    "adoption.changed" if existing else "adoption.filed",
+                    obj=record_,
+                    by=by,
+                    changes=changes,
+                )
     return record_
+
+
+@contextmanager
+def _evidence_saved(record_: AdoptionRecord, upload: Any | None, name: str) -> Iterator[None]:
+    """Store a new evidence file with the record's save; the file is removed if the save fails.
+    The previous file is deleted once the new one is committed."""
+    if upload is None:
+        yield
+        return
+    old = record_.evidence.name if record_.evidence else ""
+    record_.evidence_name = name
+    with file_saved(record_.evidence, limited_name(name), upload):
+        yield
+    if old and old != record_.evidence.name:
+        storage = record_.evidence.storage
+        # Only once the new file's record is committed: a rollback keeps the old one valid.
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def adoption_reconfirm(
+    *,
+    by: User,
+    unit: Division | Park,
+    round: TrackingRound,
+    records: list[AdoptionRecord],
+) -> int:
+    """Confirm the unit's records, as they stand, for this round (与上轮相比无变化): each gets
+    the round and is marked updated by the user, in one write, with one entry on each record's
+    trail. Checks the right and the round as `adoption_write` does."""
+    if not reports_for(by, unit):
+        raise Forbidden
+    if round.state != TrackingRound.State.OPEN:
+        raise PromotionError(_("This tracking round is closed."))
+    place = unit_fields(unit)
+    if any(
+        r.division_id != getattr(place["division"], "pk", None)
+        or r.park_id != getattr(place["park"], "pk", None)
+        for r in records
+    ):
+        raise Forbidden
+    covered = set(
+        PromotedMeasure.objects.filter(
+            batch__in=round.batches.all(), pk__in={r.measure_id for r in records}
+        ).values_list("pk", flat=True)
+    )
+    if any(r.measure_id not in covered for r in records):
+        raise PromotionError(_("This tracking round does not cover the measure's batch."))
+    with transaction.atomic():
+        count = AdoptionRecord.objects.filter(pk__in=[r.pk for r in records]).update(
+            round=round, updated_by=by, updated_at=timezone.now()
+        )
+        for record_ in records:
+            record("adoption.confirmed", obj=record_, by=by, note=str(round))
+    return count

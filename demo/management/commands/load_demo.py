@@ -6,6 +6,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from demo.builder import DEMO_PASSWORD, USERS, build_demo
+from demo.promotion_demo import LOGINS
 from demo.tasks_demo import ZONE_USER
 
 
@@ -22,5 +23,7 @@ class Command(BaseCommand):
             for username, _name, role, *_rest in USERS:
                 self.stdout.write(f"  {username:<12} {role.label}")
             self.stdout.write(f"  {ZONE_USER:<12} {Role.LOCALITY.label}")
+            for username, role in LOGINS:
+                self.stdout.write(f"  {username:<12} {role.label}")
         else:
             self.stdout.write("Demo already present.")
