@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jobs.models import Job
 from jobs.registry import job_kind
@@ -13,7 +13,7 @@ from merging.selectors import candidate_list
 
 @job_kind(
     "merging.candidates_export",
-    title=_lazy("Exporting candidate measures"),
+    title=gettext_lazy("Exporting candidate measures"),
     back="merging:candidate_list",
     restartable=True,
     atomic=True,

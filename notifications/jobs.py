@@ -6,8 +6,7 @@ Not atomic: what was sent before a failure stays sent."""
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from jobs.models import Job
 from jobs.registry import job_kind, periodic
@@ -19,7 +18,7 @@ from notifications.services import MAX_ATTEMPTS, mail_send_due
 MAIL_EVERY = datetime.timedelta(minutes=1)
 
 
-@job_kind("notifications.mail", title=_lazy("Sending e-mails"), restartable=True)
+@job_kind("notifications.mail", title=gettext_lazy("Sending e-mails"), restartable=True)
 def send_mail(job: Job) -> None:
     run = mail_send_due(on_progress=lambda done, total: job_set_progress(job, done, total))
     parts = [

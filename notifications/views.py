@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.actors import AuthenticatedHttpRequest
@@ -24,14 +23,14 @@ from notifications.models import Notification
 
 
 class NotificationFilterForm(FilterForm):
-    q = forms.CharField(label=_lazy("Search"), required=False)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False)
     state = forms.ChoiceField(
-        label=_lazy("State"),
+        label=gettext_lazy("State"),
         required=False,
         choices=[
             ("", "---------"),
-            (selectors.UNREAD, _lazy("unread")),
-            (selectors.READ, _lazy("read")),
+            (selectors.UNREAD, gettext_lazy("unread")),
+            (selectors.READ, gettext_lazy("read")),
         ],
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from jobs.models import Job
@@ -51,7 +51,7 @@ def _form_problems(form: ProposalForm) -> list[str]:
 
 @job_kind(
     "proposals.import",
-    title=_lazy("Importing proposals"),
+    title=gettext_lazy("Importing proposals"),
     back="proposals:proposal_list",
     restartable=False,
     atomic=True,
@@ -115,7 +115,7 @@ def _create_all(
 
 @job_kind(
     "proposals.export",
-    title=_lazy("Exporting proposals"),
+    title=gettext_lazy("Exporting proposals"),
     back="proposals:proposal_list",
     restartable=True,
     atomic=True,
@@ -140,7 +140,7 @@ def run_export(job: Job) -> None:
 
 @job_kind(
     "suggestions.export",
-    title=_lazy("Exporting suggestions"),
+    title=gettext_lazy("Exporting suggestions"),
     back="proposals:suggestion_list",
     restartable=True,
     atomic=True,

@@ -6,8 +6,7 @@ rows); not atomic, since each reminder commits on its own."""
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from jobs.models import Job
 from jobs.registry import job_kind, periodic
@@ -21,7 +20,7 @@ REMINDERS_EVERY = datetime.timedelta(hours=1)
 
 @job_kind(
     "tasks.reminders",
-    title=_lazy("Sending reminders"),
+    title=gettext_lazy("Sending reminders"),
     back="tasks:dispatch",
     restartable=True,
 )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kernel.errors import DomainError
 from kernel.uploads import check_upload
@@ -13,8 +13,10 @@ from promotion.exports.bulk_sheet import MAX_FILE_BYTES
 
 class BulkUploadForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("Filled-in sheet (.xlsx)"),
-        help_text=_lazy("The sheet downloaded from this page, with the marked columns filled in."),
+        label=gettext_lazy("Filled-in sheet (.xlsx)"),
+        help_text=gettext_lazy(
+            "The sheet downloaded from this page, with the marked columns filled in."
+        ),
     )
 
     def clean_file(self) -> Any:

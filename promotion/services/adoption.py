@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.visibility import CITY, PARK, PROVINCE
@@ -34,10 +34,10 @@ from promotion.territory import reports_for, unit_fields
 from regions.models import Division, Park
 
 ACTION_LABELS = {
-    "return.filed": _lazy("return filed"),
-    "return.unchanged": _lazy("return filed as unchanged since the last round"),
-    "return.handed_down": _lazy("handed down"),
-    "return.chased": _lazy("chased"),
+    "return.filed": gettext_lazy("return filed"),
+    "return.unchanged": gettext_lazy("return filed as unchanged since the last round"),
+    "return.handed_down": gettext_lazy("handed down"),
+    "return.chased": gettext_lazy("chased"),
 }
 
 

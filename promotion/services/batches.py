@@ -21,7 +21,7 @@ from django.db.models import F, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.visibility import PROVINCE
@@ -37,12 +37,12 @@ from tasks.models import Task
 from tasks.selectors import claimant_coordinators
 
 ACTION_LABELS = {
-    "batch.started": _lazy("batch started"),
-    "batch.measure_added": _lazy("measure added to the batch"),
-    "batch.measure_changed": _lazy("measure changed"),
-    "batch.measure_removed": _lazy("measure removed from the batch"),
-    "batch.published": _lazy("batch published"),
-    "batch.discarded": _lazy("draft batch discarded"),
+    "batch.started": gettext_lazy("batch started"),
+    "batch.measure_added": gettext_lazy("measure added to the batch"),
+    "batch.measure_changed": gettext_lazy("measure changed"),
+    "batch.measure_removed": gettext_lazy("measure removed from the batch"),
+    "batch.published": gettext_lazy("batch published"),
+    "batch.discarded": gettext_lazy("draft batch discarded"),
 }
 
 # The outcome's recommended scope → the measure's scope.

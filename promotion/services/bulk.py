@@ -24,8 +24,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl.utils.datetime import from_excel
 
 from accounts import roles
@@ -74,8 +73,8 @@ from promotion.territory import (
 from regions.models import Division, Park
 
 ACTION_LABELS = {
-    "adoption.bulk_uploaded": _lazy("adoption reported by sheet"),
-    "return.filed_in_bulk": _lazy("return filed with a sheet's units"),
+    "adoption.bulk_uploaded": gettext_lazy("adoption reported by sheet"),
+    "return.filed_in_bulk": gettext_lazy("return filed with a sheet's units"),
 }
 
 SHEET_KIND, UPLOAD_KIND = "promotion.bulk_sheet", "promotion.bulk_upload"
@@ -805,7 +804,7 @@ def _job_round(job: Job) -> tuple[User, TrackingRound]:
 
 @job_kind(
     SHEET_KIND,
-    title=_lazy("Preparing the adoption sheet"),
+    title=gettext_lazy("Preparing the adoption sheet"),
     back="promotion:bulk",
     restartable=True,
     atomic=True,
@@ -827,7 +826,7 @@ def run_sheet(job: Job) -> None:
 
 @job_kind(
     UPLOAD_KIND,
-    title=_lazy("Reporting adoption from a sheet"),
+    title=gettext_lazy("Reporting adoption from a sheet"),
     back="promotion:bulk",
     restartable=False,
     atomic=True,

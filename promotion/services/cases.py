@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.services import record
@@ -23,9 +23,9 @@ from promotion.services.records import PromotionError
 from regions.models import Division
 
 ACTION_LABELS = {
-    "case.created": _lazy("case written"),
-    "case.updated": _lazy("case changed"),
-    "case.published": _lazy("case published"),
+    "case.created": gettext_lazy("case written"),
+    "case.updated": gettext_lazy("case changed"),
+    "case.published": gettext_lazy("case published"),
 }
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.visibility import PROVINCE
@@ -36,9 +36,9 @@ from promotion.territory import divisions_in_scope, parks_in_scope
 from regions.models import Division
 
 ACTION_LABELS = {
-    "round.opened": _lazy("tracking round opened"),
-    "round.closed": _lazy("tracking round closed"),
-    "round.feedback": _lazy("feedback sent"),
+    "round.opened": gettext_lazy("tracking round opened"),
+    "round.closed": gettext_lazy("tracking round closed"),
+    "round.feedback": gettext_lazy("feedback sent"),
 }
 
 
