@@ -7,6 +7,7 @@ from accounts.actors import AuthenticatedHttpRequest
 from evaluation import rules as evaluation_rules
 from evaluation.selectors.hub import delivered_evaluations, incentives_for
 from evaluation.views.hub import waiting_items
+from promotion.selectors.hub import waiting_for as promotion_waiting
 from proposals import rules as proposals_rules
 from proposals.selectors import current_cycle, locality_counts, submission_window
 
@@ -28,4 +29,5 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["evaluation_waiting"] = waiting_items(user)
         context["results"] = delivered_evaluations(user)
         context["incentives"] = incentives_for(user)
+    context["promotion_waiting"] = promotion_waiting(user)
     return render(request, "home.html", context)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,34 +37,19 @@ from promotion.services import batches as services
 from promotion.services.records import PromotionError
 
 
-def optional_url(name: str, *args: Any, query: str = "") -> str:
-    """The URL of `name`, or "" where no such page exists (yet): the batch page links to the
-    guidance and seminars of the batch only where those pages are built."""
-    try:
-        url = reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-    return f"{url}?{query}" if query else url
-
-
 def related_links(user: Any, batch: PromotionBatch) -> list[tuple[str, str]]:
-    """(label, url) of the batch's guidance and seminars, where those pages exist and the user
-    may open them (`rules.GUIDANCE`, `rules.SEMINARS`); a draft has neither yet."""
+    """(label, url) of the batch's guidance and seminars, for the users who may open them
+    (`rules.GUIDANCE`, `rules.SEMINARS`); a draft has neither yet."""
     if batch.state != PromotionBatch.State.PUBLISHED:
         return []
     links = []
+    query = f"?batch={batch.pk}"
     if rules.GUIDANCE.filter_for(user) is not None:
-        guidance = optional_url("promotion:batch_guidance", batch.pk) or optional_url(
-            "promotion:guidance", query=f"batch={batch.pk}"
+        links.append(
+            (_("Guidance and training for this batch"), reverse("promotion:guidance") + query)
         )
-        if guidance:
-            links.append((_("Guidance and training for this batch"), guidance))
     if rules.SEMINARS.filter_for(user) is not None:
-        seminars = optional_url("promotion:batch_seminars", batch.pk) or optional_url(
-            "promotion:seminars", query=f"batch={batch.pk}"
-        )
-        if seminars:
-            links.append((_("Exchange seminars of this batch"), seminars))
+        links.append((_("Exchange seminars of this batch"), reverse("promotion:seminars") + query))
     return links
 
 

@@ -8,21 +8,12 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 
 from kernel.access import require
 from promotion import rules
-from promotion.models import RoundReturn, TrackingRound
+from promotion.models import RoundReturn, Seminar, TrackingRound
 from promotion.selectors import adoption as units
 from promotion.selectors import rounds as reads
-
-
-def optional_url(name: str) -> str:
-    """The URL of a page another part of the stage provides, or "" while it does not exist."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
 
 
 @dataclass(frozen=True)
@@ -56,12 +47,12 @@ def index(request: HttpRequest) -> HttpResponse:
         "manages": manages,
         "open_rounds": open_rounds,
         "feedback": reads.feedback_received(user)[:5],
-        "urls": {
-            "batches": optional_url("promotion:batches"),
-            "cases": optional_url("promotion:cases"),
-            "guidance": optional_url("promotion:guidance"),
-            "seminars": optional_url("promotion:seminars"),
-            "dashboard": optional_url("overview:dashboard"),
-        },
+        "reports": rules.reports_adoption(user),
+        "sees_dashboards": rules.sees_dashboards(user),
+        # The seminars the platform proposed (a year after a batch, source 000) and nobody
+        # has planned yet: the national level's to plan.
+        "seminars_proposed": (
+            Seminar.objects.filter(state=Seminar.State.PROPOSED).count() if manages else 0
+        ),
     }
     return render(request, "promotion/index.html", context)
