@@ -2,7 +2,9 @@
 
 data/batch_notices.csv holds one row per notice (国办发〔2017〕80号, 〔2018〕126号, 〔2020〕3号);
 data/batches.csv one row per measure slot (13 + 23 + 20), its title empty where no source
-gives it. Every row names its source (data/sources.csv). Run by the demo and by the tests that
+gives it. Every row names its source (data/sources.csv). The notes shown to users (dates, scope,
+how an origin is known) are the `_zh` columns: the Chinese of the English research notes
+kept beside them for whoever maintains the data. Run by the demo and by the tests that
 need it, not by a migration: loaded everywhere, the promoted titles would also warn about the
 drafts other stages' tests make from those very titles.
 """
@@ -32,9 +34,9 @@ def load_promotion() -> int:
                 "title": row["notice_title"],
                 "issued_on": _date(row["issued_on"]),
                 "published_on": _date(row["published_on"]),
-                "dates_note": row["dates_note"],
+                "dates_note": row["dates_note_zh"],
                 "measure_count": int(row["total_measures"]),
-                "scope_note": row["scope_note"],
+                "scope_note": row["scope_note_zh"],
                 "source": row["source"],
             },
         )
@@ -51,7 +53,7 @@ def load_promotion() -> int:
                 "field": "" if row["category"] == "unverified" else row["category"],
                 "scope": scope,
                 "origin": row["origin_region"],
-                "origin_basis": row["origin_basis"],
+                "origin_basis": row["origin_basis_zh"],
                 "source": row["source"],
                 "title_status": row["title_status"],
             },
