@@ -17,5 +17,7 @@ MANAGE = Path(__file__).resolve().parents[2] / "manage.py"
 if __name__ == "__main__":
     destination = sys.argv.pop(1)
     sys.argv[0] = str(MANAGE)
+    # As `python manage.py` would: the project's root first on the path, not this folder.
+    sys.path[0] = str(MANAGE.parent)
     with time_machine.travel(destination, tick=True):
         runpy.run_path(str(MANAGE), run_name="__main__")
