@@ -326,7 +326,7 @@ def test_the_territory_exports_to_excel(world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Unit"
+    assert rows[0][0] == "Reporting unit"
     zz = division("410100")
     assert len(rows) - 1 == RoundReturn.objects.filter(round=round, prefecture=zz).count()
     county_row = next(r for r in rows if r[0] == "中原区")

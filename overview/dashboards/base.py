@@ -102,5 +102,6 @@ def month_ends(first: datetime.date, today: datetime.date) -> list[datetime.date
 
 
 def share(part: int, whole: int) -> float:
-    """A percentage with one decimal; 0 when there is nothing to share."""
-    return round(100 * part / whole, 1) if whole else 0.0
+    """A percentage with two decimals (a province's first few units out of thousands expected
+    still show); 0 when there is nothing to share."""
+    return round(100 * part / whole, 2) if whole else 0.0

@@ -151,7 +151,7 @@ def measure_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     lag = Block(
         key="laggards",
         title=_("Laggards"),
-        headers=[_("Unit"), _("Province"), _("Level"), _("Status"), _("Last reported")],
+        headers=[_("Reporting unit"), _("Province"), _("Level"), _("Status"), _("Last reported")],
         rows=[
             [
                 name,
@@ -169,7 +169,7 @@ def measure_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     themes = Block(
         key="difficulties",
         title=_("Difficulties by theme"),
-        headers=[_("Theme"), _("Unit"), _("Difficulties met")],
+        headers=[_("Theme"), _("Reporting unit"), _("Difficulties met")],
         rows=[
             ["、".join(theme.terms) or _("other"), unit, text]
             for theme in [*groups, *alone]

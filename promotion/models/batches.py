@@ -12,7 +12,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # How a batch is named, in the user's language.
-ORDINALS = {1: _("first batch"), 2: _("second batch"), 3: _("third batch")}
+ORDINALS = {
+    1: _("first batch"),
+    2: _("second batch"),
+    3: _("third batch"),
+    4: _("fourth batch"),
+    5: _("fifth batch"),
+    6: _("sixth batch"),
+    7: _("seventh batch"),
+    8: _("eighth batch"),
+    9: _("ninth batch"),
+    10: _("tenth batch"),
+}
 
 
 class PromotionBatch(models.Model):

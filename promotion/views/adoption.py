@@ -225,7 +225,7 @@ def round_units_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
     counts = reads.return_counts(round, returns)
     headers = [
-        _("Unit"),
+        _("Reporting unit"),
         _("Level"),
         _("Province"),
         _("Prefecture"),

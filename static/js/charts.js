@@ -22,6 +22,11 @@
   function cartesian(spec) {
     var option = base(spec);
     var category = { type: "category", data: spec.categories, axisLabel: { interval: spec.kind === "line" ? "auto" : 0, width: 160, overflow: "truncate" } };
+    // Many bars side by side: their names slant, so that none covers the next.
+    if (!spec.horizontal && spec.kind !== "line" && spec.categories.length > 12) {
+      category.axisLabel.rotate = 45;
+      category.axisLabel.width = 90;
+    }
     var value = { type: "value", max: spec.percent ? 100 : null, axisLabel: { formatter: spec.percent ? "{value}%" : "{value}" } };
     option.xAxis = spec.horizontal ? value : category;
     option.yAxis = spec.horizontal ? category : value;
@@ -47,7 +52,9 @@
       name: spec.series[0].name,
       type: "pie",
       radius: ["35%", "70%"],
-      data: spec.categories.map(function (name, i) { return { name: name, value: spec.series[0].data[i] }; }),
+      // Empty slices would still be labelled: they are left out (the table lists them).
+      data: spec.categories.map(function (name, i) { return { name: name, value: spec.series[0].data[i] }; })
+        .filter(function (d) { return d.value > 0; }),
     }];
     return option;
   }
@@ -59,7 +66,10 @@
     echarts.registerMap("china", geo);
     var option = base(spec);
     option.tooltip = { trigger: "item", formatter: function (p) { return (p.data && p.data.label || p.name) + ": " + (p.value === p.value ? p.value + "%" : "—"); } };
-    option.visualMap = { min: 0, max: 100, text: ["100%", "0%"], calculable: true, inRange: { color: SCALE }, left: 8, bottom: 8 };
+    // The scale runs up to the highest share shown, so that early adoption is visible.
+    var top = Math.max.apply(null, spec.data.map(function (d) { return d.value || 0; }).concat([0.01]));
+    option.visualMap = { min: 0, max: top, precision: 2, calculable: true, inRange: { color: SCALE }, left: 8, bottom: 8,
+      formatter: function (value) { return value.toFixed(2) + "%"; } };
     option.series = [{
       name: spec.name,
       type: "map",
