@@ -23,14 +23,16 @@ import datetime
 from django.db import transaction
 
 from accounts.models import Role, User
-from demo.dating import dated
+from demo.dating import at, dated
 from demo.logins import DEMO_PASSWORD
 from evaluation.models import Outcome
 from promotion.models import (
+    AdoptionRecord,
     AdoptionStatus,
     GuidanceActivity,
     PromotedMeasure,
     PromotionBatch,
+    RoundFeedback,
     TrackingRound,
 )
 from promotion.selectors.adoption import unit_measures
@@ -149,8 +151,15 @@ def _last_round(national: User) -> None:
         _answer(wuhou_user, Division.objects.get(code="510107"), round)
         for username, code in (("anhui", "340000"), ("hubei", "420000"), ("guangdong", "440000")):
             _answer(User.objects.get(username=username), Division.objects.get(code=code), round)
+    # What the services stamp with the moment they run, moved to the story's days.
+    round.returns.filter(filed_at__isnull=False).update(filed_at=at(FILED_ON))
+    round.returns.filter(delegated_at__isnull=False).update(
+        delegated_at=at(ROUND_OPENED + datetime.timedelta(days=3))
+    )
+    AdoptionRecord.objects.filter(round=round).update(updated_at=at(FILED_ON))
     with dated(CLOSED_ON):
         rounds.round_close(by=national, round=round)
+        TrackingRound.objects.filter(pk=round.pk).update(closed_at=at(CLOSED_ON))
         rounds.feedback_send(
             by=national,
             round=round,
@@ -158,6 +167,7 @@ def _last_round(national: User) -> None:
             text="（演示）成都市、武侯区已报送；请督促其余市（州）下轮按时报送，并总结一站式投融资"
             "信息服务见成效的做法。",
         )
+        RoundFeedback.objects.filter(round=round).update(sent_at=at(CLOSED_ON))
 
 
 def _guidance(sichuan: User) -> None:

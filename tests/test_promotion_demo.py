@@ -6,10 +6,17 @@ management body; the seminars the platform proposes a year after each batch's da
 published case; the 2027 call's topics. Everything the demo writes is marked （演示）."""
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role, User
 from demo.builder import build_demo
-from demo.promotion_demo import PARK_NAME, ROUND_TITLE, build_promotion_demo
+from demo.promotion_demo import (
+    CLOSED_ON,
+    FILED_ON,
+    PARK_NAME,
+    ROUND_TITLE,
+    build_promotion_demo,
+)
 from promotion.models import (
     AdoptionRecord,
     AdoptionStatus,
@@ -48,6 +55,9 @@ def test_last_years_round_is_filed_and_closed():
     assert MARK in not_applicable.reason
     landed = records.get(status=AdoptionStatus.LANDED)
     assert landed.deployed_on == landed.landed_on and MARK in landed.local_document
+    # Dated as the story goes, not the day the demo is loaded.
+    assert {timezone.localdate(r.filed_at) for r in filed} == {FILED_ON}
+    assert round.closed_at is not None and timezone.localdate(round.closed_at) == CLOSED_ON
     feedback = RoundFeedback.objects.get(round=round)
     assert feedback.province.code == "510000" and MARK in feedback.text
 
