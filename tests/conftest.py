@@ -17,7 +17,7 @@ from django.utils.translation.reloader import translation_file_changed
 from accounts.models import Role, User
 from proposals.models import Cycle, Proposal, ReformField
 from proposals.reference import load_fields
-from regions.models import Division, Organisation
+from regions.models import Division, Organisation, Park
 from regions.reference import load_divisions, load_groups, load_parks
 
 PASSWORD = "a-Long-test-password-1"
@@ -74,7 +74,24 @@ def make_users() -> dict[str, User]:
         "innovator": make_user("innovator", Role.INNOVATION_BODY, organisation=scu),
         "other_innovator": make_user("other_innovator", Role.INNOVATION_BODY, organisation=sysu),
         "public": make_user("public", Role.PUBLIC),
+        # A county under the city's prefecture, and a park in that prefecture (data/parks.csv
+        # lists none in Sichuan or Guangdong: one added by hand). Their usernames are not the
+        # role's, which tests of promotion use for users of their own.
+        "county": make_user("wuhou_qu", Role.CITY, division=division("510107")),
+        "park": make_user("gaoxin_park", Role.PARK, park=reporting_park()),
     }
+
+
+def reporting_park() -> Park:
+    """The park of the `park` user: in 成都市 (510100), so the city, Sichuan and the national
+    level are above it."""
+    chengdu = division("510100")
+    park, _created = Park.objects.get_or_create(
+        name="成都高新技术产业开发区（测试）",
+        division=chengdu,
+        defaults={"kind": Park.Kind.HIGH_TECH, "province": chengdu.province},
+    )
+    return park
 
 
 @pytest.fixture

@@ -39,6 +39,8 @@ ROLES: tuple[str, ...] = (
     "guangdong",
     "region",
     "city",
+    "county",
+    "park",
     "implementer",
     "expert",
     "evaluator",

@@ -219,6 +219,8 @@ ALLOWED: dict[str, set[str]] = {
     "innovator": set(),
     "other_innovator": set(),
     "public": set(),
+    "county": set(),
+    "park": set(),
     "anonymous": set(),
 }
 

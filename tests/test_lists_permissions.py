@@ -72,6 +72,8 @@ ALLOWED: dict[str, set[str]] = {
     "innovator": PUBLISHED,
     "other_innovator": PUBLISHED,
     "public": PUBLISHED,
+    "county": PUBLISHED,
+    "park": PUBLISHED,
     "anonymous": PUBLISHED,
 }
 # Who sees an unpublished version: the coordinator's workspace decides (404 for the others).

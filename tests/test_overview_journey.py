@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import Role
 from evaluation.models import Commission
@@ -111,8 +110,9 @@ def test_every_linked_record_opens_for_the_national_level(users, world):
 
 
 def test_the_review_is_an_aggregate_never_one_experts_scores(users, world):
-    with translation.override("en"):
-        response = client_for(users["national"]).get(url("candidate", world.candidate.pk))
+    response = client_for(users["national"]).get(
+        url("candidate", world.candidate.pk), HTTP_ACCEPT_LANGUAGE="en"
+    )
     (review,) = [s for s in response.context["steps"] if s.kind == "review"]
     details = {d.key: d.value for d in review.details}
     # Two reviews: (5+4+4+4)/4 = 4.25 and (4+4+5+4)/4 = 4.25.

@@ -160,15 +160,17 @@ def _promoted(outcome: Outcome, national) -> PromotedMeasure:
         measure_count=1,
         state=PromotionBatch.State.PUBLISHED,
         created_by=national,
-        published_at=timezone.now(),
     )
-    return PromotedMeasure.objects.create(
+    measure = PromotedMeasure.objects.create(
         batch=batch,
         position=1,
         title=outcome.title,
         scope=PromotedMeasure.Scope.NATIONWIDE,
         outcome=outcome,
     )
+    # Published last: a batch published on the platform takes no new measure (migration 0003).
+    PromotionBatch.objects.filter(pk=batch.pk).update(published_at=timezone.now())
+    return measure
 
 
 def add_adoptions(measure: PromotedMeasure, by, count: int) -> None:

@@ -65,6 +65,8 @@ ALLOWED: dict[str, set[str]] = {
     "innovator": {"submit_suggestion", "view_suggestion"},
     "other_innovator": {"submit_suggestion"},
     "public": set(),
+    "county": set(),
+    "park": set(),
     "anonymous": set(),
 }
 

@@ -64,6 +64,8 @@ ALLOWED: dict[str, set[str]] = {
     "innovator": set(),
     "other_innovator": set(),
     "public": set(),
+    "county": set(),
+    "park": set(),
     "anonymous": set(),
 }
 COMPLETE = {"value": 4, "operability": 4, "assessability": 3, "replicability": 5}

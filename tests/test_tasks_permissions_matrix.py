@@ -119,6 +119,8 @@ ALLOWED: dict[str, set[str]] = {
     "evaluator": set(),
     "innovator": set(),
     "public": set(),
+    "county": set(),
+    "park": set(),
     "anonymous": set(),
 }
 
@@ -537,6 +539,8 @@ VISIBLE: dict[str, tuple[str, ...] | None] = {
     "evaluator": None,
     "innovator": None,
     "public": None,
+    "county": None,
+    "park": None,
     "anonymous": None,
 }
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts import roles
 from kernel.access import require
@@ -15,6 +16,7 @@ from overview.dashboards.export import workbook_bytes
 from promotion import rules
 
 
+@require_GET
 @login_required
 @require(rules.sees_dashboards)
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -27,6 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 @login_required
 @require(rules.sees_dashboards)
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:

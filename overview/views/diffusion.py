@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts import roles
 from kernel.access import require
@@ -31,6 +32,7 @@ def _province(request: HttpRequest) -> Any:
     return None if roles.is_national(request.user) else roles.province_of(request.user)
 
 
+@require_GET
 @login_required
 @require(rules.sees_dashboards)
 def index(request: HttpRequest) -> HttpResponse:
@@ -100,6 +102,7 @@ def _blocks(measure: PromotedMeasure, territory: Territory) -> tuple[Block, diff
     return block, found
 
 
+@require_GET
 @login_required
 @require(rules.sees_dashboards)
 def measure(request: HttpRequest, pk: int) -> HttpResponse:
@@ -140,6 +143,7 @@ def measure(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_GET
 @login_required
 @require(rules.sees_dashboards)
 def measure_xlsx(request: HttpRequest, pk: int) -> HttpResponse:

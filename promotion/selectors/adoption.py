@@ -230,7 +230,9 @@ def can_hand_down(user: Actor, ret: RoundReturn) -> bool:
 
 def chase_targets(user: Actor, round: TrackingRound) -> QuerySet[RoundReturn]:
     """The returns the user may chase (催报): not filed, and owed to the user — the national
-    level chases the provinces; a province or prefecture the units it handed work down to."""
+    level chases the provinces; a province the units of its territory that were handed down
+    (by it or by a prefecture below it: each level chases the levels below it); a prefecture
+    the units it handed work down to."""
     qs = round.returns.filter(filed_at__isnull=True)
     if round.state != TrackingRound.State.OPEN:
         return qs.none()

@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from accounts.actors import AuthenticatedHttpRequest
@@ -215,6 +215,7 @@ def _local(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+@require_GET
 @login_required
 def round_units_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round = round_get_for_user(request.user, pk)

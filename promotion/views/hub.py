@@ -6,6 +6,7 @@ the units below it that have not filed, and the feedback (评估反馈) it has r
 
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -24,6 +25,7 @@ class OpenRound:
     to_chase: int
 
 
+@login_required
 @require(rules.can_open_stage)
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
