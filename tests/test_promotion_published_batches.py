@@ -25,7 +25,7 @@ def published(users) -> PromotionBatch:
     return services.batch_publish(by=national, batch=batch, data=notice())
 
 
-def _refused(sql: str, params: list[object]) -> None:
+def _refused(sql: str, params: list[int | str]) -> None:
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
