@@ -68,7 +68,17 @@ from jobs.services import job_attach_result
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from merging.models import CandidateMeasure, SuggestedGroup
 from notifications.models import Notification
-from proposals.models import Attachment, Cycle, Proposal, ReformField, Suggestion
+from promotion.models import (
+    AdoptionRecord,
+    GuidanceActivity,
+    PromotedMeasure,
+    PromotionBatch,
+    ReformCase,
+    RoundReturn,
+    Seminar,
+    TrackingRound,
+)
+from proposals.models import Attachment, Cycle, Proposal, ReformField, Suggestion, Topic
 from proposals.services.suggestions import suggestion_submit
 from regions.models import Organisation
 from review.models import Assignment, ExpertProfile
@@ -150,6 +160,18 @@ PARAM_MODELS: dict[tuple[str, str], type[models.Model]] = {
     ("evaluation", "evaluations"): TaskEvaluation,
     ("evaluation", "outcomes"): Outcome,
     ("evaluation", "incentives"): IncentiveDecision,
+    ("proposals", "topics"): Topic,
+    ("promotion", "batches"): PromotionBatch,
+    ("promotion", "measures"): PromotedMeasure,
+    ("promotion", "cases"): ReformCase,
+    ("promotion", "rounds"): TrackingRound,  # and a unit's pages under a round
+    ("promotion", "returns"): RoundReturn,
+    ("promotion", "adoption"): AdoptionRecord,
+    ("promotion", "guidance"): GuidanceActivity,
+    ("promotion", "seminars"): Seminar,
+    ("promotion", "jobs"): Job,  # the bulk sheets' jobs
+    ("overview", "diffusion"): PromotedMeasure,
+    ("overview", "journey"): Task,  # journey/<kind>/<pk>/
 }
 # Values of the string parameters, an unknown one included; any other (str, slug, uuid, path
 # converters) gets "x".
@@ -549,6 +571,7 @@ def build_world() -> SimpleNamespace:
         users, tw, tasks, other_implementer
     )
     reps.update(evaluation_reps)
+    reps.update(promotion_reps())
     files += evaluation_files
     reps = {model: list(dict.fromkeys(ids)) for model, ids in reps.items()}
     # Objects whose owner must see them, and another role must not (see test_scopes).
@@ -584,6 +607,25 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
     ):
         yield build_world()
         transaction.set_rollback(True)
+
+
+def promotion_reps() -> dict[type[models.Model], list[int]]:
+    """The demo's promotion objects (demo/promotion_demo.py): the batches (three reference, one
+    draft), two measures, last year's round, two returns and records, and the rest."""
+    return {
+        Topic: _all(Topic.objects.all()),
+        PromotionBatch: _all(PromotionBatch.objects.all()),
+        PromotedMeasure: _first(PromotedMeasure.objects.filter(batch__number=1))
+        + _first(PromotedMeasure.objects.filter(batch__state="draft")),
+        ReformCase: _all(ReformCase.objects.all()),
+        TrackingRound: _all(TrackingRound.objects.all()),
+        RoundReturn: _first(RoundReturn.objects.filter(division__code="510107"))
+        + _first(RoundReturn.objects.filter(division__code="340000")),
+        AdoptionRecord: _first(AdoptionRecord.objects.filter(division__code="510107"))
+        + _first(AdoptionRecord.objects.filter(division__code="340000")),
+        GuidanceActivity: _all(GuidanceActivity.objects.all()),
+        Seminar: _all(Seminar.objects.all()),
+    }
 
 
 def test_the_world_has_objects_of_every_kind(world):
