@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -57,3 +58,15 @@ def table_bytes(
 def xlsx_response(content: bytes, name: str) -> HttpResponse:
     """A workbook as a file to save, under `name`."""
     return download(content, name, XLSX)
+
+
+def header_keys(headers: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """Every header a sheet may carry, in either language and lower-cased → its column key:
+    a sheet downloaded in Chinese or in English imports the same. `headers` gives the
+    key → header text of the language active when it is called."""
+    keys: dict[str, str] = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for key, text in headers().items():
+                keys[str(text).strip().lower()] = key
+    return keys

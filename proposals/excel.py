@@ -4,14 +4,14 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kernel.spreadsheets import table_bytes
+from kernel.spreadsheets import header_keys, table_bytes
 from proposals.models import Proposal, Suggestion
 
 # The columns a locality fills in, as (model field, width).
@@ -43,14 +43,8 @@ def label(name: str) -> str:
     return str(getattr(field, "verbose_name", name))
 
 
-def _header_keys() -> dict[str, str]:
-    """Header text in either language -> field name, so both templates import."""
-    keys: dict[str, str] = {}
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            for name, _width in IMPORT_COLUMNS:
-                keys[label(name).strip().lower()] = name
-    return keys
+def _headers() -> dict[str, str]:
+    return {name: label(name) for name, _width in IMPORT_COLUMNS}
 
 
 def _sheet(workbook: Workbook, title: str) -> Worksheet:
@@ -88,7 +82,7 @@ def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None) or ()
-    keys = _header_keys()
+    keys = header_keys(_headers)
     columns = [keys.get(str(cell or "").strip().lower()) for cell in header]
     missing = [label(n) for n, _w in IMPORT_COLUMNS if n not in columns]
     if missing:

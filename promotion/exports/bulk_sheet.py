@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -21,7 +20,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kernel.spreadsheets import text_cell
+from kernel.spreadsheets import header_keys, text_cell
 from promotion.models import AdoptionStatus
 
 # (key, width, editable); the reader finds the columns by their header, in either language.
@@ -85,16 +84,6 @@ def headers() -> dict[str, str]:
         "reason": _("Why not applicable (edit)"),
         "was": _("As downloaded (do not change)"),
     }
-
-
-def header_keys() -> dict[str, str]:
-    """Every accepted header, in either language and lower-cased → its column key."""
-    keys: dict[str, str] = {}
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            for key, text in headers().items():
-                keys[text.strip().lower()] = key
-    return keys
 
 
 def status_labels() -> list[str]:
@@ -220,7 +209,7 @@ def read_sheet(content: bytes) -> list[SheetRow]:
 
 def _rows(values: Iterable[tuple[Any, ...]]) -> list[SheetRow]:
     rows = iter(values)
-    keys = header_keys()
+    keys = header_keys(headers)
     header = [keys.get(str(cell or "").strip().lower()) for cell in next(rows, None) or ()]
     if not set(header) >= REQUIRED:
         names = headers()

@@ -5,7 +5,6 @@ read back into rows for tasks.services.bulk."""
 import io
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -14,7 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kernel.spreadsheets import text_cell
+from kernel.spreadsheets import header_keys, text_cell
 from tasks.models import Milestone, Status, Target
 from tasks.services.bulk import SheetRow, as_downloaded
 
@@ -59,15 +58,6 @@ def headers() -> dict[str, str]:
         "actual": _("Actual value (edit)"),
         "was": _("As downloaded (do not change)"),
     }
-
-
-def _header_keys() -> dict[str, str]:
-    keys: dict[str, str] = {}
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            for key, text in headers().items():
-                keys[text.strip().lower()] = key
-    return keys
 
 
 def _rows(milestones: list[Milestone], targets: list[Target]) -> list[list[Any]]:
@@ -162,7 +152,7 @@ def read_sheet(content: bytes) -> list[SheetRow]:
         raise ValueError(_("The file is not an .xlsx workbook.")) from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
-        keys = _header_keys()
+        keys = header_keys(headers)
         header = [keys.get(str(cell or "").strip().lower()) for cell in next(rows, None) or ()]
         if not set(header) >= REQUIRED:
             raise ValueError(
