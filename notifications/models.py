@@ -26,6 +26,14 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What the message is about, as a key its sender can find it by again (for example
+    # "task:12:report-overdue:2026:3"): an alert whose cause is gone is closed by that key
+    # (`notifications_close`), so a user never acts on a stale one.
+    about = models.CharField(max_length=120, blank=True, db_index=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A reminder (催报提醒) sent by the platform, not a message of a person's decision: counted
+    # in the burden monitor, and gathered into the daily digest.
+    is_reminder = models.BooleanField(_("reminder"), default=False)
     # The e-mail: wanted when the notification was made and the user had an address. Pending
     # while `email_due_at` is set (the earliest next try); sent once `emailed_at` is set;
     # given up when neither is, after the last of the attempts allowed.

@@ -45,8 +45,17 @@ CHUNK = 200
 
 
 def notify(
-    *, users: Iterable[User], subject: str, body: str = "", url: str = "", email: bool = False
+    *,
+    users: Iterable[User],
+    subject: str,
+    body: str = "",
+    url: str = "",
+    email: bool = False,
+    about: str = "",
+    reminder: bool = False,
 ) -> list[Notification]:
+    """Tell `users`; `about` keys the message so that it can be closed once its cause is gone,
+    `reminder` marks the platform's own reminders."""
     recipients = {user.pk: user for user in users if user.is_active}
     now = timezone.now()
     return Notification.objects.bulk_create(
@@ -57,6 +66,8 @@ def notify(
             url=url,
             email_wanted=email and bool(user.email),
             email_due_at=now if email and user.email else None,
+            about=about[:120],
+            is_reminder=reminder,
         )
         for user in recipients.values()
     )
@@ -203,4 +214,20 @@ def notification_mark_read(*, notification: Notification, by: User) -> Notificat
 def notifications_mark_all_read(*, by: User) -> int:
     return Notification.objects.filter(user_id=by.pk, read_at__isnull=True).update(
         read_at=timezone.now()
+    )
+
+
+def notifications_close(*, about: str) -> int:
+    """Close the unread messages about `about` (a key, or a key prefix ending in ":"): their
+    cause is gone, e.g. the overdue report was filed. A pending e-mail of theirs is not sent."""
+    if not about:
+        return 0
+    matching = (
+        Notification.objects.filter(about__startswith=about)
+        if about.endswith(":")
+        else Notification.objects.filter(about=about)
+    )
+    now = timezone.now()
+    return matching.filter(read_at__isnull=True).update(
+        read_at=now, closed_at=now, email_due_at=None
     )

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
-from notifications.services import notify
+from notifications.services import notifications_close, notify
 from tasks import periods, rules
 from tasks.dispatch import Schedule, report_expected
 from tasks.models import Closure, Milestone, ProgressReport, Reminder, Status, Task
@@ -145,6 +145,16 @@ class Recipients:
         return list({user.pk: user for user in users}.values())
 
 
+def reminder_about(task: Task, key: str) -> str:
+    """The key of a reminder's messages, by which they are closed once filed or done."""
+    return f"task:{task.pk}:{key}"
+
+
+def reminders_close(task: Task, *keys: str) -> int:
+    """Close the unread reminders of `keys` (e.g. when the report they chase is filed)."""
+    return sum(notifications_close(about=reminder_about(task, key)) for key in keys)
+
+
 def _send(due: Due, users: list[User]) -> bool:
     """Record one reminder with its notifications and e-mails, all or none; False when
     another run recorded it first. The e-mail carries the task's link (from the url)."""
@@ -152,7 +162,15 @@ def _send(due: Due, users: list[User]) -> bool:
     try:
         with transaction.atomic():
             Reminder.objects.create(task=due.task, key=due.key, recipients=len(users))
-            notify(users=users, subject=due.subject, body=due.body, url=path, email=True)
+            notify(
+                users=users,
+                subject=due.subject,
+                body=due.body,
+                url=path,
+                email=True,
+                about=reminder_about(due.task, due.key),
+                reminder=True,
+            )
             record("task.reminded", obj=due.task, by=None, note=due.subject)
     except IntegrityError:
         return False

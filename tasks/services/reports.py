@@ -41,6 +41,7 @@ from tasks.models import (
 )
 from tasks.services.core import refresh_progress
 from tasks.services.help import help_request
+from tasks.services.reminders import reminders_close
 
 State = ProgressReport.State
 
@@ -353,6 +354,12 @@ def report_submit(
         % {"task": task.title, "period": label},
         body=report.done,
         url=url,
+    )
+    # The reminders chasing this report are stale now: they close themselves.
+    reminders_close(
+        task,
+        f"report-due:{report.year}:{report.period}",
+        f"report-overdue:{report.year}:{report.period}",
     )
     if report.help_needed:
         help_request(task=task, by=by, text=report.help_needed, level=help_level, report=report)
