@@ -225,3 +225,36 @@ def test_the_reminder_job_sends_and_reports(users, world, settings):
     again.refresh_from_db()
     assert again.message == "No reminder was due."
     assert Reminder.objects.count() == sent
+
+
+def test_a_filed_report_closes_the_reminders_that_chased_it(users, world):
+    """A stale alert (逾期未报送) closes itself once the report is filed, its e-mail unsent;
+    the milestone's reminder, whose cause remains, stays open. (Platform's rule.)"""
+    from tasks.services.reports import report_save, report_start, report_submit
+
+    assert reminders_send(AFTER_Q1) == 2  # queued, not mailed yet
+    chasing = Notification.objects.filter(subject__startswith="Progress report overdue")
+    assert chasing.count() == 2 and all(n.is_reminder for n in chasing)
+    assert set(chasing.values_list("about", flat=True)) == {
+        f"task:{world.task.pk}:report-overdue:2026:1"
+    }
+    report = report_start(
+        task=world.task, by=users["implementer"], period=(2026, 1), today=AFTER_Q1
+    )
+    report_save(
+        report=report,
+        by=users["implementer"],
+        milestones=[],
+        targets={},
+        done="本期无新进展",
+        problems="",
+        help_needed="",
+        today=AFTER_Q1,
+    )
+    report_submit(report=report, by=users["implementer"])
+    for note in chasing.all():  # read again: the first reading is cached
+        assert note.closed_at is not None and note.read_at is not None
+        assert note.email_due_at is None and note.emailed_at is None
+    milestone = Notification.objects.filter(subject__startswith="Milestone overdue")
+    assert milestone.count() == 2
+    assert all(n.closed_at is None and n.read_at is None for n in milestone)
