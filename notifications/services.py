@@ -218,16 +218,11 @@ def notifications_mark_all_read(*, by: User) -> int:
 
 
 def notifications_close(*, about: str) -> int:
-    """Close the unread messages about `about` (a key, or a key prefix ending in ":"): their
-    cause is gone, e.g. the overdue report was filed. A pending e-mail of theirs is not sent."""
+    """Close the unread messages about `about`: their cause is gone (e.g. the overdue report
+    was filed). A pending e-mail of theirs is not sent."""
     if not about:
         return 0
-    matching = (
-        Notification.objects.filter(about__startswith=about)
-        if about.endswith(":")
-        else Notification.objects.filter(about=about)
-    )
     now = timezone.now()
-    return matching.filter(read_at__isnull=True).update(
+    return Notification.objects.filter(about=about, read_at__isnull=True).update(
         read_at=now, closed_at=now, email_due_at=None
     )
