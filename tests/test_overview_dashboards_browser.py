@@ -59,14 +59,10 @@ def test_charts_are_drawn_from_local_files(world, live_server, tmp_path):  # noq
         assert any(url.endswith("/vendor/echarts/china.json") for url in requests)
         assert {urlsplit(url).hostname for url in requests} <= {host}
         assert errors == []
-        # The page passes axe-core (WCAG 2.x A and AA): no serious or critical violation.
+        # The page passes axe-core (WCAG 2.x A and AA): no violation, whatever its impact.
         page.add_script_tag(path=str(AXE))
         found = page.evaluate("tags => axe.run({runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        blocking = [
-            (v["id"], [n["target"] for n in v["nodes"]][:3])
-            for v in found["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        blocking = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found["violations"]]
         assert blocking == []
         # A measure's diffusion: its stacked curve is drawn the same way.
         page.goto(f"{live_server.url}/overview/diffusion/{world.measure.pk}/")

@@ -8,7 +8,7 @@ with its evidence, gives findings and a recommendation and delivers the report; 
 level distils a replicable outcome from the task, confirms it, and commends the zone by
 circular (通报表扬); the zone finds the result and the decision on its home page.
 
-Every page is audited with axe-core (no serious or critical WCAG A/AA violation) and no
+Every page is audited with axe-core (no WCAG A/AA violation) and no
 request may leave the app. Selectors use URLs, ids, names, CSS classes and data attributes,
 not interface text; the demo's own data (a task's title, the evaluator's name) picks an option.
 """

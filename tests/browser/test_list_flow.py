@@ -2,7 +2,7 @@
 the open 2027 cycle and accepts a group, assigns experts, an expert reviews online, the centre
 publishes the annual list, and an anonymous visitor reads it on the public page.
 
-Every page is audited with axe-core (no serious or critical WCAG A/AA violation) and no
+Every page is audited with axe-core (no WCAG A/AA violation) and no
 request may leave the app. Selectors use URLs, names and CSS classes, not interface text.
 """
 

@@ -9,7 +9,7 @@ publishes the drafted fourth batch; a year and a day later (the app restarted on
 database with its clock moved on), the worker's daily job proposes the batch's exchange
 seminar and tells the national level.
 
-Every page is audited with axe-core (no serious or critical WCAG A/AA violation) and no
+Every page is audited with axe-core (no WCAG A/AA violation) and no
 request may leave the app. Selectors use URLs, ids, names, CSS classes and data attributes,
 not interface text; the demo's own data (a unit's name, last year's document) picks a row.
 """

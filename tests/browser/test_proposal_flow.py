@@ -1,7 +1,7 @@
 """End to end in a real browser: a province submits a proposal, the centre finds it by a
 segmented search and returns it, the province revises and resubmits, and the trail shows it.
 
-Every page on the way is audited with axe-core and must have no serious or critical WCAG
+Every page on the way is audited with axe-core and must have no WCAG
 2.0/2.1 A/AA violation; no request may leave the app (the system runs on an intranet).
 Selectors rely on URLs, ids and CSS classes rather than on the interface language.
 """

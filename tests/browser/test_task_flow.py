@@ -5,7 +5,7 @@ implementer files a plan that Sichuan approves, then files a quarterly report wh
 become the task's progress; finally the centre's dispatch of the zone pilot shows a missing
 report and an overdue milestone.
 
-Every page is audited with axe-core (no serious or critical WCAG A/AA violation) and no
+Every page is audited with axe-core (no WCAG A/AA violation) and no
 request may leave the app. Selectors use URLs, ids, names, CSS classes and data attributes,
 not interface text.
 """
