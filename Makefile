@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck pytest test-pg messages bench clean
+.PHONY: setup run test lint typecheck pytest test-pg messages bench screens clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,9 @@ run: setup
 	$(PY) manage.py migrate -v0
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (logins in README.md)"
+	@# DEBUG=1 for the demo only (runserver then serves the static files); it is off by default.
 	$(PY) manage.py run_jobs & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+		DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -55,17 +56,26 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy .
 
+# pytest-xdist: one worker per core, a test file's tests on one worker (the browser tests
+# start one demo server per file); each worker has its own test database.
+PYTEST := $(PY) -m pytest -q -n auto --dist loadfile
+
 pytest: setup
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 test: lint typecheck pytest
 
 # The suite against PostgreSQL; pytest-django creates and drops its own test database.
 test-pg: setup
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiebang} $(PY) -m pytest -q
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiebang} $(PYTEST)
 
 bench: setup
 	$(PY) -m bench
+
+# docs/screens/: each role's to-do home, the claims table and the plan form at 1366x768 and
+# 390x844, photographed from the demo in Debian's Chromium (tests/browser/screens.py).
+screens: setup
+	$(PY) -m pytest -q tests/browser/screens.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .stamp-system db.sqlite3 media

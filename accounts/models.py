@@ -63,6 +63,21 @@ class User(AbstractUser):
         ),
     )
 
+    class EmailChoice(models.TextChoices):
+        """How a user's messages reach their mailbox (the daily digest is the platform's default:
+        one e-mail a day instead of one per reminder, 平台规则)."""
+
+        DIGEST = "digest", _("one daily digest e-mail")
+        EACH = "each", _("each message by e-mail")
+        NONE = "none", _("no e-mail")
+
+    email_choice = models.CharField(
+        _("messages by e-mail"),
+        max_length=8,
+        choices=EmailChoice.choices,
+        default=EmailChoice.DIGEST,
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "programme.item_removed": _("item removed from the programme"),
     "programme.notice_corrected": _("task notice corrected"),
     "programme.shortlisted": _("applications shortlisted"),
+    "programme.list_version_moved": _("items drawn from a newer version of the list"),
 }
 
 

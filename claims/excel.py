@@ -29,7 +29,8 @@ def results_xlsx(programme: Programme) -> bytes:
         for item, marks in table.rows
     )
     footer = [["", "", _("Items claimed")] + [c.claim_count for c in table.claimants] + [""]]
-    return table_bytes(_("Claims"), headers, [*rows, *footer])
+    # The totals row stays outside the autofilter, so sorting the items leaves it last.
+    return table_bytes(_("Claims"), headers, rows, after=footer)
 
 
 def read_items(content: bytes) -> list[tuple[str, str, str]]:

@@ -14,8 +14,9 @@ TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
 def issuers_help() -> str:
     return _(
-        "Several separated by 、, the host first. Empty: those of the kind, %(annual)s for an "
-        "annual list, %(pilot)s for the zone policy pilot."
+        "Several separated by 、, the host first. Empty: those who published the programme's "
+        "list version, if it has one, else those of the kind, %(annual)s for an annual list, "
+        "%(pilot)s for the zone policy pilot."
     ) % {"annual": ANNUAL_LIST_ISSUERS, "pilot": ZONE_PILOT_ISSUERS}
 
 

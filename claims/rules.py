@@ -101,6 +101,17 @@ def can_correct_notice(user: Actor, notice: Any) -> bool:
     return is_national(user)
 
 
+def can_move_to_newer_version(user: Actor, programme: Any) -> bool:
+    """Draw the items again from a newer published version of the programme's list: the
+    national level, while the window is not closed (whether claims were made meanwhile is the
+    service's check; platform rule, so that no claim changes its measure)."""
+    return (
+        is_national(user)
+        and programme.list_version_id is not None
+        and programme.state != programme.State.CLOSED
+    )
+
+
 def can_move_closing_date(user: Actor, programme: Any) -> bool:
     """While claims are open, the closing date is the one thing the coordinator may move."""
     return is_national(user) and programme.state == programme.State.OPEN
@@ -112,5 +123,6 @@ def can_move_closing_date(user: Actor, programme: Any) -> bool:
 # message the user can act on: a double click or a colleague who acted first is a change of
 # state, not a missing right. `can_manage_programmes` is the state-free part of
 # `can_edit_programme`, `can_set_claimants`, `can_open_programme`, `can_close_programme`,
-# `can_issue_notices`, `can_shortlist` and `can_move_closing_date`; `speaks_for_claimant` that
+# `can_issue_notices`, `can_shortlist`, `can_move_closing_date` and
+# `can_move_to_newer_version`; `speaks_for_claimant` that
 # of `can_claim`.

@@ -5,17 +5,22 @@ once they are open, its own claims and its own notice; for anybody else a progra
 exist (404).
 """
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.actors import Actor
 from audit.models import AuditEntry
 from audit.selectors import entries_for
 from claims import rules
 from claims.models import Claim, Claimant, Programme, ProgrammeItem, TaskNotice
+from lists.models import ListVersion
 
 State = Programme.State
 
@@ -234,17 +239,112 @@ def programme_history(programme: Programme, limit: int = 100) -> list[AuditEntry
 
 
 def programme_index(user: Actor) -> list[Programme]:
-    """The programmes a user sees, each with `item_count` and `claimant_count`."""
+    """The programmes a user sees, each with `item_count`, `claimant_count` and `window`."""
     visible = programmes_visible_to(user).values("pk")
-    return list(
+    found: list[Programme] = list(
         Programme.objects.filter(pk__in=visible)
         .select_related("list_version__annual_list")
         .annotate(
             item_count=Count("items", distinct=True),
             claimant_count=Count("claimants", distinct=True),
+            closed_at=Subquery(_closings().values("at")[:1]),
         )
         .order_by("-created_at", "-id")
     )
+    for programme in found:
+        closed_at = getattr(programme, "closed_at", None)
+        setattr(programme, "window", _window(programme, closed_at))  # noqa: B010
+    return found
+
+
+# The claim window as it happened --------------------------------------------------------------
+# The programme keeps the planned dates; the day the coordinator closed the window is the date
+# of its `programme.closed` entry in the trail. A window closed before its planned end reads
+# "closed early on …" (提前截止), never the planned end alone.
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime.date | None
+    closes_at: datetime.date | None  # as planned (and moved)
+    closed_on: datetime.date | None  # the day it was closed, once closed
+
+    @property
+    def is_set(self) -> bool:
+        return self.opens_at is not None or self.closes_at is not None
+
+    @property
+    def closed_early(self) -> bool:
+        return (
+            self.closed_on is not None
+            and self.closes_at is not None
+            and self.closed_on < self.closes_at
+        )
+
+
+def _closings() -> QuerySet[AuditEntry]:
+    """The `programme.closed` entries of the programme in `OuterRef("pk")`, latest first."""
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Programme),
+        object_id=Cast(OuterRef("pk"), CharField()),
+        action="programme.closed",
+    ).order_by("-at", "-id")
+
+
+def _window(programme: Programme, closed_at: datetime.datetime | None) -> Window:
+    closed_on = None
+    if programme.state == State.CLOSED and closed_at is not None:
+        closed_on = timezone.localdate(closed_at)
+    return Window(programme.opens_at, programme.closes_at, closed_on)
+
+
+def window_of(programme: Programme) -> Window:
+    """The programme's window, with the day it was closed (one query when closed)."""
+    closed_at = None
+    if programme.state == State.CLOSED:
+        entry = entries_for(programme).filter(action="programme.closed").order_by("-at").first()
+        closed_at = entry.at if entry else None
+    return _window(programme, closed_at)
+
+
+# A newer version of the list ------------------------------------------------------------------
+# A programme drawn from a published list keeps the version it was drawn from; when the list
+# is revised (a new version published), the programme page says so and links to the
+# comparison. Moving to the new version replaces the items, so it is allowed only while no
+# claim was made and the window is not closed (`services.programme_move_to_version`).
+
+
+@dataclass(frozen=True)
+class NewerVersion:
+    current: ListVersion
+    newer: ListVersion
+    claims: int  # claims already made on the current version's items
+    closed: bool
+
+    @property
+    def movable(self) -> bool:
+        return not self.claims and not self.closed
+
+
+def newer_list_version(programme: Programme) -> NewerVersion | None:
+    """The latest published version of the programme's list, if newer than its own."""
+    current = programme.list_version
+    if current is None:
+        return None
+    newer = (
+        ListVersion.objects.filter(
+            annual_list_id=current.annual_list_id,
+            state=ListVersion.State.PUBLISHED,
+            number__gt=current.number,
+        )
+        .select_related("annual_list")
+        .order_by("-number")
+        .first()
+    )
+    if newer is None:
+        return None
+    claims = Claim.objects.filter(item__programme=programme).count()
+    return NewerVersion(current, newer, claims, programme.state == State.CLOSED)
 
 
 def notices_of(programme: Programme) -> list[TaskNotice]:

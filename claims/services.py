@@ -25,6 +25,7 @@ from claims.models import (
     ProgrammeItem,
     TaskNotice,
 )
+from claims.reminders import closing_reminder_close, window_closed_close, window_opened_tell
 from claims.selectors import below_minimum, notice_claimants
 from kernel.errors import Forbidden
 from lists import authorities
@@ -72,7 +73,8 @@ def programme_create(
 ) -> Programme:
     """A draft programme; from a published list version its measures become the items,
     grouped by reform field. Without issuing authorities it has those of its kind
-    (`Programme.default_issuers`).
+    (`Programme.default_issuers`), or, drawn from a published list, those who published it
+    (carried forward, not typed again).
 
     An annual list starts with the 13 provinces 发改高技〔2021〕484号 is addressed to as its
     eligible claimants (`ANNUAL_LIST_PROVINCES`; the coordinator may change them while the
@@ -91,7 +93,9 @@ def programme_create(
     programme = Programme.objects.create(
         kind=kind,
         title=title.strip(),
-        issuing_authority=authorities.joined(issuing_authority) or Programme.default_issuers(kind),
+        issuing_authority=authorities.joined(issuing_authority)
+        or (list_version.issuing_authority if list_version is not None else "")
+        or Programme.default_issuers(kind),
         description=description.strip(),
         list_version=list_version,
         min_claims=min_claims,
@@ -279,6 +283,7 @@ def programme_open(
             "closes_at": [str(before[1]) if before[1] else None, str(closes_at)],
         },
     )
+    window_opened_tell(programme)
     return programme
 
 
@@ -319,6 +324,7 @@ def programme_close(*, programme: Programme, by: User, reason: str = "") -> Prog
         changes={"state": [State.OPEN, State.CLOSED]},
         note=note,
     )
+    window_closed_close(programme)
     return programme
 
 
@@ -662,7 +668,12 @@ def programme_update(
     if issuing_authority is None:
         issuers = programme.issuing_authority
     else:
-        issuers = authorities.joined(issuing_authority) or Programme.default_issuers(programme.kind)
+        version = programme.list_version
+        issuers = (
+            authorities.joined(issuing_authority)
+            or (version.issuing_authority if version is not None else "")
+            or Programme.default_issuers(programme.kind)
+        )
     new = {
         "title": title.strip(),
         "issuing_authority": issuers,
@@ -708,6 +719,7 @@ def programme_move_closing(
     before = programme.closes_at
     if closes_at == before:
         raise ClaimError(_("That is already the closing date."))
+    closing_reminder_close(programme)
     programme.closes_at = closes_at
     programme.save(update_fields=["closes_at"])
     record(
@@ -801,3 +813,70 @@ def notice_correct(
         note=f"{notice.claimant}: {reason}",
     )
     return notice
+
+
+@transaction.atomic
+def programme_move_to_version(*, programme: Programme, by: User, version: ListVersion) -> Programme:
+    """Draw the programme's items again from `version`, a newer published version of its list.
+
+    Platform rule (平台规则): only while the window is not closed and no claim was made, so
+    that no claim ever changes the measure it was made on; once claims exist the programme
+    stays on its version and its page says why. Items entered by hand are kept, numbered
+    after the list's. Issuing authorities carried from the old version follow the new one."""
+    if not rules.can_manage_programmes(by):
+        raise Forbidden
+    programme = _lock(programme)
+    current = programme.list_version
+    if current is None:
+        raise ClaimError(_("This programme was not drawn from a published list."))
+    if programme.state == State.CLOSED:
+        raise ClaimError(_("The claim window is closed: the programme stays on its version."))
+    if (
+        version.annual_list_id != current.annual_list_id
+        or version.state != ListVersion.State.PUBLISHED
+        or version.number <= current.number
+    ):
+        raise ClaimError(_("Only a newer published version of the same list can be used."))
+    items = list(ProgrammeItem.objects.select_for_update().filter(programme=programme))
+    if Claim.objects.filter(item__in=items).exists():
+        raise ClaimError(
+            _(
+                "Claims were already made on the items of version %(old)s: the programme stays "
+                "on it, so that no claim changes its measure."
+            )
+            % {"old": current.number}
+        )
+    drawn = [item.pk for item in items if item.list_item_id is not None]
+    kept = sorted((item for item in items if item.list_item_id is None), key=lambda i: i.position)
+    ProgrammeItem.objects.filter(pk__in=drawn).delete()
+    new_items = [
+        ProgrammeItem(
+            programme=programme,
+            position=item.position,
+            category=item.field.name,
+            title=item.title,
+            description=item.content,
+            list_item=item,
+        )
+        for item in version.items.select_related("field").order_by("position")
+    ]
+    # Hand-entered items move out of the way first (positions are unique in a programme),
+    # then follow the list's last measure in their order.
+    last = max((item.position for item in new_items), default=0)
+    top = max([last, *(item.position for item in items)])
+    for offset, item in enumerate(kept, start=1):
+        ProgrammeItem.objects.filter(pk=item.pk).update(position=top + offset)
+    ProgrammeItem.objects.bulk_create(new_items)
+    for offset, item in enumerate(kept, start=1):
+        ProgrammeItem.objects.filter(pk=item.pk).update(position=last + offset)
+    changes: dict[str, list[Any]] = {
+        "list_version": [str(current), str(version)],
+        "items": [len(items), len(new_items) + len(kept)],
+    }
+    if programme.issuing_authority == current.issuing_authority != version.issuing_authority:
+        changes["issuing_authority"] = [programme.issuing_authority, version.issuing_authority]
+        programme.issuing_authority = version.issuing_authority
+    programme.list_version = version
+    programme.save(update_fields=["list_version", "issuing_authority"])
+    record("programme.list_version_moved", obj=programme, by=by, changes=changes)
+    return programme

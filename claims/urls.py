@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.programme_page, name="programme"),
     path("<int:pk>/edit/", views.programme_edit, name="edit"),
     path("<int:pk>/closing/", views.programme_closing, name="closing"),
+    path("<int:pk>/list-version/", views.programme_move_version, name="move_version"),
     path("<int:pk>/items/add/", views.item_add, name="item_add"),
     path("<int:pk>/items/import/", views.items_import, name="items_import"),
     path("<int:pk>/claimants/", views.claimants, name="claimants"),

@@ -100,6 +100,9 @@ def programme_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_issue": rules.can_issue_notices(user, programme),
         "can_shortlist": rules.can_shortlist(user, programme),
         "shortlisted": selectors.is_shortlisted(programme),
+        "window": selectors.window_of(programme),
+        "newer": selectors.newer_list_version(programme),
+        "can_move_version": rules.can_move_to_newer_version(user, programme),
     }
     if claimant is not None:
         mine = selectors.claimed_item_ids(claimant)
@@ -123,6 +126,32 @@ def programme_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         context["notices"] = selectors.notices_of(programme)
         context["entries"] = selectors.programme_history(programme)
     return render(request, "claims/programme.html", context)
+
+
+@login_required
+@require_POST
+def programme_move_version(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Draw the items again from the newest published version of the programme's list."""
+    programme = programme_for(
+        request, pk, rules.can_move_to_newer_version, posted=manages_programme
+    )
+    newer = selectors.newer_list_version(programme)
+    if newer is None:
+        messages.info(request, _("The programme is already on the newest version of its list."))
+        return redirect("claims:programme", programme.pk)
+    try:
+        services.programme_move_to_version(
+            programme=programme, by=request.user, version=newer.newer
+        )
+    except ClaimError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The programme now draws its items from version %(n)s of the list.")
+            % {"n": newer.newer.number},
+        )
+    return redirect("claims:programme", programme.pk)
 
 
 @login_required

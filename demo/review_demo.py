@@ -1,7 +1,8 @@
 """Expert review in the demo, through the same services the coordinator and experts use.
 
 A small pool of experts (one in Sichuan, whose province and university make conflicts of
-interest visible; one on leave), reviewers solved for every candidate of the 2026 cycle, and
+interest visible; one on leave; each with a distinct made-up person's name), reviewers solved
+for every candidate of the 2026 cycle, and
 most reviews submitted so that the ranking has figures. The `expert` login keeps one draft and
 one review not yet started, to try the form. One candidate's reviewers disagree on purpose, so
 the flag shows. Names marked （演示） are made up; the scores are demo data.
@@ -39,7 +40,7 @@ EXPERTS = [
     ),
     (
         "expert_shanghai",
-        "上海评审专家（演示）",
+        "王芳（演示）",
         "310000",
         ("上海示例科技政策研究院（演示）", Organisation.Kind.INSTITUTE, "310000"),
         ["打好关键核心技术攻坚战", "其他（个性化改革举措）"],
@@ -49,7 +50,7 @@ EXPERTS = [
     ),
     (
         "expert_hubei",
-        "湖北评审专家（演示）",
+        "陈志强（演示）",
         "420100",
         ("湖北示例创新发展研究中心（演示）", Organisation.Kind.INSTITUTE, "420100"),
         ["促进技术要素市场体系建设", "构建高效运行的科研体系"],
@@ -59,7 +60,7 @@ EXPERTS = [
     ),
     (
         "expert_zhejiang",
-        "浙江评审专家（演示）",
+        "周晓燕（演示）",
         "330100",
         ("浙江示例大学（演示）", Organisation.Kind.UNIVERSITY, "330100"),
         ["构建高效运行的科研体系", "其他（个性化改革举措）"],
@@ -69,7 +70,7 @@ EXPERTS = [
     ),
     (
         "expert_sichuan",
-        "四川评审专家（演示）",
+        "刘洋（演示）",
         "510000",
         ("四川大学", Organisation.Kind.UNIVERSITY, "510107"),
         ["促进技术要素市场体系建设", "其他（个性化改革举措）"],
@@ -79,7 +80,7 @@ EXPERTS = [
     ),
     (
         "expert_leave",
-        "休假中的评审专家（演示）",
+        "赵磊（演示，休假中）",
         "110000",
         None,
         ["包容审慎监管新产业新业态", "构建高效运行的科研体系"],

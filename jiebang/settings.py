@@ -9,7 +9,8 @@ from jiebang.env import database_from_url, env_bool, env_int, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: `make run` turns it on for the demo, production never does.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -110,6 +111,8 @@ PAGE_SIZE = env_int("PAGE_SIZE", 20)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A form posted from an expired page gets the site's own page saying to reload and resend.
+CSRF_FAILURE_VIEW = "jiebang.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Reminders go out by e-mail as well as in the app. Without a mail server (the default on a

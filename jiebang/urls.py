@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from jiebang import views
 
+handler500 = "jiebang.errors.server_error"
+
 # Uploaded files are never served as static media: every download goes through a view that
 # checks the user's right to the object.
 urlpatterns = [

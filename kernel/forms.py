@@ -1,6 +1,10 @@
 """Form pieces every app's lists and workflow actions share."""
 
+from typing import Any
+
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,3 +46,22 @@ def national_authority_filter() -> forms.ChoiceField:
         choices=[("", "---------"), ("yes", _("needed")), ("no", _("not needed"))],
         required=False,
     )
+
+
+class DatalistInput(forms.TextInput):
+    """A text input offering values already used (an HTML datalist): one is picked instead of
+    retyped (信息一次填报), and anything else may still be typed."""
+
+    def __init__(self, options: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.options = options or []
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        if not self.options:
+            return super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or 'id_' + name}-options"
+        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}"></option>', ((o,) for o in self.options))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)

@@ -3,15 +3,15 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kernel.spreadsheets import table_bytes
+from kernel.spreadsheets import Filters, table_bytes
 from merging.models import CandidateMeasure, SuggestedGroup
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 def candidates_bytes(candidates: Iterable[CandidateMeasure], on_row: Any = None) -> bytes:
@@ -39,7 +39,7 @@ def candidates_bytes(candidates: Iterable[CandidateMeasure], on_row: Any = None)
     return table_bytes(_("Candidate measures"), headers, rows, on_row)
 
 
-def groups_bytes(groups: Iterable[SuggestedGroup]) -> bytes:
+def groups_bytes(groups: Iterable[SuggestedGroup], filters: Filters | None = None) -> bytes:
     """One row per member of each group, so the sheet can be filtered and sorted."""
     headers = [_("Group"), _("State"), _("Similarity"), _("Shared key terms")]
     headers += [_("Proposal No."), _("Title"), _("Locality"), _("Reform field")]
@@ -57,4 +57,4 @@ def groups_bytes(groups: Iterable[SuggestedGroup]) -> bytes:
         for group in groups
         for p in group.proposals.all()
     )
-    return table_bytes(_("Suggested groups"), headers, rows)
+    return table_bytes(_("Suggested groups"), headers, rows, filters=filters)

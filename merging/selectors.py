@@ -19,12 +19,12 @@ from django.http import Http404
 
 from accounts import roles
 from accounts.actors import Actor
-from merging import rules
+from merging import rules, warning
 from merging.known import known_measures
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals.models import Cycle, Proposal
 from proposals.selectors import proposal_search
-from zhtext.similarity import THRESHOLD, Features, features, similarity
+from zhtext.similarity import features, similarity
 
 # What is compared: the measure itself (title and reform content), not the locality's
 # circumstances. Long texts are cut: the measure is named at the start.
@@ -315,12 +315,9 @@ class DraftingWarning:
         return bool(self.own or self.list_items or self.others)
 
 
-def _matches(draft: Features, rows: list[tuple[Any, str]]) -> list[Match]:
-    found = []
-    for obj, text in rows:
-        score = similarity(draft, features(text))
-        if score >= THRESHOLD:
-            found.append(Match(obj, round(score, 2)))
+def _matches(rows: list[tuple[Any, float]]) -> list[Match]:
+    """The rows whose score makes the warning speak (`merging.warning`), best first."""
+    found = [Match(obj, round(score, 2)) for obj, score in rows if warning.warns(score)]
     found.sort(key=lambda m: -m.score)
     return found
 
@@ -357,9 +354,19 @@ def drafting_warning(
             .values_list("pk", "title", "content")[:OTHERS_LIMIT]
         )
         others = [(pk, warning_text(t, c)) for pk, t, c in rows]
+    # Every text is scored once, against the boilerplate of all the texts compared.
+    compared = [*own, *items, *others]
+    scored = list(
+        zip(
+            [obj for obj, _text in compared],
+            warning.scores(draft, [features(text) for _obj, text in compared]),
+            strict=True,
+        )
+    )
+    mine, listed = len(own), len(own) + len(items)
     return DraftingWarning(
-        own=_matches(draft, own)[:SHOWN],
-        list_items=_matches(draft, items)[:SHOWN],
-        others=len(_matches(draft, others)),
+        own=_matches(scored[:mine])[:SHOWN],
+        list_items=_matches(scored[mine:listed])[:SHOWN],
+        others=len(_matches(scored[listed:])),
         compared=len(own) + len(items) + len(others),
     )

@@ -19,6 +19,7 @@ from kernel.actions import form_action
 from kernel.downloads import download
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import form_filters
 from merging import excel, rules, selectors, services
 from merging.errors import MergeError
 from merging.forms import (
@@ -85,8 +86,9 @@ def suggestions_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def group_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The groups of one cycle: a few hundred rows at most, small enough to send at once."""
     cycle = get_object_or_404(Cycle, pk=pk)
-    groups = selectors.group_list(cycle, GroupFilterForm(request.GET or None).params())
-    return download(excel.groups_bytes(groups), f"groups-{cycle.year}.xlsx")
+    form = GroupFilterForm(request.GET or None)
+    groups = selectors.group_list(cycle, form.params())
+    return download(excel.groups_bytes(groups, form_filters(form)), f"groups-{cycle.year}.xlsx")
 
 
 def _closed(request: HttpRequest, group: SuggestedGroup) -> HttpResponse | None:

@@ -7,6 +7,11 @@ caller's transaction, and the worker sends it (`mail_send_due`, run by the perio
 mailed however the mail server fares, and no user action waits on the mail server or fails
 after its write because of it. A failed send is recorded on the row and tried again later;
 after MAX_ATTEMPTS it is given up and stays listed as such in the admin.
+
+How the e-mail reaches the user is their choice (`User.email_choice`): by default one daily
+digest listing every message since the last one (平台规则: at `selectors.DIGEST_HOUR`,
+Asia/Shanghai), or each message on its own, or none; in-app messages come whatever they
+choose.
 """
 
 import contextlib
@@ -18,10 +23,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils import timezone
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import record
 from kernel.errors import Forbidden
 from notifications import selectors
 from notifications.models import Notification
@@ -64,8 +72,8 @@ def notify(
             subject=subject[:200],
             body=body,
             url=url,
-            email_wanted=email and bool(user.email),
-            email_due_at=now if email and user.email else None,
+            email_wanted=_mails(user, email),
+            email_due_at=now if _mails(user, email) else None,
             about=about[:120],
             is_reminder=reminder,
         )
@@ -73,13 +81,47 @@ def notify(
     )
 
 
+def _mails(user: User, email: bool) -> bool:
+    return email and bool(user.email) and user.email_choice != User.EmailChoice.NONE
+
+
+def _link(path: str) -> str:
+    """The absolute address of a path of this site; empty for anything else."""
+    if path.startswith("/") and not path.startswith("//"):
+        return settings.SITE_URL.rstrip("/") + path
+    return ""
+
+
 def mail_body(note: Notification) -> str:
     """The message, then the absolute link to what it is about: a mail client cannot follow
     a bare path. Only a path of this site becomes a link."""
     parts = [note.body] if note.body else []
-    if note.url.startswith("/") and not note.url.startswith("//"):
-        parts.append(settings.SITE_URL.rstrip("/") + note.url)
+    if _link(note.url):
+        parts.append(_link(note.url))
     return "\n\n".join(parts)
+
+
+def digest_subject(count: int) -> str:
+    return _("Daily digest of your messages: %(count)s") % {"count": count}
+
+
+def digest_body(notes: list[Notification]) -> str:
+    """Each message's subject with its absolute link, oldest first, then where to choose
+    another way of hearing of them."""
+    lines = [_("Your messages since the last digest:"), ""]
+    for note in sorted(notes, key=lambda n: (n.created_at, n.pk)):
+        lines.append(f"- {note.subject}")
+        if _link(note.url):
+            lines.append(f"  {_link(note.url)}")
+    lines += [
+        "",
+        _(
+            "One e-mail a day is the platform's default (平台规则). To receive each message by "
+            "e-mail, or none, choose on your messages page: %(url)s"
+        )
+        % {"url": _link(reverse("notifications:index"))},
+    ]
+    return "\n".join(lines)
 
 
 @dataclass
@@ -87,6 +129,8 @@ class MailRun:
     """What one run of the outbox did."""
 
     sent: int = 0
+    # Of which gathered into daily digests, and the digest e-mails that carried them.
+    digests: int = 0
     # Failed, to be tried again, or given up after MAX_ATTEMPTS.
     retrying: int = 0
     given_up: int = 0
@@ -167,6 +211,43 @@ def _send_one(note: Notification, connection: Any, run: MailRun) -> bool:
     return True
 
 
+def _send_digest(notes: list[Notification], connection: Any, run: MailRun) -> bool:
+    """One e-mail for all of a user's due messages; all of them marked sent, or all failed."""
+    refusal = _refusal(notes[0])
+    if refusal:
+        for note in notes:
+            _mark_failed(note, refusal, give_up=True)
+        run.refused += len(notes)
+        return True
+    with translation.override(settings.LANGUAGE_CODE):
+        message = EmailMessage(
+            digest_subject(len(notes)),
+            digest_body(notes),
+            settings.DEFAULT_FROM_EMAIL,
+            [notes[0].user.email],
+            connection=connection,
+        )
+    try:
+        message.send()
+    except Exception as exc:  # whatever the backend raises: recorded and tried again
+        run.last_error = f"{type(exc).__name__}: {exc}"
+        log.warning("digest e-mail to user %s failed: %s", notes[0].user_id, run.last_error)
+        run.failures_in_a_row += 1
+        for note in notes:
+            if _mark_failed(note, run.last_error):
+                run.given_up += 1
+            else:
+                run.retrying += 1
+        return run.failures_in_a_row < STOP_AFTER_FAILURES
+    run.failures_in_a_row = 0
+    Notification.objects.filter(pk__in=[n.pk for n in notes]).update(
+        emailed_at=timezone.now(), email_due_at=None, email_error=""
+    )
+    run.sent += len(notes)
+    run.digests += 1
+    return True
+
+
 def mail_send_due(
     now: datetime.datetime | None = None,
     on_progress: Callable[[int, int], Any] | None = None,
@@ -177,12 +258,22 @@ def mail_send_due(
     ids = list(selectors.mail_due(now or timezone.now()).values_list("id", flat=True))
     run = MailRun()
     connection = get_connection(fail_silently=False)
+    digests: dict[int, list[Notification]] = {}
     try:
         for note in _due_notes(ids):
+            if note.user.email_choice == User.EmailChoice.DIGEST:
+                digests.setdefault(note.user_id, []).append(note)
+                continue
             if not _send_one(note, connection, run):
                 break
             if on_progress is not None:
                 on_progress(run.done, len(ids))
+        else:
+            for notes in digests.values():
+                if not _send_digest(notes, connection, run):
+                    break
+                if on_progress is not None:
+                    on_progress(run.done, len(ids))
         run.left = len(ids) - run.done
     finally:
         # A connection that broke half way may fail to close; the messages are recorded.
@@ -226,3 +317,24 @@ def notifications_close(*, about: str) -> int:
     return Notification.objects.filter(about=about, read_at__isnull=True).update(
         read_at=now, closed_at=now, email_due_at=None
     )
+
+
+@transaction.atomic
+def email_choice_set(*, user: User, choice: str, by: User) -> User:
+    """A user chooses how their messages reach their mailbox; theirs alone to choose. With
+    "no e-mail", what was waiting to be sent is not sent."""
+    if user.pk != by.pk or not user.is_active:
+        raise Forbidden
+    if choice not in User.EmailChoice.values:
+        raise ValueError(choice)
+    before = user.email_choice
+    if before == choice:
+        return user
+    user.email_choice = choice
+    user.save(update_fields=["email_choice"])
+    if choice == User.EmailChoice.NONE:
+        Notification.objects.filter(user_id=user.pk, email_due_at__isnull=False).update(
+            email_due_at=None, email_wanted=False
+        )
+    record("user.email_choice_changed", obj=user, by=by, changes={"email_choice": [before, choice]})
+    return user

@@ -7,17 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.actors import AuthenticatedHttpRequest
+from accounts.models import User
 from kernel.downloads import download
 from kernel.forms import FilterForm
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes
+from kernel.spreadsheets import form_filters, table_bytes
 from notifications import selectors, services
 from notifications.models import Notification
 
@@ -32,6 +32,18 @@ class NotificationFilterForm(FilterForm):
             (selectors.UNREAD, gettext_lazy("unread")),
             (selectors.READ, gettext_lazy("read")),
         ],
+    )
+
+
+class EmailChoiceForm(forms.Form):
+    email_choice = forms.ChoiceField(
+        label=gettext_lazy("Messages by e-mail"),
+        choices=User.EmailChoice.choices,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "The daily digest, sent once a day around 08:00, is the platform's default "
+            "(平台规则). Messages always appear on this page."
+        ),
     )
 
 
@@ -61,6 +73,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "querystring": querystring_without_page(request),
         "export_query": request.GET.urlencode(),
         "unread": selectors.unread_count(request.user),
+        "email_form": EmailChoiceForm(initial={"email_choice": request.user.email_choice}),
     }
     return render(request, "notifications/index.html", context)
 
@@ -85,9 +98,20 @@ def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _back(request)
 
 
+@login_required
+@require_POST
+def email_choice(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = EmailChoiceForm(request.POST)
+    if form.is_valid():
+        services.email_choice_set(
+            user=request.user, choice=form.cleaned_data["email_choice"], by=request.user
+        )
+        messages.success(request, _("Your choice of e-mails was saved."))
+    return redirect("notifications:index")
+
+
 def _row(note: Notification) -> list[Any]:
-    received = timezone.localtime(note.created_at).strftime("%Y-%m-%d %H:%M")
-    read = timezone.localtime(note.read_at).strftime("%Y-%m-%d %H:%M") if note.read_at else ""
+    received, read = note.created_at, note.read_at
     return [note.subject, note.body, received, read]
 
 
@@ -96,5 +120,6 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = NotificationFilterForm(request.GET or None)
     notes = selectors.notification_list(request.user, filters.params())
     headers = [_("Subject"), _("Message"), _("Received"), _("Read")]
-    content = table_bytes(_("Messages"), headers, (_row(n) for n in notes.iterator()))
+    rows = (_row(n) for n in notes.iterator())
+    content = table_bytes(_("Messages"), headers, rows, filters=form_filters(filters))
     return download(content, "messages.xlsx")

@@ -16,7 +16,7 @@ def proposal_sections(proposal: Proposal) -> list[tuple[str, str]]:
         else _("No")
     )
     return [
-        (_("Reform field"), str(proposal.field)),
+        (_("Reform field"), str(proposal.field or "—")),  # a draft may lack it
         (_("Problem and pain point"), proposal.problem),
         (_("Reform content"), proposal.content),
         (_("Needs national authority"), national),

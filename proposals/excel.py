@@ -4,14 +4,13 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kernel.spreadsheets import header_keys, table_bytes
+from kernel.spreadsheets import Filters, header_keys, table_bytes
 from proposals.models import Proposal, Suggestion
 
 # The columns a locality fills in, as (model field, width).
@@ -34,6 +33,8 @@ EXPORT_EXTRA = ["id", "cycle", "locality", "state", "submitted_at"]
 YES = {"是", "yes", "y", "true", "1", "需要"}
 NO = {"否", "no", "n", "false", "0", "不需要", ""}
 MAX_IMPORT_ROWS = 2000
+# How far down an imported sheet its header may be (an export carries a filter line above it).
+HEADER_SEARCH_ROWS = 3
 
 
 def label(name: str) -> str:
@@ -81,16 +82,20 @@ def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
     keys = header_keys(_headers)
-    columns = [keys.get(str(cell or "").strip().lower()) for cell in header]
-    missing = [label(n) for n, _w in IMPORT_COLUMNS if n not in columns]
+    # The template has its header on row 1; an export re-imported has the filter line above it.
+    start, columns, missing = 1, [], [label(n) for n, _w in IMPORT_COLUMNS]
+    for start, header in enumerate(rows, start=1):  # noqa: B007 (start is read after the loop)
+        columns = [keys.get(str(cell or "").strip().lower()) for cell in header]
+        missing = [label(n) for n, _w in IMPORT_COLUMNS if n not in columns]
+        if not missing or start >= HEADER_SEARCH_ROWS:
+            break
     if missing:
         raise ValueError(
             _("Row 1: the header lacks the columns %(cols)s. Use the template.")
             % {"cols": "、".join(missing)}
         )
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=start + 1):
         values = {
             name: "" if cell is None else str(cell).strip()
             for name, cell in zip(columns, row, strict=False)
@@ -110,8 +115,9 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 def _proposal_row(proposal: Proposal, yes: str, no: str) -> list[Any]:
@@ -126,15 +132,17 @@ def _proposal_row(proposal: Proposal, yes: str, no: str) -> list[Any]:
         value = getattr(proposal, name)
         if isinstance(value, bool):
             value = yes if value else no
-        row.append(str(value))
+        row.append("" if value is None else str(value))  # a draft may lack its field
     return row
 
 
-def export_bytes(proposals: Iterable[Proposal], on_row: Any = None) -> bytes:
+def export_bytes(
+    proposals: Iterable[Proposal], on_row: Any = None, filters: Filters | None = None
+) -> bytes:
     names = [*EXPORT_EXTRA, *(name for name, _w in IMPORT_COLUMNS)]
     yes, no = _("yes"), _("no")
     rows = (_proposal_row(p, yes, no) for p in proposals)
-    return table_bytes(_("Proposals"), [label(n) for n in names], rows, on_row)
+    return table_bytes(_("Proposals"), [label(n) for n in names], rows, on_row, filters=filters)
 
 
 def suggestion_export_bytes(suggestions: Iterable[Suggestion], on_row: Any = None) -> bytes:

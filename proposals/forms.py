@@ -118,8 +118,15 @@ class ProposalForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args: Any, suggestions: Any = None, topics: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        suggestions: Any = None,
+        topics: Any = None,
+        complete: bool = False,
+        **kwargs: Any,
     ) -> None:
+        """`complete`: require every field submission needs (an import is a submission-ready
+        sheet), as for a returned proposal; otherwise a draft needs its title only."""
         super().__init__(*args, **kwargs)
         if topics is not None:
             # The topic answered (破题): any open topic of the cycle, or none; first, as it
@@ -137,6 +144,17 @@ class ProposalForm(forms.ModelForm):
         field_choice = self.fields["field"]
         assert isinstance(field_choice, forms.ModelChoiceField)
         field_choice.queryset = ReformField.objects.all()
+        field_choice.empty_label = None  # radios: a draft leaves them all unticked
+        # Platform rule: a draft is saved with its title only; what submission needs keeps
+        # its mark (`required_to_submit`, shown by includes/form.html). A returned proposal
+        # was submitted once: it stays complete.
+        self.is_draft = not complete and (
+            self.instance.pk is None or self.instance.state == Proposal.State.DRAFT
+        )
+        for name in Proposal.REQUIRED_TO_SUBMIT:
+            if name in self.fields and name != "title":
+                self.fields[name].required = not self.is_draft
+                self.fields[name].required_to_submit = True  # type: ignore[attr-defined]
         sources = self.fields["sources"]
         if suggestions is not None and isinstance(sources, forms.ModelMultipleChoiceField):
             sources.queryset = suggestions
@@ -179,6 +197,20 @@ class ProposalFilterForm(FilterForm):
         ],
         required=False,
     )
+
+    def __init__(self, *args: Any, localities: Any = None, **kwargs: Any) -> None:
+        """`localities`: the localities in the user's scope, when not all of them; with one
+        (a locality's own list) the 地方 filter is left out, as it could only repeat it."""
+        super().__init__(*args, **kwargs)
+        if localities is None:
+            return
+        localities = list(localities)
+        if len(localities) <= 1:
+            del self.fields["locality"]
+            return
+        choice = self.fields["locality"]
+        assert isinstance(choice, forms.ModelChoiceField)
+        choice.queryset = Division.objects.filter(pk__in=[d.pk for d in localities])
 
 
 class UploadForm(forms.Form):

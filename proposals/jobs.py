@@ -79,7 +79,7 @@ def run_import(job: Job) -> None:
     errors, valid = [], []
     for index, (number, values) in enumerate(rows, start=1):
         data, problems = _row_data(values, fields)
-        form = ProposalForm(data=data)
+        form = ProposalForm(data=data, complete=True)  # an import is ready to submit
         if form.is_valid() and not problems:
             valid.append(form.cleaned_data)
         else:
@@ -131,7 +131,8 @@ def run_export(job: Job) -> None:
         if count % 200 == 0:
             job_set_progress(job, count)
 
-    content = excel.export_bytes(qs.iterator(chunk_size=500), on_row)
+    shown = job.params.get("shown")  # absent on jobs queued before it was recorded
+    content = excel.export_bytes(qs.iterator(chunk_size=500), on_row, filters=shown)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     job_attach_result(job, f"proposals-{stamp}.xlsx", content)
     job.progress = total

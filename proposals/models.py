@@ -326,6 +326,21 @@ class Proposal(models.Model):
         "contact_name",
         "contact_phone",
     ]
+    # Platform rule (not 484号's): a draft may be saved with its title only, e.g. when drafted
+    # from a suggestion (改革建议); these must be filled in before it is submitted
+    # (`proposals_submit`, `missing_to_submit`).
+    REQUIRED_TO_SUBMIT = [
+        "title",
+        "field",
+        "problem",
+        "content",
+        "implementing_bodies",
+        "expected_results",
+        "targets",
+        "timetable",
+        "contact_name",
+        "contact_phone",
+    ]
 
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="proposals"
@@ -339,18 +354,22 @@ class Proposal(models.Model):
         verbose_name=_("reform field"),
         on_delete=models.PROTECT,
         related_name="proposals",
+        # A draft may be saved incomplete (platform rule); a submitted one has a field
+        # (`submitted_proposal_has_field`) and every field of `REQUIRED_TO_SUBMIT`.
+        null=True,
+        blank=True,
     )
-    problem = models.TextField(_("problem and pain point"))
+    problem = models.TextField(_("problem and pain point"), blank=True)
     content = models.TextField(_("reform content"))
     needs_national_authority = models.BooleanField(_("needs national authority"), default=False)
     ministries = models.CharField(_("ministries concerned"), max_length=300, blank=True)
-    implementing_bodies = models.TextField(_("implementing bodies"))
-    expected_results = models.TextField(_("expected results"))
-    targets = models.TextField(_("quantifiable targets"))
-    timetable = models.TextField(_("timetable"))
+    implementing_bodies = models.TextField(_("implementing bodies"), blank=True)
+    expected_results = models.TextField(_("expected results"), blank=True)
+    targets = models.TextField(_("quantifiable targets"), blank=True)
+    timetable = models.TextField(_("timetable"), blank=True)
     risks = models.TextField(_("risks and fault-tolerance needs"), blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     sources = models.ManyToManyField(
         Suggestion, verbose_name=_("source suggestions"), blank=True, related_name="proposals"
     )
@@ -408,10 +427,30 @@ class Proposal(models.Model):
                 condition=Q(state="draft") | Q(submitted_at__isnull=False),
                 name="submitted_proposal_has_date",
             ),
+            # Only a draft may lack its reform field (a draft may be incomplete).
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(field__isnull=False),
+                name="submitted_proposal_has_field",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def missing_to_submit(self) -> list[str]:
+        """The verbose names of the fields still to fill in before submission (empty when
+        complete). Platform rule: drafts may be incomplete; submission needs them all."""
+        missing = []
+        for name in self.REQUIRED_TO_SUBMIT:
+            if name == "field":
+                empty = self.field_id is None
+            else:
+                empty = not str(getattr(self, name) or "").strip()
+            if empty:
+                field = self._meta.get_field(name)
+                assert isinstance(field, models.Field)
+                missing.append(str(field.verbose_name))
+        return missing
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

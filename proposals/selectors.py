@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import roles
 from accounts.actors import Actor
 from accounts.visibility import PROVINCE
 from proposals import rules
@@ -210,3 +211,40 @@ def suggestions_to_adopt(user: Actor, cycle_id: int) -> QuerySet[Suggestion]:
 def proposal_exists(pk: int) -> bool:
     """Is the proposal still there (a draft may have been deleted meanwhile)?"""
     return Proposal.objects.filter(pk=pk).exists()
+
+
+def contact_to_carry(user: Actor) -> dict[str, str]:
+    """The coordinator's contact (联系人、联系电话) for a new proposal, entered once and reused
+    (信息一次填报, source 001): the locality's latest proposal that names one, else the user's
+    own name."""
+    locality = roles.province_id(user)
+    last = (
+        Proposal.objects.filter(locality_id=locality)
+        .exclude(contact_name="")
+        .order_by("-created_at", "-id")
+        .values("contact_name", "contact_phone")
+        .first()
+        if locality is not None
+        else None
+    )
+    if last is not None:
+        return {"contact_name": last["contact_name"], "contact_phone": last["contact_phone"]}
+    name = user.get_full_name().strip() if roles.active(user) else ""
+    return {"contact_name": name} if name else {}
+
+
+def suggestion_draft(suggestions: QuerySet[Suggestion], ids: list[str]) -> dict[str, str]:
+    """What a proposal drawn from suggestions (据此起草建议书) starts with: the title of the
+    first, the contents of all, and their organisations as implementing bodies."""
+    chosen = list(
+        suggestions.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+        .select_related("organisation")
+        .order_by("submitted_at", "id")
+    )
+    if not chosen:
+        return {}
+    return {
+        "title": chosen[0].title,
+        "content": "\n\n".join(s.content for s in chosen),
+        "implementing_bodies": "、".join(dict.fromkeys(s.organisation.name for s in chosen)),
+    }

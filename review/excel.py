@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kernel.spreadsheets import table_bytes
+from kernel.spreadsheets import Filters, table_bytes
 from merging.models import CandidateMeasure
 from review import aggregation
 from review.labels import criterion_label, disagreement_reasons
@@ -23,7 +23,7 @@ def _figure(value: float | None) -> float | str:
     return "" if value is None else round(value, 2)
 
 
-def experts_bytes(profiles: Iterable[ExpertProfile]) -> bytes:
+def experts_bytes(profiles: Iterable[ExpertProfile], filters: Filters | None = None) -> bytes:
     headers = [_("Login"), _("Name"), _("Fields of expertise"), _("Finer tags"), _("Division")]
     headers += [_("Organisation"), _("Available"), _("Load cap"), _("Reviews this cycle")]
     yes, no = _("yes"), _("no")
@@ -41,10 +41,12 @@ def experts_bytes(profiles: Iterable[ExpertProfile]) -> bytes:
         ]
         for p in profiles
     )
-    return table_bytes(_("Experts"), headers, rows)
+    return table_bytes(_("Experts"), headers, rows, filters=filters)
 
 
-def assignments_bytes(candidates: Iterable[CandidateMeasure]) -> bytes:
+def assignments_bytes(
+    candidates: Iterable[CandidateMeasure], filters: Filters | None = None
+) -> bytes:
     """One row per reviewer of each candidate (a candidate without reviewers has one row)."""
     headers = [_("No."), _("Candidate measure"), _("Reform field"), _("Reviewer")]
     headers += [_("Source"), _("Reason for the override"), _("Assigned at"), _("Review")]
@@ -68,10 +70,10 @@ def assignments_bytes(candidates: Iterable[CandidateMeasure]) -> bytes:
                     state,
                 ]
             )
-    return table_bytes(_("Assignments"), headers, rows)
+    return table_bytes(_("Assignments"), headers, rows, filters=filters)
 
 
-def ranking_bytes(rows: Iterable[RankRow]) -> bytes:
+def ranking_bytes(rows: Iterable[RankRow], filters: Filters | None = None) -> bytes:
     names = [*aggregation.CRITERIA, aggregation.OVERALL]
     headers = [_("Rank"), _("No."), _("Candidate measure"), _("Reform field")]
     headers += [_("Reviews submitted"), _("Reviewers assigned")]
@@ -102,10 +104,10 @@ def ranking_bytes(rows: Iterable[RankRow]) -> bytes:
         line += [row.summary.recommendations.get(v, 0) for v in Review.Recommendation.values]
         line += [yes if row.disagreement else "", "；".join(disagreement_reasons(row.summary))]
         table.append(line)
-    return table_bytes(_("Ranking"), headers, table)
+    return table_bytes(_("Ranking"), headers, table, filters=filters)
 
 
-def my_reviews_bytes(assignments: Iterable[Assignment]) -> bytes:
+def my_reviews_bytes(assignments: Iterable[Assignment], filters: Filters | None = None) -> bytes:
     headers = [_("Cycle"), _("Candidate measure"), _("Reform field"), _("State")]
     headers += [criterion_label(c) for c in aggregation.CRITERIA]
     headers += [_("Recommendation"), _("Comments"), _("Submitted at")]
@@ -120,4 +122,4 @@ def my_reviews_bytes(assignments: Iterable[Assignment]) -> bytes:
         line += [getattr(review, c) or "" for c in aggregation.CRITERIA]
         line += [review.get_recommendation_display(), review.comments, _when(review.submitted_at)]
         rows.append(line)
-    return table_bytes(_("My reviews"), headers, rows)
+    return table_bytes(_("My reviews"), headers, rows, filters=filters)

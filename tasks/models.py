@@ -28,10 +28,12 @@ class Task(models.Model):
     """A claimed measure being implemented (揭榜任务)."""
 
     class PlanState(models.TextChoices):
-        DRAFT = "draft", _("plan in preparation")
-        SUBMITTED = "submitted", _("plan submitted")
-        RETURNED = "returned", _("plan returned")
-        APPROVED = "approved", _("plan approved")
+        # States, not the actions that lead to them (“plan submitted” is also the action's
+        # label, 提交实施方案): the context keeps the two apart in the catalog.
+        DRAFT = "draft", pgettext_lazy("plan state", "plan in preparation")
+        SUBMITTED = "submitted", pgettext_lazy("plan state", "plan submitted")
+        RETURNED = "returned", pgettext_lazy("plan state", "plan returned")
+        APPROVED = "approved", pgettext_lazy("plan state", "plan approved")
 
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="task")
     # Denormalised from the claim so lists filter and roll up without joins through claims.
@@ -212,6 +214,19 @@ class ProgressReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Filed in one action as "no change this period" (本期无变化): figures carried forward.
+    unchanged = models.BooleanField(_("filed unchanged"), default=False)
+    # Read (已阅) by a coordinator overseeing the task, with an optional note.
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("reviewed by"),
+    )
+    review_note = models.TextField(_("review note"), blank=True)
 
     class Meta:
         ordering = ["task", "-year", "-period"]

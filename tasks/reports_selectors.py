@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +19,7 @@ from accounts.models import User
 from accounts.visibility import NATIONAL
 from tasks import periods, progress, rules
 from tasks.models import (
+    Closure,
     HelpRequest,
     Milestone,
     MilestoneUpdate,
@@ -324,3 +326,183 @@ def bulk_items(
         return found
 
     return of_tasks(Milestone.objects.all()), of_tasks(Target.objects.all())
+
+
+# Reports due (the to-do home, one-action filing) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReport:
+    """A period of a task the user implements whose report is due or overdue and not yet
+    submitted. `draft` is the open draft of the period, if any; `can_file_unchanged` says the
+    period may be filed as "no change" in one action (no draft, or a draft with nothing typed
+    or changed in it)."""
+
+    task: Task
+    year: int
+    period: int
+    due_on: datetime.date
+    overdue: bool
+    draft: ProgressReport | None
+    can_file_unchanged: bool
+
+    @property
+    def label(self) -> str:
+        return periods.label((self.year, self.period), self.task.programme.report_every_months)
+
+    @property
+    def value(self) -> str:
+        """The period as forms carry it (`periods.parse`)."""
+        return f"{self.year}-{self.period}"
+
+
+def is_due(task: Task, period: periods.Period, today: datetime.date) -> bool:
+    """A period's report is due (open for reporting) once the period has ended, or once its
+    due date is within the reminder window (settings.REMINDER_DAYS_AHEAD, as the reminders
+    have it); the running period may still be reported early from the task page. Platform
+    rule (平台规则)."""
+    months, days = schedule(task)
+    horizon = today + datetime.timedelta(days=settings.REMINDER_DAYS_AHEAD)
+    return (
+        periods.bounds(period, months)[1] < today or periods.due_on(period, months, days) <= horizon
+    )
+
+
+def due_periods(task: Task, today: datetime.date) -> list[periods.Period]:
+    """The periods open for reporting (`periods_open`) that are due, oldest first."""
+    return [p for p in periods_open(task, today) if is_due(task, p, today)]
+
+
+_Figure = tuple[Any, ...]
+
+
+def _draft_untouched(
+    draft: ProgressReport,
+    previous_problems: str,
+    milestone_rows: list[_Figure],
+    target_rows: list[_Figure],
+) -> bool:
+    """Nothing typed in the draft and its figures still those of the task (an untouched row
+    follows the task: `services.reports.drafts_follow`)."""
+    if draft.done.strip() or draft.help_needed.strip():
+        return False
+    if draft.problems.strip() != previous_problems.strip():
+        return False
+    for status, done_on, task_status, task_done_on in milestone_rows:
+        if (status, done_on) != (task_status, task_done_on):
+            return False
+    return all(actual == task_actual for actual, task_actual in target_rows)
+
+
+def _draft_rows(
+    drafts: list[ProgressReport],
+) -> tuple[dict[int, list[_Figure]], dict[int, list[_Figure]]]:
+    """Each draft's figures beside the task's, in two queries for all drafts."""
+    ids = [d.pk for d in drafts]
+    m_rows: dict[int, list[_Figure]] = {pk: [] for pk in ids}
+    t_rows: dict[int, list[_Figure]] = {pk: [] for pk in ids}
+    if not ids:
+        return m_rows, t_rows
+    milestone_rows: Iterable[_Figure] = MilestoneUpdate.objects.filter(
+        report_id__in=ids
+    ).values_list("report_id", "status", "done_on", "milestone__status", "milestone__done_on")
+    for report_id, *row in milestone_rows:
+        m_rows[report_id].append(tuple(row))
+    target_rows: Iterable[_Figure] = TargetUpdate.objects.filter(report_id__in=ids).values_list(
+        "report_id", "actual", "target__actual"
+    )
+    for report_id, *row in target_rows:
+        t_rows[report_id].append(tuple(row))
+    return m_rows, t_rows
+
+
+def _previous_problems(
+    reports: Iterable[ProgressReport], task_id: int, period: periods.Period
+) -> str:
+    earlier = [
+        r
+        for r in reports
+        if r.task_id == task_id
+        and r.state == ProgressReport.State.SUBMITTED
+        and (r.year, r.period) < period
+    ]
+    return max(earlier, key=lambda r: (r.year, r.period)).problems if earlier else ""
+
+
+def draft_has_edits(draft: ProgressReport) -> bool:
+    """Whether the implementer typed or changed something in the draft (then filing it
+    "unchanged" would throw that away: the draft is theirs to finish)."""
+    m_rows, t_rows = _draft_rows([draft])
+    previous = previous_submitted(draft.task, (draft.year, draft.period))
+    return not _draft_untouched(
+        draft, previous.problems if previous else "", m_rows[draft.pk], t_rows[draft.pk]
+    )
+
+
+def due_reports(user: Actor, today: datetime.date, *, task: Task | None = None) -> list[DueReport]:
+    """Every report the user has to file: the due or overdue periods not yet submitted of the
+    tasks the user implements and may report on (`rules.can_report`: an approved plan, not
+    closed), oldest due first; with `task`, of that task only. At most four queries whatever
+    the number of tasks."""
+    scope = rules.IMPLEMENTED_BY.queryset(user)
+    if task is not None:
+        scope = scope.filter(pk=task.pk)
+    tasks = list(
+        scope.filter(plan_state=Task.PlanState.APPROVED, closure=Closure.OPEN)
+        .exclude(plan_approved_at=None)
+        .select_related("programme", "claimant")
+        .distinct()
+    )
+    if not tasks:
+        return []
+    reports = list(ProgressReport.objects.filter(task__in=[t.pk for t in tasks]))
+    by_period = {(r.task_id, r.year, r.period): r for r in reports}
+    found: list[tuple[Task, periods.Period, datetime.date, ProgressReport | None]] = []
+    for task in tasks:
+        months, days = schedule(task)
+        for period in due_periods(task, today):
+            report = by_period.get((task.pk, *period))
+            if report is not None and report.state == ProgressReport.State.SUBMITTED:
+                continue
+            found.append((task, period, periods.due_on(period, months, days), report))
+    drafts = [report for _t, _p, _d, report in found if report is not None]
+    m_rows, t_rows = _draft_rows(drafts)
+    due: list[DueReport] = []
+    for task, period, due_on, draft in found:
+        untouched = draft is None or _draft_untouched(
+            draft,
+            _previous_problems(reports, task.pk, period),
+            m_rows[draft.pk],
+            t_rows[draft.pk],
+        )
+        due.append(
+            DueReport(
+                task=task,
+                year=period[0],
+                period=period[1],
+                due_on=due_on,
+                overdue=due_on < today,
+                draft=draft,
+                can_file_unchanged=untouched,
+            )
+        )
+    due.sort(key=lambda d: (d.due_on, d.task.title, d.task.pk))
+    return due
+
+
+def reports_to_review(user: Actor) -> list[ProgressReport]:
+    """Submitted reports not yet marked read (已阅) of the tasks the user reviews
+    (`rules.REVIEWED_BY`), oldest submitted first. One query."""
+    tasks = rules.REVIEWED_BY.queryset(user).values("pk")
+    return list(
+        ProgressReport.objects.filter(
+            task__in=tasks, state=ProgressReport.State.SUBMITTED, reviewed_at=None
+        )
+        .select_related("task__programme", "task__claimant")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def due_reports_of_task(user: Actor, task: Task, today: datetime.date) -> list[DueReport]:
+    """`due_reports` of one task."""
+    return due_reports(user, today, task=task)

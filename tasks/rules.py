@@ -51,6 +51,9 @@ IMPLEMENTED_BY = TASKS.only(IMPLEMENTER)
 _NATIONAL = TASKS.only(NATIONAL).grants
 # Who inspects (督查): the national level, the locality running the task, the overseeing province.
 INSPECTED_BY = Visibility(Task, *_NATIONAL, *RUN_BY.grants, *OVERSEEN_BY.grants)
+# Who reads a submitted report and marks it read (已阅): the locality running the task and the
+# province overseeing a demonstration zone's task, the coordinators a report is sent to.
+REVIEWED_BY = Visibility(Task, *RUN_BY.grants, *OVERSEEN_BY.grants)
 # Who corrects a task's figures from a sheet: the national level and the locality running it.
 UPDATED_IN_BULK_BY = Visibility(Task, *_NATIONAL, *RUN_BY.grants)
 # A report is the implementer's draft until submitted; then whoever sees the task reads it.
@@ -119,6 +122,20 @@ def can_report(user: Actor, task: Any) -> bool:
 def can_view_report(user: Actor, report: ProgressReport) -> bool:
     """Drafts are the implementer's until submitted."""
     return REPORTS.allows(user, report)
+
+
+def reviews_reports_of(user: Actor, task: Any) -> bool:
+    """`can_review_report` without the state: the locality running or overseeing the task."""
+    return REVIEWED_BY.allows(user, task)
+
+
+def can_review_report(user: Actor, report: Any) -> bool:
+    """Marking a submitted report as read (已阅), once (a platform rule, 平台规则)."""
+    return (
+        report.state == report.State.SUBMITTED
+        and report.reviewed_at is None
+        and reviews_reports_of(user, report.task)
+    )
 
 
 def can_request_help(user: Actor, task: Any) -> bool:

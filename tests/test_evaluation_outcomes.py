@@ -409,7 +409,7 @@ def test_the_list_filters_and_exports(world, users):
     response = client.get(reverse("evaluation:outcomes_xlsx"), {"state": "confirmed"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert rows[0][1] == "Title"
     assert [r[1] for r in rows[1:]] == ["甲成果"]
     assert rows[1][2] == FIELD_NAME

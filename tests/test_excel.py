@@ -541,7 +541,7 @@ def export(client, capture, query: str = "") -> tuple[Job, list[tuple]]:
 
 
 def ids(rows: list[tuple]) -> set:
-    return {r[0] for r in rows[1:]}
+    return {r[0] for r in rows[2:]}  # below the filter line and the header
 
 
 @pytest.mark.parametrize(
@@ -575,12 +575,15 @@ def test_export_contains_exactly_the_filtered_visible_proposals(
 
 def test_export_row_holds_every_column(users, spread, jobs_run_inline, capture):
     _job, rows = export(english(users["national"]), capture, "state=submitted&national=yes")
-    header, data = rows[0], rows[1]
+    assert rows[0][0].startswith("Filters applied: State=submitted")
+    header, data = rows[1], rows[2]
     assert len(header) == 5 + len(FIELDS)
     assert header[:5] == ("No.", "cycle", "locality", "state", "submitted at")
     proposal = spread["sc_submitted"]
     assert data[:4] == (proposal.pk, "2099年度征集", "四川省", "submitted")
-    assert data[4] == timezone.localtime(proposal.submitted_at).strftime("%Y-%m-%d %H:%M")
+    assert data[4].strftime("%Y-%m-%d %H:%M") == timezone.localtime(proposal.submitted_at).strftime(
+        "%Y-%m-%d %H:%M"
+    )  # a date-time cell, in local time
     by_field = dict(zip(FIELDS, data[5:], strict=True))
     assert by_field["title"] == "川已报"
     assert by_field["field"] == "促进技术要素市场体系建设"
@@ -617,7 +620,7 @@ def test_export_keeps_text_that_looks_like_a_formula_as_text(
         client.post("/proposals/export/", {"query": ""})
     job = Job.objects.get()
     workbook = load_workbook(io.BytesIO(download(client, job)))
-    cells = {cell.value: cell.data_type for cell in workbook.worksheets[0][2]}
+    cells = {cell.value: cell.data_type for cell in workbook.worksheets[0][3]}
     assert cells['=HYPERLINK("http://evil.example","点击")'] == "s"
     assert cells["=1+1"] == "s"
 
@@ -632,8 +635,8 @@ def test_export_survives_control_characters_pasted_from_word(
     job = Job.objects.get()
     assert job.state == Job.State.DONE, job.message
     rows = sheet_rows(download(client, job))
-    assert rows[1][5] == "含控制符"
-    assert "第一条" in rows[1][8] and "第二条" in rows[1][8]
+    assert rows[2][5] == "含控制符"  # below the filter line and the header
+    assert "第一条" in rows[2][8] and "第二条" in rows[2][8]
 
 
 def test_export_is_refused_to_roles_that_cannot_list(users, cycle):
@@ -683,7 +686,7 @@ def test_large_export_runs_as_a_job_and_reports_progress(users, cycle, jobs_run_
 
     assert job.total == job.progress == 2100
     assert job.percent == 100
-    assert len(rows) == 2101
+    assert len(rows) == 2102  # the filter line, the header and 2100 rows
     assert ids(rows) == set(Proposal.objects.exclude(state="draft").values_list("pk", flat=True))
     running = [(p, t) for state, p, t in seen if state == Job.State.RUNNING]
     assert (0, 2100) in running

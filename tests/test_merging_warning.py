@@ -94,7 +94,8 @@ def test_the_edit_form_and_a_rejected_new_form_warn_about_what_was_typed(users, 
     edit = client.get(f"/proposals/{scene['draft'].pk}/edit/").content.decode()
     assert scene["listed"] in edit
     assert "merging/drafting.js" in edit
-    typed = {"title": VISA[0], "content": TECH[1]}  # missing fields: the form is rejected
+    # A draft may be saved incomplete: national authority without ministries is rejected.
+    typed = {"title": VISA[0], "content": TECH[1], "needs_national_authority": "on"}
     rejected = client.post("/proposals/new/", typed)
     assert rejected.status_code == 200
     assert scene["listed"] in rejected.content.decode()

@@ -235,7 +235,7 @@ def test_cases_are_searched_filtered_and_exported(reference, users):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert rows[0][:3] == ("No.", "Title", "Where")
     assert [r[1] for r in rows[1:]] == ["深圳：专利快速审查"]
     assert rows[1][2] == "广东省 · 深圳市"

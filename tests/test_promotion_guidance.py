@@ -341,7 +341,7 @@ def test_the_list_exports_to_excel(batches, users):
     assert "guidance-" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 3
     assert {row[2] for row in rows[1:]} == {"四川办班培训", "成都专题辅导"}
     assert {row[6] for row in rows[1:]} == {"四川省", "成都市"}

@@ -272,7 +272,7 @@ def test_topic_list_filters_pages_and_exports(users, cycle, local_topic, setting
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
-    titles = sorted(str(row[1]) for row in sheet.iter_rows(min_row=2, values_only=True))
+    titles = sorted(str(row[1]) for row in sheet.iter_rows(min_row=3, values_only=True))
     assert titles == ["中央题0", "中央题1", "中央题2"]
 
 

@@ -369,7 +369,9 @@ def test_assignment_export_reads_back(review_world):
         f"/review/cycles/{w.cycle.pk}/export/", HTTP_ACCEPT_LANGUAGE="en"
     )
     rows = list(
-        load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
+        load_workbook(io.BytesIO(response.content))
+        .worksheets[0]
+        .iter_rows(min_row=2, values_only=True)
     )
     assert rows[0][:4] == ("No.", "Candidate measure", "Reform field", "Reviewer")
     by_title = {row[1]: row for row in rows[1:]}

@@ -39,3 +39,14 @@ def test_demo_reviews_the_2026_cycle_once(db):
 def test_demo_review_does_nothing_without_candidates(db):
     assert not build_review_demo()
     assert not ExpertProfile.objects.exists()
+
+
+def test_demo_experts_have_distinct_made_up_names():
+    """Issue #12: a demo expert read as just “评审专家”. Each has a person's name, distinct,
+    and marked as demo data."""
+    from demo.review_demo import EXPERTS
+
+    names = [name for _username, name, *_rest in EXPERTS]
+    assert len(set(names)) == len(names)
+    assert all("（演示" in name for name in names)
+    assert not any("评审专家" in name for name in names)

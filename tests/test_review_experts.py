@@ -161,7 +161,9 @@ def test_export_has_the_filtered_pool(users, pool):
     )
     assert response.status_code == 200
     rows = list(
-        load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
+        load_workbook(io.BytesIO(response.content))
+        .worksheets[0]
+        .iter_rows(min_row=2, values_only=True)
     )
     assert rows[0][:3] == ("Login", "Name", "Fields of expertise")
     assert [r[0] for r in rows[1:]] == ["bj", "sh"]

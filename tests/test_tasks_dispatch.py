@@ -357,6 +357,8 @@ class Tables(HTMLParser):
 def normal(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime.datetime):  # a date-time cell; the page shows minutes
+        return value.strftime("%Y-%m-%d %H:%M")
     try:
         return str(Decimal(str(value)).normalize())
     except ArithmeticError:

@@ -32,7 +32,8 @@ def sheet_rows(response):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    # Row 1 is the filter line (筛选条件), the header is row 2.
+    return [list(row) for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)]
 
 
 def titles_on(response):

@@ -221,7 +221,8 @@ built_world, world = shared_world(build_world)
 def xlsx_rows(response: Response) -> set[str]:
     """`claimant|title` of each row of the task index workbook."""
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    return {f"{row[3]}|{row[1]}" for row in sheet.iter_rows(min_row=2, values_only=True)}
+    # Row 1 is the filter line (筛选条件), row 2 the header.
+    return {f"{row[3]}|{row[1]}" for row in sheet.iter_rows(min_row=3, values_only=True)}
 
 
 def _task_url(suffix: str, attr: str = "task") -> Callable[[World], str]:

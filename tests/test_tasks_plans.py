@@ -24,7 +24,10 @@ D = datetime.date(2026, 6, 30)
 
 @pytest.fixture
 def w(users):
-    return task_world(users, approved=False)
+    world = task_world(users, approved=False)
+    # Only this test's messages, not those of setting the world up (issue #12's hand-offs).
+    Notification.objects.all().delete()
+    return world
 
 
 def actions(task):

@@ -33,6 +33,7 @@ def world(users, settings):
     settings.LANGUAGE_CODE = "en"
     for name in ("implementer", "sichuan", "guangdong", "national", "city"):
         users[name].email = f"{name}@jiebang.test"
+        users[name].email_choice = "each"  # one e-mail per reminder, not the daily digest
         users[name].save()
     world = task_world(users)
     world.task = approve_on(world.task, datetime.date(2026, 1, 5))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.urls import reverse
 from django.utils.translation import override
 
 from audit.models import AuditEntry
@@ -126,7 +127,10 @@ def test_submission_writes_back_and_recomputes_progress(w, users):
     entry = AuditEntry.objects.filter(action="task.report_submitted", object_id=str(task.pk)).get()
     assert entry.actor == users["implementer"]
     assert Notification.objects.filter(user=users["sichuan"], url__contains=f"/{report.pk}/")
-    assert not Notification.objects.filter(user=users["guangdong"]).exists()
+    # Other hand-offs (notices issued, claim windows) message Guangdong too: not this report.
+    assert not Notification.objects.filter(
+        user=users["guangdong"], url=reverse("tasks:report", args=[report.pk])
+    ).exists()
 
 
 def test_a_late_report_of_an_earlier_period_does_not_overwrite_newer_figures(w, users):

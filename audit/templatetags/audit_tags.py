@@ -16,3 +16,9 @@ def action_label(action: str) -> str:
 @register.filter
 def change_rows(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
     return presentation.change_rows(entry)
+
+
+@register.filter
+def readable(entries: Any) -> list[AuditEntry]:
+    """`{% for entry in entries|readable %}`: each entry's `rows` in words, in bounded queries."""
+    return presentation.readable(entries)

@@ -5,17 +5,17 @@ Text typed by users stays text (`kernel.spreadsheets.text_cell`)."""
 import io
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from evaluation.models import Commission, TaskEvaluation
 from evaluation.selectors import scoring as reads
-from kernel.spreadsheets import text_cell
+from kernel.spreadsheets import write_table
 
 
-def _moment(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _moment(value: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return value or None
 
 
 def _rating(rating: str) -> str:
@@ -23,10 +23,7 @@ def _rating(rating: str) -> str:
 
 
 def _sheet(workbook: Workbook, title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    sheet = workbook.create_sheet(title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([text_cell(sheet, value) for value in row])
+    write_table(workbook.create_sheet(title), headers, rows)
 
 
 def scores_xlsx(commission: Commission) -> bytes:

@@ -43,7 +43,7 @@ from kernel.actions import form_action
 from kernel.downloads import stamp, stored_file
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from tasks.models import Task
 from tasks.rules import IMPLEMENTED_BY, can_view_dispatch, runs_task
 
@@ -146,8 +146,9 @@ def export_headers() -> list[str]:
     ]
 
 
-def _when(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 def export_rows(close_outs: Any) -> Any:
@@ -174,10 +175,14 @@ def export_rows(close_outs: Any) -> Any:
 @login_required
 @require(rules.can_list_close_outs)
 def export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    qs = reads.close_out_list(request.user, _filters(request).params()).prefetch_related(
-        "documents"
+    form = _filters(request)
+    qs = reads.close_out_list(request.user, form.params()).prefetch_related("documents")
+    content = table_bytes(
+        _("Close-out reports")[:31],
+        export_headers(),
+        export_rows(qs),
+        filters=form_filters(form),
     )
-    content = table_bytes(_("Close-out reports")[:31], export_headers(), export_rows(qs))
     return xlsx_response(content, f"close-outs-{stamp()}.xlsx")
 
 

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
@@ -37,7 +36,7 @@ from kernel.access import object_for, require
 from kernel.actions import form_action
 from kernel.downloads import stamp, stored_file
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from tasks.models import Closure
 
 Right = Callable[[Actor, Commission], bool]
@@ -65,8 +64,9 @@ def _in_progress_for(request: HttpRequest, pk: int, right: Right) -> Commission 
     return commission
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 # The list -----------------------------------------------------------------------------------------
@@ -114,14 +114,16 @@ def commission_list_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
             reads.scope_object(row.commission),
             row.tasks,
             row.closed,
-            row.commission.starts_on.isoformat(),
-            row.commission.ends_on.isoformat(),
+            row.commission.starts_on,
+            row.commission.ends_on,
             row.commission.get_state_display(),
             _local(row.commission.created_at),
         ]
         for row in reads.commission_rows(qs)
     )
-    content = table_bytes(_("Commissioned evaluations"), headers, rows)
+    content = table_bytes(
+        _("Commissioned evaluations"), headers, rows, filters=form_filters(filters)
+    )
     return xlsx_response(content, f"evaluations-{stamp()}.xlsx")
 
 

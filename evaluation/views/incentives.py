@@ -29,7 +29,7 @@ from kernel.access import require
 from kernel.actions import form_action
 from kernel.downloads import DOCX, download, stamp
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from tasks.selectors import programmes_with_tasks
 
 # Decisions -----------------------------------------------------------------------------------
@@ -69,7 +69,8 @@ def _evaluations_text(decision: IncentiveDecision) -> str:
 @login_required
 @require(rules.can_list_incentives)
 def incentive_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    decisions = reads.decision_list(request.user, _decision_filters(request).params())
+    form = _decision_filters(request)
+    decisions = reads.decision_list(request.user, form.params())
     headers = [
         _("No."),
         _("Beneficiary"),
@@ -93,13 +94,13 @@ def incentive_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
             d.form_detail,
             d.reason,
             d.approving_authority,
-            d.decided_on.isoformat(),
+            d.decided_on,
             d.document_number,
             _evaluations_text(d),
         ]
         for d in decisions
     )
-    content = table_bytes(_("Incentive decisions"), headers, rows)
+    content = table_bytes(_("Incentive decisions"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"incentives-{stamp()}.xlsx")
 
 
@@ -181,7 +182,8 @@ def register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(rules.can_manage_incentives)
 def register_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    entries = reads.register(RegisterFilterForm(request.GET or None).params())
+    form = RegisterFilterForm(request.GET or None)
+    entries = reads.register(form.params())
     headers = [
         _("No."),
         _("Beneficiary"),
@@ -204,12 +206,12 @@ def register_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
             d.reason,
             _evaluations_text(d),
             d.approving_authority,
-            d.decided_on.isoformat(),
+            d.decided_on,
             d.document_number,
         ]
         for d in entries
     )
-    content = table_bytes(_("Priority-support register"), headers, rows)
+    content = table_bytes(_("Priority-support register"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"priority-support-{stamp()}.xlsx")
 
 

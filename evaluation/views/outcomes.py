@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import AuthenticatedHttpRequest
@@ -29,7 +28,7 @@ from kernel.access import object_for, require
 from kernel.actions import form_action
 from kernel.downloads import stamp
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from tasks.models import Task
 from tasks.selectors import programmes_with_tasks
 
@@ -53,14 +52,16 @@ def outcome_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "evaluation/outcome_index.html", context)
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 @login_required
 @require(rules.can_list_outcomes)
 def outcome_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    outcomes = reads.outcome_list(request.user, _filters(request).params())
+    form = _filters(request)
+    outcomes = reads.outcome_list(request.user, form.params())
     headers = [
         _("No."),
         _("Title"),
@@ -92,7 +93,7 @@ def outcome_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         ]
         for o in outcomes
     )
-    content = table_bytes(_("Replicable outcomes"), headers, rows)
+    content = table_bytes(_("Replicable outcomes"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"outcomes-{stamp()}.xlsx")
 
 

@@ -12,10 +12,12 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.visibility import PROVINCE
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
 from lists import authorities, rules
@@ -29,6 +31,7 @@ from lists.services.drafting import (
     issuers_of,
     lock_open_version,
 )
+from notifications.services import notify
 
 State = ListVersion.State
 CONSULTATION_FIELDS = ["ministry", "asked_at", "answer", "answered_at", "change_made"]
@@ -195,6 +198,15 @@ def version_publish(
         obj=version,
         by=by,
         changes=diff(before, snapshot(version, PUBLISH_FIELDS)),
+    )
+    # The provinces the cycle's call went to claim from the list (484号 §三（三）).
+    cycle = version.annual_list.cycle
+    notify(
+        users=PROVINCE.members().filter(division__in=cycle.participants.all()),
+        subject=_("List published: %(title)s (%(number)s)")
+        % {"title": version.annual_list, "number": version.doc_number},
+        url=reverse("lists:version_page", args=[version.pk]),
+        email=True,
     )
     return version
 

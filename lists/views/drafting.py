@@ -16,6 +16,7 @@ from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.access import object_for, require
 from kernel.actions import form_action
 from lists import rules, selectors
+from lists.authorities import ANNUAL_LIST_ISSUERS
 from lists.errors import ListError
 from lists.forms import CandidatesForm, ItemForm, ListCreateForm, OrderForm, VersionForm
 from lists.models import ListVersion
@@ -64,7 +65,9 @@ def list_create(request: AuthenticatedHttpRequest, cycle_pk: int) -> HttpRespons
         form = ListCreateForm(
             initial={
                 "title": _("%(year)s annual list of comprehensive innovation reform measures")
-                % {"year": cycle.year}
+                % {"year": cycle.year},
+                # Carried forward: the ministries that called for the proposals publish the list.
+                "issuing_authority": cycle.issuing_authorities or ANNUAL_LIST_ISSUERS,
             }
         )
     elif form.is_valid():

@@ -5,7 +5,7 @@ import re
 
 from openpyxl import Workbook
 
-from kernel.spreadsheets import text_cell
+from kernel.spreadsheets import write_table
 from overview.dashboards.base import Block
 
 # Characters a sheet title cannot hold, and its length limit (Excel's).
@@ -28,12 +28,8 @@ def workbook_bytes(blocks: list[Block]) -> bytes:
     taken: set[str] = set()
     for block in blocks:
         sheet = workbook.create_sheet(sheet_title(block.title, taken))
-        sheet.append(block.headers)
-        for row in block.rows:
-            sheet.append([text_cell(sheet, value) for value in row])
-        if block.note:
-            sheet.append([])
-            sheet.append([text_cell(sheet, block.note)])
+        after = [[], [block.note]] if block.note else []
+        write_table(sheet, block.headers, block.rows, after=after)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

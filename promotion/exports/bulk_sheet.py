@@ -150,6 +150,8 @@ def sheet_bytes(
     choice.add(f"{letter('status')}2:{letter('status')}{last}")
     sheet.data_validations.append(choice)
     sheet.freeze_panes = "C2"
+    # An autofilter on the header (issue #12); the header stays on row 1, where the reader looks.
+    sheet.auto_filter.ref = f"A1:{letter(COLUMNS[-1][0])}{last}"
     names = headers()
     header = []
     for key, _w, editable in COLUMNS:

@@ -538,3 +538,17 @@ def _groups(
 def rollup_statuses() -> list[tuple[str, str]]:
     """The statuses in the roll-up's column order, with their labels."""
     return [(value, str(label)) for value, label in AdoptionStatus.choices]
+
+
+def unit_contact(unit: Division | Park) -> str:
+    """The contact the unit gave on its latest answer (any measure): carried to a measure it
+    has not answered yet, not retyped (信息一次填报, source 001). One query."""
+    lookup: dict[str, Any] = {"park": unit} if isinstance(unit, Park) else {"division": unit}
+    latest = (
+        AdoptionRecord.objects.filter(**lookup)
+        .exclude(contact="")
+        .order_by("-updated_at", "-pk")
+        .values_list("contact", flat=True)
+        .first()
+    )
+    return latest or ""

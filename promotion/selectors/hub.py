@@ -1,6 +1,7 @@
 """What waits on each user in promotion (复制推广), for the home page and the stage's start page:
 a few counts, each with the link that leads straight to the action."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -20,6 +21,8 @@ class Waiting:
     label: str
     count: int
     url: str
+    # The day it is due, where there is one (a round's deadline): the to-do home orders by it.
+    due_on: datetime.date | None = None
 
 
 def _unit_url(round: TrackingRound, ret: RoundReturn) -> str:
@@ -67,7 +70,9 @@ def waiting_for(user: Actor) -> list[Waiting]:
                     "round": round.title,
                     "deadline": round.deadline.isoformat(),
                 }
-                items.append(Waiting(f"return-{round.pk}", label, 1, _unit_url(round, ret)))
+                items.append(
+                    Waiting(f"return-{round.pk}", label, 1, _unit_url(round, ret), round.deadline)
+                )
         if not isinstance(own[0] if own else None, Park):
             chase = units.chase_targets(user, round).count()
             if chase:

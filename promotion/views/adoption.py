@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -89,7 +88,10 @@ def round_unit_measure(
     if target.pk not in {m.pk for m in measures}:
         raise Http404
     record = reads.unit_records(found, [target]).get(target.pk)
-    form = AdoptionForm(request.POST or None, request.FILES or None, initial=_initial(record))
+    initial = _initial(record)
+    if not initial.get("contact"):
+        initial["contact"] = reads.unit_contact(found)  # the unit's contact, carried forward
+    form = AdoptionForm(request.POST or None, request.FILES or None, initial=initial)
     if form_action(
         request,
         form,
@@ -211,8 +213,9 @@ def round_units(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "promotion/adoption_units.html", context)
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 @require_GET

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import AuthenticatedHttpRequest
@@ -21,7 +20,7 @@ from kernel.access import object_for, require
 from kernel.actions import form_action
 from kernel.downloads import stamp
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from promotion import rules
 from promotion.forms.cases import CaseFilterForm, CaseForm, ConfirmForm
 from promotion.models import ReformCase
@@ -50,8 +49,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "promotion/case_list.html", context)
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 def where(case: ReformCase) -> str:
@@ -63,7 +63,8 @@ def where(case: ReformCase) -> str:
 
 
 def case_xlsx(request: HttpRequest) -> HttpResponse:
-    cases = reads.case_list(request.user, _filters(request).params())
+    form = _filters(request)
+    cases = reads.case_list(request.user, form.params())
     headers = [
         _("No."),
         _("Title"),
@@ -93,7 +94,7 @@ def case_xlsx(request: HttpRequest) -> HttpResponse:
         ]
         for c in cases
     )
-    content = table_bytes(_("Reform cases"), headers, rows)
+    content = table_bytes(_("Reform cases"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"cases-{stamp()}.xlsx")
 
 

@@ -20,7 +20,7 @@ from kernel.access import require
 from kernel.actions import form_action
 from kernel.downloads import stamp, stored_file
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from promotion import rules
 from promotion.forms.guidance import GuidanceFilterForm, GuidanceForm
 from promotion.models import GuidanceActivity
@@ -57,7 +57,8 @@ def guidance_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(reads.sees_guidance)
 def guidance_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    activities = reads.guidance_list(request.user, _filters(request).params())
+    form = _filters(request)
+    activities = reads.guidance_list(request.user, form.params())
     headers = [
         _("No."),
         _("Kind"),
@@ -81,7 +82,7 @@ def guidance_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
             str(a.measure) if a.measure else "",
             _level_name(a),
             a.division.name if a.division else "",
-            a.held_on.isoformat(),
+            a.held_on,
             a.audience,
             a.attendance,
             a.document_name,
@@ -89,7 +90,7 @@ def guidance_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         ]
         for a in activities
     )
-    content = table_bytes(_("Guidance and training"), headers, rows)
+    content = table_bytes(_("Guidance and training"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"guidance-{stamp()}.xlsx")
 
 

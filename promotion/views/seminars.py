@@ -19,7 +19,7 @@ from kernel.access import require
 from kernel.actions import form_action
 from kernel.downloads import DOCX, download, stamp
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from promotion import rules
 from promotion.forms.seminars import HeldForm, PlanForm, SeminarFilterForm
 from promotion.models import Seminar
@@ -59,7 +59,8 @@ def seminar_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(sees_seminars)
 def seminar_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    seminars = reads.seminar_list(request.user, _filters(request).params())
+    form = _filters(request)
+    seminars = reads.seminar_list(request.user, form.params())
     headers = [
         _("No."),
         _("Title"),
@@ -78,8 +79,8 @@ def seminar_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
             s.title,
             _batches(s),
             s.get_state_display(),
-            s.proposed_for.isoformat() if s.proposed_for else "",
-            s.held_on.isoformat() if s.held_on else "",
+            s.proposed_for,
+            s.held_on,
             "、".join(d.name for d in s.regions.all()),
             s.agenda,
             s.practices,
@@ -87,7 +88,7 @@ def seminar_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         ]
         for s in seminars
     )
-    content = table_bytes(_("Exchange seminars"), headers, rows)
+    content = table_bytes(_("Exchange seminars"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"seminars-{stamp()}.xlsx")
 
 

@@ -38,6 +38,8 @@ def build_search_text(proposal: Proposal) -> str:
 def _validate(proposal: Proposal) -> None:
     if proposal.needs_national_authority and not proposal.ministries.strip():
         raise ProposalError(_("Name the ministries concerned when national authority is needed."))
+    if proposal.state != Proposal.State.DRAFT:
+        _check_complete([proposal])  # a returned proposal was submitted once: it stays complete
 
 
 def _answer(proposal: Proposal, data: dict[str, Any], by: User) -> None:
@@ -229,6 +231,20 @@ def _check_range(cycle: Cycle, locality_id: int, new: int) -> None:
         )
 
 
+def _check_complete(proposals: list[Proposal]) -> None:
+    """Platform rule (not 484号's): a draft may be saved incomplete, but each proposal
+    submitted has every field of `Proposal.REQUIRED_TO_SUBMIT`; the refusal names each
+    incomplete proposal and what it still lacks, and nothing is submitted."""
+    problems = [
+        _("“%(title)s” is incomplete; still to fill in: %(fields)s.")
+        % {"title": proposal.title, "fields": "、".join(missing)}
+        for proposal in proposals
+        if (missing := proposal.missing_to_submit())
+    ]
+    if problems:
+        raise ProposalError(" ".join(problems))
+
+
 @transaction.atomic
 def proposals_submit(*, proposals: list[Proposal], by: User) -> list[Proposal]:
     """Submit drafts together, or resubmit returned proposals.
@@ -254,6 +270,7 @@ def proposals_submit(*, proposals: list[Proposal], by: User) -> list[Proposal]:
                 _("“%(title)s” was already submitted and merged into a candidate measure.")
                 % {"title": proposal.title}
             )
+    _check_complete(locked)
     cycles = {p.cycle_id for p in locked}
     if len(cycles) != 1:
         raise ProposalError(_("Submit proposals of one cycle at a time."))

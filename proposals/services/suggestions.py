@@ -1,10 +1,13 @@
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
+from accounts.visibility import PROVINCE
 from audit.services import diff, record, snapshot
 from kernel.errors import Forbidden
+from notifications.services import notify
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle, Suggestion
@@ -32,6 +35,14 @@ def suggestion_submit(*, by: User, cycle: Cycle, title: str, content: str) -> Su
         obj=suggestion,
         by=by,
         changes=diff({}, snapshot(suggestion, SUGGESTION_FIELDS)),
+    )
+    # The province's coordinators decide on it (adopt into a proposal or decline).
+    notify(
+        users=rules.SUGGESTIONS.audience(suggestion, PROVINCE),
+        subject=_("Suggestion received from %(organisation)s: %(title)s")
+        % {"organisation": suggestion.organisation, "title": suggestion.title},
+        url=reverse("proposals:suggestion_detail", args=[suggestion.pk]),
+        email=True,
     )
     return suggestion
 

@@ -13,6 +13,7 @@ from accounts.actors import AuthenticatedHttpRequest
 from jobs.services import job_enqueue
 from kernel.access import require
 from kernel.downloads import DOCX, XLSX, download
+from kernel.spreadsheets import form_filters
 from proposals import excel, rules
 from proposals.documents import proposal_docx as render_docx
 from proposals.forms import ProposalFilterForm, UploadForm
@@ -61,6 +62,8 @@ def proposal_import(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require(rules.can_list_proposals)
 def proposal_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
-    filters = ProposalFilterForm(query).params()
-    job = job_enqueue(kind="proposals.export", by=request.user, params={"filters": filters})
+    form = ProposalFilterForm(query)
+    # The filters as the user chose them, in their language, for the line above the sheet.
+    params = {"filters": form.params(), "shown": form_filters(form)}
+    job = job_enqueue(kind="proposals.export", by=request.user, params=params)
     return redirect("jobs:job_detail", job.pk)

@@ -18,7 +18,7 @@ from kernel.pages import paginate, querystring_without_page
 from proposals import rules, selectors
 from proposals.errors import ProposalError
 from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
-from proposals.models import Proposal, Topic
+from proposals.models import Proposal, Suggestion, Topic
 from proposals.selectors import (
     current_cycle,
     locality_counts,
@@ -30,12 +30,13 @@ from proposals.selectors import (
 from proposals.services import proposals as services
 from proposals.services.attachments import attachment_add
 from proposals.topic_selectors import topics_to_answer
+from regions.models import Division
 
 
 @login_required
 @require(rules.can_list_proposals)
 def proposal_index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    filters = ProposalFilterForm(request.GET or None)
+    filters = ProposalFilterForm(request.GET or None, localities=_localities_in_scope(request))
     params = filters.params()
     page = paginate(request, proposal_list(request.user, params))
     context: dict[str, object] = {
@@ -54,7 +55,16 @@ def proposal_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "proposals/proposal_list.html", context)
 
 
-def _suggestions_for(request: HttpRequest, cycle_id: int) -> object:
+def _localities_in_scope(request: AuthenticatedHttpRequest) -> list[Division] | None:
+    """None for the centre, which sees every locality's submitted proposals; a locality sees
+    its own only (`rules.PROPOSALS`)."""
+    if roles.is_national(request.user):
+        return None
+    own = roles.province_of(request.user)
+    return [own] if own is not None else []
+
+
+def _suggestions_for(request: HttpRequest, cycle_id: int) -> QuerySet[Suggestion]:
     return selectors.suggestions_to_adopt(request.user, cycle_id)
 
 
@@ -75,7 +85,15 @@ def proposal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("proposals:proposal_list")
     suggestions = _suggestions_for(request, cycle.pk)
     topics = topics_to_answer(request.user, cycle.pk)
-    initial = {"sources": request.GET.getlist("from"), **_topic_preset(topics, request)}
+    picked = request.GET.getlist("from")
+    # Facts entered once are carried over (信息一次填报, source 001): the contact from the
+    # locality's last proposal, title, content and organisation from the suggestion(s).
+    initial = {
+        "sources": picked,
+        **selectors.contact_to_carry(request.user),
+        **selectors.suggestion_draft(suggestions, picked),
+        **_topic_preset(topics, request),
+    }
     form = ProposalForm(
         request.POST or None, suggestions=suggestions, topics=topics, initial=initial
     )
@@ -149,6 +167,10 @@ def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_edit": rules.can_edit_proposal(user, proposal),
             "can_delete": rules.can_delete_proposal(user, proposal),
             "can_submit": rules.can_submit_proposal(user, proposal),
+            # A draft may be incomplete (platform rule): say what submission still needs.
+            "missing": (
+                proposal.missing_to_submit() if proposal.state != Proposal.State.MERGED else []
+            ),
             "can_return": rules.can_return_proposal(user, proposal),
             "return_form": ReasonForm(),
             "upload_form": UploadForm(),

@@ -16,7 +16,7 @@ from kernel.actions import form_action
 from kernel.downloads import stamp
 from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from proposals import rules
 from proposals.errors import ProposalError
 from proposals.models import Cycle
@@ -55,7 +55,8 @@ def topic_index(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def topic_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The filtered list as .xlsx: every row the user sees, not only the page."""
     cycle = get_object_or_404(Cycle, pk=pk)
-    topics = topic_list(request.user, cycle, TopicFilterForm(request.GET or None).params())
+    form = TopicFilterForm(request.GET or None)
+    topics = topic_list(request.user, cycle, form.params())
     headers = [
         _("No."),
         _("Title"),
@@ -76,14 +77,14 @@ def topic_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             t.get_state_display(),
             t.locality.name if t.locality else "",
             t.field.name if t.field else "",
-            t.deadline.isoformat() if t.deadline else "",
+            t.deadline,
             t.locality_count,  # type: ignore[attr-defined]
             t.answer_count,  # type: ignore[attr-defined]
             t.description,
         ]
         for t in topics.iterator()
     )
-    content = table_bytes(_("Topics"), headers, rows)
+    content = table_bytes(_("Topics"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"topics-{cycle.year}-{stamp()}.xlsx")
 
 

@@ -19,6 +19,7 @@ from review import assignment as solver
 from review import rules
 from review.errors import ReviewError
 from review.models import Assignment, ExpertProfile, Review
+from review.services.reminders import experts_tell_assigned, review_due_close
 
 DEFAULT_REVIEWERS = 3
 MAX_REVIEWERS = 15
@@ -265,6 +266,7 @@ def assignments_apply(
         changes={"assignments": [None, len(created)]},
         note="\n".join(summary),
     )
+    experts_tell_assigned(created)
     return created
 
 
@@ -358,6 +360,7 @@ def assignment_add(
     )
     changes = {"reviewers": [_names(before) or None, _names([*before, expert])]}
     record("review.reviewer_added", obj=candidate, by=by, changes=changes, note=reason)
+    experts_tell_assigned([assignment])
     return assignment
 
 
@@ -368,6 +371,7 @@ def assignment_remove(*, assignment: Assignment, by: User, reason: str) -> None:
     reason = _require_reason(reason)
     candidate = assignment.candidate
     before = _reviewers(candidate)
+    review_due_close(assignment)
     assignment.delete()
     after = [u for u in before if u.pk != assignment.expert_id]
     if review is not None:
@@ -387,6 +391,7 @@ def assignment_replace(
     _check_eligible(candidate, expert)
     before = _reviewers(candidate)
     old = assignment.expert
+    review_due_close(assignment)
     assignment.delete()
     new = Assignment.objects.create(
         candidate=candidate,
@@ -401,6 +406,7 @@ def assignment_replace(
         note += "\n" + _("A draft review was discarded with the assignment.")
     changes = {"reviewers": [_names(before), _names(after)]}
     record("review.reviewer_replaced", obj=candidate, by=by, changes=changes, note=note)
+    experts_tell_assigned([new])
     return new
 
 

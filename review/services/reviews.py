@@ -13,6 +13,7 @@ from kernel.errors import Forbidden
 from review import rules
 from review.errors import ReviewError
 from review.models import Assignment, Review
+from review.services.reminders import review_due_close
 
 CRITERIA = Review.CRITERIA
 REVIEW_FIELDS = [*CRITERIA, "comments", "recommendation"]
@@ -103,4 +104,5 @@ def review_submit(
         by=by,
         changes={"state": [Review.State.DRAFT, Review.State.SUBMITTED]},
     )
+    review_due_close(assignment)
     return review

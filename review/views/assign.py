@@ -13,6 +13,7 @@ from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import form_filters
 from review import aggregation, excel, rules
 from review.errors import ReviewError
 from review.forms import ApplyPlanForm, CandidateFilterForm, OverrideForm, ReasonForm, ReviewersForm
@@ -59,9 +60,10 @@ def cycle_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require(rules.can_assign_reviewers)
 def cycle_assignments_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
-    candidates = candidate_overview(cycle, CandidateFilterForm(request.GET or None).params())
+    form = CandidateFilterForm(request.GET or None)
+    candidates = candidate_overview(cycle, form.params())
     name = f"review-{cycle.year}-assignments.xlsx"
-    return download(excel.assignments_bytes(candidates), name)
+    return download(excel.assignments_bytes(candidates, form_filters(form)), name)
 
 
 @login_required

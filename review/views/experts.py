@@ -12,6 +12,7 @@ from audit.selectors import entries_for
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import form_filters
 from review import excel, rules
 from review.errors import ReviewError
 from review.forms import ExpertFilterForm, ExpertProfileForm
@@ -44,10 +45,11 @@ def expert_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require(rules.can_manage_expert_pool)
 def expert_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filtered pool; a pool is hundreds of people, small enough to send at once."""
-    params = ExpertFilterForm(request.GET or None).params()
-    profiles = expert_list(request.user, params, latest_review_cycle())
+    form = ExpertFilterForm(request.GET or None)
+    profiles = expert_list(request.user, form.params(), latest_review_cycle())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return download(excel.experts_bytes(profiles), f"experts-{stamp}.xlsx")
+    content = excel.experts_bytes(profiles, form_filters(form))
+    return download(content, f"experts-{stamp}.xlsx")
 
 
 @login_required

@@ -10,6 +10,7 @@ from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import querystring_without_page
+from kernel.spreadsheets import form_filters
 from review import excel, rules
 from review.forms import RankingFilterForm
 from review.labels import disagreement_reasons, disagreement_rule
@@ -39,5 +40,7 @@ def ranking(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require(rules.can_view_review_results)
 def ranking_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
-    rows = ranking_filtered(cycle, RankingFilterForm(request.GET or None).params())
-    return download(excel.ranking_bytes(rows), f"review-{cycle.year}-ranking.xlsx")
+    form = RankingFilterForm(request.GET or None)
+    rows = ranking_filtered(cycle, form.params())
+    content = excel.ranking_bytes(rows, form_filters(form))
+    return download(content, f"review-{cycle.year}-ranking.xlsx")

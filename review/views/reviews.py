@@ -12,6 +12,7 @@ from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.downloads import download
 from kernel.pages import paginate, querystring_without_page
+from kernel.spreadsheets import form_filters
 from review import excel, rules, selectors
 from review.errors import ReviewError
 from review.forms import MyReviewFilterForm, ReviewForm
@@ -42,9 +43,11 @@ def my_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(rules.can_list_own_reviews)
 def my_reviews_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    assignments = my_assignments(request.user, MyReviewFilterForm(request.GET or None).params())
+    form = MyReviewFilterForm(request.GET or None)
+    assignments = my_assignments(request.user, form.params())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return download(excel.my_reviews_bytes(assignments), f"my-reviews-{stamp}.xlsx")
+    content = excel.my_reviews_bytes(assignments, form_filters(form))
+    return download(content, f"my-reviews-{stamp}.xlsx")
 
 
 def _initial(review: Review | None) -> dict[str, object]:

@@ -110,6 +110,8 @@ def sheet_bytes(milestones: list[Milestone], targets: list[Target]) -> bytes:
     choice.add(f"{_letter('status')}2:{_letter('status')}{last}")
     sheet.data_validations.append(choice)
     sheet.freeze_panes = "C2"
+    # An autofilter on the header (issue #12); the header stays on row 1, where the reader looks.
+    sheet.auto_filter.ref = f"A1:{_letter(COLUMNS[-1][0])}{last}"
     names = headers()
     header = []
     for key, _w, is_editable in COLUMNS:

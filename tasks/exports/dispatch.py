@@ -4,11 +4,10 @@ of the page."""
 import io
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from kernel.spreadsheets import text_cell
+from kernel.spreadsheets import write_table
 from tasks.dispatch import ClaimantLine, Dispatch, TaskLine
 
 
@@ -63,7 +62,7 @@ def task_row(line: TaskLine) -> list[Any]:
         line.task.title,
         line.task.responsible_person,
         line.report_label,
-        timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "",
+        submitted,
         line.overdue_milestones,
         line.open_help,
         line.task.progress,
@@ -78,7 +77,7 @@ def past_end_row(line: TaskLine) -> list[Any]:
     return [
         line.task.claimant.short_name,
         line.task.title,
-        line.expected_end.isoformat() if line.expected_end else "",
+        line.expected_end,
         line.task.progress,
         line.task.get_closure_display(),
     ]
@@ -86,20 +85,18 @@ def past_end_row(line: TaskLine) -> list[Any]:
 
 def dispatch_xlsx(result: Dispatch | None, lines: list[TaskLine]) -> bytes:
     workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(_("By claimant"))
-    tasks = workbook.create_sheet(_("Tasks"))
+    claimants = [*result.claimants, result.total] if result is not None else []
+    past = result.past_end if result is not None else []
+    write_table(
+        workbook.create_sheet(_("By claimant")), summary_headers(), map(summary_row, claimants)
+    )
+    write_table(workbook.create_sheet(_("Tasks")), task_headers(), map(task_row, lines))
     # A sheet title holds at most 31 characters.
-    past_end = workbook.create_sheet(_("Past end, not closed")[:31])
-    summary.append(summary_headers())
-    tasks.append(task_headers())
-    past_end.append(past_end_headers())
-    if result is not None:
-        for claimant_line in [*result.claimants, result.total]:
-            summary.append([text_cell(summary, v) for v in summary_row(claimant_line)])
-        for line in lines:
-            tasks.append([text_cell(tasks, v) for v in task_row(line)])
-        for line in result.past_end:
-            past_end.append([text_cell(past_end, v) for v in past_end_row(line)])
+    write_table(
+        workbook.create_sheet(_("Past end, not closed")[:31]),
+        past_end_headers(),
+        map(past_end_row, past),
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

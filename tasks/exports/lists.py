@@ -12,20 +12,17 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from claims.models import Claimant
-from kernel.spreadsheets import text_cell
+from kernel.spreadsheets import Filters, write_table
 from tasks import selectors
 from tasks.models import Task
 
 Sheet = tuple[str, list[str], Iterable[list[Any]]]
 
 
-def workbook_bytes(sheets: list[Sheet]) -> bytes:
+def workbook_bytes(sheets: list[Sheet], filters: Filters | None = None) -> bytes:
     workbook = Workbook(write_only=True)
     for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([text_cell(sheet, value) for value in row])
+        write_table(workbook.create_sheet(title[:31]), headers, rows, filters=filters)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -35,7 +32,7 @@ def _yes(value: bool) -> str:
     return _("yes") if value else ""
 
 
-def index_xlsx(tasks: Iterable[Task]) -> bytes:
+def index_xlsx(tasks: Iterable[Task], filters: Filters | None = None) -> bytes:
     headers = [
         _("No."),
         _("Task"),
@@ -60,12 +57,12 @@ def index_xlsx(tasks: Iterable[Task]) -> bytes:
             t.get_plan_state_display(),
             t.progress,
             t.get_closure_display(),
-            t.closed_on.isoformat() if t.closed_on else "",
+            t.closed_on,
             _yes(t.landmark),
         ]
         for t in tasks
     )
-    return workbook_bytes([(_("Tasks"), headers, rows)])
+    return workbook_bytes([(_("Tasks"), headers, rows)], filters)
 
 
 def _plan_rows(tasks: Iterable[Task]) -> Iterator[list[Any]]:

@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from kernel.spreadsheets import table_bytes
+from kernel.spreadsheets import Filters, table_bytes
 from tasks.models import FollowUp, Inspection, ToleranceFiling
 
 
-def _date(value: Any) -> str:
-    return value.isoformat() if value else ""
+def _date(value: Any) -> Any:
+    """A date cell, or an empty one."""
+    return value or None
 
 
 def _moment(value: Any) -> str:
@@ -24,7 +25,7 @@ def _person(user: User | None) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-def inspections_xlsx(inspections: QuerySet[Inspection]) -> bytes:
+def inspections_xlsx(inspections: QuerySet[Inspection], filters: Filters | None = None) -> bytes:
     follow_ups = FollowUp.objects.select_related("by").order_by("at", "id")
     rows_source = inspections.prefetch_related(Prefetch("follow_ups", queryset=follow_ups))
     yes = _("yes")
@@ -57,16 +58,16 @@ def inspections_xlsx(inspections: QuerySet[Inspection]) -> bytes:
             _date(i.rectify_by),
             i.get_state_display(),
             yes if getattr(i, "overdue", False) else "",
-            _moment(i.closed_at),
+            _date(i.closed_at),
             _person(i.inspector),
             "\n".join(f"{_moment(f.at)} {_person(f.by)}: {f.note}" for f in i.follow_ups.all()),
         ]
         for i in rows_source.iterator(chunk_size=500)
     )
-    return table_bytes(_("Inspections"), headers, rows)
+    return table_bytes(_("Inspections"), headers, rows, filters=filters)
 
 
-def filings_xlsx(filings: QuerySet[ToleranceFiling]) -> bytes:
+def filings_xlsx(filings: QuerySet[ToleranceFiling], filters: Filters | None = None) -> bytes:
     headers = [
         _("No."),
         _("Filed at"),
@@ -87,7 +88,7 @@ def filings_xlsx(filings: QuerySet[ToleranceFiling]) -> bytes:
     rows = (
         [
             f.pk,
-            _moment(f.filed_at),
+            _date(f.filed_at),
             f.task.programme.title,
             str(f.task.claimant),
             f.task.title,
@@ -100,8 +101,8 @@ def filings_xlsx(filings: QuerySet[ToleranceFiling]) -> bytes:
             f.measures_title,
             f.measures_number,
             _person(f.decided_by),
-            _moment(f.decided_at),
+            _date(f.decided_at),
         ]
         for f in filings.iterator(chunk_size=500)
     )
-    return table_bytes(_("Fault-tolerance filings"), headers, rows)
+    return table_bytes(_("Fault-tolerance filings"), headers, rows, filters=filters)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from kernel.forms import DateInput
+from kernel.forms import DatalistInput, DateInput
 from regions.models import Division, Organisation
 from tasks.models import Task
 from tasks.selectors import prefill
@@ -40,6 +40,15 @@ class TaskSetupForm(forms.ModelForm):
         task = self.instance
         if not self.is_bound and task.pk and not task.responsible_person:
             self._suggest_responsible(task)
+        if task.pk:
+            self._offer_used(task)
+
+    def _offer_used(self, task: Task) -> None:
+        """The names, posts and phones of the locality's other tasks, to pick from."""
+        used = prefill.responsible_people_used(task)
+        for key in ("person", "post", "phone"):
+            field = self.fields[f"responsible_{key}"]
+            field.widget = DatalistInput(options=used[key], attrs=field.widget.attrs)
 
     def _suggest_responsible(self, task: Task) -> None:
         """Nobody named yet: the contact of the locality's proposal behind the measure is

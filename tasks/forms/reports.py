@@ -83,7 +83,12 @@ class ReportForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, report: ProgressReport, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, report: ProgressReport, submitting: bool = False, **kwargs: Any
+    ) -> None:
+        # "Save and submit…": what the service requires to submit is checked here already, so
+        # that the error shows on this page beside what was typed, not on the next one.
+        self.submitting = submitting
         self.milestone_updates = list(
             report.milestones.select_related("milestone").order_by("milestone__position")
         )
@@ -153,6 +158,9 @@ class ReportForm(forms.Form):
             done = data.get(f"m{pk}_status") == Status.DONE
             if done and not data.get(f"m{pk}_done_on") and f"m{pk}_done_on" not in self.errors:
                 self.add_error(f"m{pk}_done_on", _("Give the date the milestone was done."))
+        if self.submitting and not (data.get("done") or "").strip() and "done" not in self.errors:
+            # The same rule as `services.reports.report_submit`, which keeps its own check.
+            self.add_error("done", _("Say what was done in this period before submitting."))
         return data
 
     def _shown(self, name: str) -> str | None:
@@ -213,7 +221,7 @@ class ReportForm(forms.Form):
         typed, and keeps the rest as it now is."""
         # Every field of this form holds one value.
         data = dict(self.data.items())
-        fresh = ReportForm(data, report=report)
+        fresh = ReportForm(data, report=report, submitting=self.submitting)
         for update in fresh.milestone_updates:
             pk = update.milestone_id
             if self._milestone_untouched(pk):
@@ -226,6 +234,56 @@ class ReportForm(forms.Form):
                 data[f"t{pk}_actual"] = target_shown(t_update.actual)
             data[f"t{pk}_shown"] = target_shown(t_update.actual)
         return fresh
+
+
+class UnchangedReportForm(forms.Form):
+    """Filing a period's report as "no change this period" (本期无变化): the period, hidden,
+    and the narrative, prefilled (预填) and editable."""
+
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=2000, max_value=2100)
+    period = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=12)
+    narrative = forms.CharField(
+        label=_("What was done in this period"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class BatchUnchangedForm(forms.Form):
+    """The due reports to file unchanged at once, one checkbox each (`task-year-period`)."""
+
+    items = forms.MultipleChoiceField(
+        label=_("Reports to file unchanged"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one report.")},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["items"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = choices
+
+    @staticmethod
+    def key(task_id: int, year: int, period: int) -> str:
+        return f"{task_id}-{year}-{period}"
+
+    def clean_items(self) -> list[tuple[int, int, int]]:
+        found = []
+        for value in self.cleaned_data["items"]:
+            task_id, year, period = (int(part) for part in value.split("-"))
+            found.append((task_id, year, period))
+        return found
+
+
+class ReviewReportForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the implementer (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
 
 
 class SubmitReportForm(forms.Form):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Q
+
 from lists.models import ListItem
 from proposals.models import Proposal
 from tasks.models import Task
@@ -374,3 +376,29 @@ def responsible_suggestion(task: Task) -> ContactSuggestion | None:
     return ContactSuggestion(
         proposal, proposal.contact_name.strip(), proposal.contact_phone.strip()
     )
+
+
+def responsible_people_used(task: Task) -> dict[str, list[str]]:
+    """The responsible persons, posts and phones already named on the tasks of the task's
+    locality (any programme), most recent first: offered so they are picked, not retyped
+    (信息一次填报). One query."""
+    claimant = task.claimant
+    same = (
+        Q(claimant__division_id=claimant.division_id)
+        if claimant.division_id is not None
+        else Q(claimant__region_group_id=claimant.region_group_id)
+    )
+    rows = (
+        Task.objects.filter(same)
+        .exclude(pk=task.pk)
+        .exclude(responsible_person="")
+        .order_by("-pk")
+        .values_list("responsible_person", "responsible_post", "responsible_phone")[:200]
+    )
+    used: dict[str, list[str]] = {"person": [], "post": [], "phone": []}
+    for row in rows:
+        for key, value in zip(used, row, strict=True):
+            value = value.strip()
+            if value and value not in used[key]:
+                used[key].append(value)
+    return used

@@ -5,11 +5,15 @@ progress after its figures change."""
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
+from claims import rules as claims_rules
 from claims.models import Programme
 from claims.selectors import claims_to_implement
+from notifications.services import notify
 from tasks import progress
 from tasks.models import Task
 
@@ -34,7 +38,25 @@ def tasks_open(*, programme: Programme, by: User) -> list[Task]:
     )
     for task in tasks:
         record("task.opened", obj=task, by=by, changes={"title": [None, task.title]})
+    _tell_claimants(programme, tasks)
     return tasks
+
+
+def _tell_claimants(programme: Programme, tasks: list[Task]) -> None:
+    """Each claimant's coordinators hear that the task notice is issued and its tasks wait
+    for them to name the implementers (实施主体) and the responsible person."""
+    per_claimant: dict[int, list[Task]] = {}
+    for task in tasks:
+        per_claimant.setdefault(task.claimant_id, []).append(task)
+    for mine in per_claimant.values():
+        notify(
+            users=claims_rules.SPOKEN_FOR.audience(mine[0].claimant),
+            subject=_("Task notice issued: %(count)s tasks to set up in %(title)s")
+            % {"count": len(mine), "title": programme.title},
+            body="\n".join(f"- {task.title}" for task in mine),
+            url=reverse("tasks:index"),
+            email=True,
+        )
 
 
 def open_tasks_on_notices(sender: object, *, programme: Programme, by: User, **kwargs: Any) -> None:

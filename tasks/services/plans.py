@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.visibility import IMPLEMENTER
 from audit.services import record
 from kernel.errors import Forbidden
 from notifications.services import notify
@@ -116,6 +117,14 @@ def _add(
         by=by,
         changes={"implementer": [None, organisation.name], "lead": [None, lead]},
         note=responsibility.strip(),
+    )
+    # The organisation's users learn they implement the task, and that its plan is theirs.
+    notify(
+        users=IMPLEMENTER.members().filter(organisation_id=organisation.pk),
+        subject=_("You are named as implementer: %(title)s") % {"title": task.title},
+        body=responsibility.strip(),
+        url=reverse("tasks:task", args=[task.pk]),
+        email=True,
     )
     return implementer
 
@@ -363,6 +372,13 @@ def plan_approve(*, task: Task, by: User) -> Task:
         obj=task,
         by=by,
         changes={"plan_state": [PlanState.SUBMITTED, PlanState.APPROVED]},
+    )
+    # Implementation and its periodic reports start now.
+    notify(
+        users=selectors.task_implementer_users(task),
+        subject=_("Plan approved: %(title)s") % {"title": task.title},
+        url=reverse("tasks:task", args=[task.pk]),
+        email=True,
     )
     return task
 

@@ -337,6 +337,8 @@ def report_submit(
     # A late report of an earlier period must not overwrite the newer figures; the report page
     # says so (`reports_selectors.kept_on_report_only`), and so does the history.
     note = label
+    if report.unchanged:
+        note = _("%(period)s; filed unchanged") % {"period": label}
     if selectors.later_submitted_exists(report):
         note = _("%(period)s; figures kept on this report only: a later report is already in") % {
             "period": label
@@ -402,3 +404,145 @@ def write_figures(
             target.actual = actual
             target.save(update_fields=["actual"])
     return changes, moved
+
+
+# One-action filing (本期无变化) and review (已阅) ------------------------------------------------
+
+
+class DraftHasEdits(TaskError):
+    """The period has a draft the implementer typed or changed something in: filing it
+    "unchanged" would throw that away, so it leads to the draft instead."""
+
+    def __init__(self, message: str, report: ProgressReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def unchanged_narrative() -> str:
+    """The narrative an unchanged report is prefilled with (预填)."""
+    return _("No new progress this period")
+
+
+def _file_unchanged(
+    *, user: User, task: Task, period: periods.Period, narrative: str | None, today: datetime.date
+) -> ProgressReport:
+    task = _lock(task)
+    if not rules.can_report(user, task):
+        raise Forbidden
+    label = period_label(task, period)
+    if period not in selectors.due_periods(task, today):
+        raise TaskError(_("The report of %(period)s is not due.") % {"period": label})
+    report = (
+        task.reports.select_for_update()
+        .select_related("task__programme")
+        .filter(year=period[0], period=period[1])
+        .first()
+    )
+    if report is not None and report.state == State.SUBMITTED:
+        raise TaskError(_("The report of %(period)s is already submitted.") % {"period": label})
+    if report is not None and selectors.draft_has_edits(report):
+        raise DraftHasEdits(
+            _(
+                "The report of %(period)s has a draft with your changes: finish it instead of "
+                "filing it unchanged."
+            )
+            % {"period": label},
+            report,
+        )
+    if report is None:
+        report = report_start(task=task, by=user, period=period, today=today)
+    # The figures are the task's (the last report's, or a bulk update's made since): the
+    # draft was prefilled with them, or followed them (`drafts_follow`).
+    report.done = (narrative or "").strip() or unchanged_narrative()
+    report.unchanged = True
+    report.save(update_fields=["done", "unchanged"])
+    return report_submit(report=report, by=user)
+
+
+@transaction.atomic
+def report_file_unchanged(
+    *,
+    user: User,
+    task: Task,
+    year: int,
+    period: int,
+    narrative: str | None = None,
+    today: datetime.date | None = None,
+) -> ProgressReport:
+    """File the due report of a period as "no change this period" (本期无变化): the task's
+    figures carried forward, the narrative prefilled ("No new progress this period") unless
+    the implementer wrote one. Refused for a task the user does not implement (Forbidden), a
+    period that is not due, a report already submitted, and a draft with edits
+    (DraftHasEdits, which names the draft). Reduces the burden of reporting (减负; 484号's
+    一次填报); the one-action filing itself is a platform rule (平台规则)."""
+    return _file_unchanged(
+        user=user,
+        task=task,
+        period=(year, period),
+        narrative=narrative,
+        today=today or timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def reports_file_unchanged(
+    *,
+    user: User,
+    items: list[tuple[int, int, int]],
+    today: datetime.date | None = None,
+) -> list[ProgressReport]:
+    """File several due reports unchanged at once: `items` are (task id, year, period). All
+    or nothing: any that may not be filed (another's task, a period not due, a report already
+    submitted, a draft with edits) refuses the whole batch, and nothing is filed twice."""
+    today = today or timezone.localdate()
+    wanted = list(dict.fromkeys(items))
+    if not wanted:
+        raise TaskError(_("Choose at least one report."))
+    tasks = Task.objects.select_related("programme", "claimant").in_bulk(
+        {task_id for task_id, _y, _p in wanted}
+    )
+    filed = []
+    for task_id, year, number in wanted:
+        task = tasks.get(task_id)
+        if task is None:
+            raise Forbidden
+        filed.append(
+            _file_unchanged(
+                user=user, task=task, period=(year, number), narrative=None, today=today
+            )
+        )
+    return filed
+
+
+@transaction.atomic
+def report_review(*, user: User, report: ProgressReport, note: str = "") -> ProgressReport:
+    """Mark a submitted report as read (已阅), with an optional note; the implementers are
+    told, with a link to the report. A platform rule (平台规则): the locality running the task,
+    or the province overseeing it, acknowledges what it was sent."""
+    report = _lock_report(report)
+    task = report.task
+    if not rules.reviews_reports_of(user, task):
+        raise Forbidden
+    if report.state != State.SUBMITTED:
+        raise TaskError(_("Only a submitted report can be marked as read."))
+    if report.reviewed_at is not None:
+        raise TaskError(_("This report is already marked as read."))
+    label = period_label(task, (report.year, report.period))
+    report.reviewed_at, report.reviewed_by, report.review_note = timezone.now(), user, note.strip()
+    report.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    record(
+        "task.report_reviewed",
+        obj=task,
+        by=user,
+        changes={"report": [label, _("marked as read")]},
+        note=report.review_note,
+    )
+    notify(
+        users=rules.IMPLEMENTED_BY.audience(task),
+        subject=_("Progress report read: %(task)s, %(period)s")
+        % {"task": task.title, "period": label},
+        body=report.review_note,
+        url=reverse("tasks:report", args=[report.pk]),
+        about=f"task:{task.pk}:report-reviewed:{report.pk}",
+    )
+    return report

@@ -17,7 +17,7 @@ from audit.selectors import entries_for
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import table_bytes, xlsx_response
+from kernel.spreadsheets import form_filters, table_bytes, xlsx_response
 from tasks import reports_selectors as selectors
 from tasks import rules
 from tasks.forms.reports import AnswerForm, EscalateForm, HelpFilterForm, HelpRequestForm
@@ -47,14 +47,16 @@ def help_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "tasks/help/index.html", context)
 
 
-def _local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: Any) -> Any:
+    """A date-time cell (the sheet shows it in local time), or an empty one."""
+    return moment or None
 
 
 @login_required
 @require(rules.can_list_tasks)
 def help_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    requests = selectors.help_list(request.user, _filters(request).params())
+    form = _filters(request)
+    requests = selectors.help_list(request.user, form.params())
     headers = [
         _("No."),
         _("Task"),
@@ -87,7 +89,7 @@ def help_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         for r in requests.iterator(chunk_size=500)
     )
     stamp = timezone.localdate().isoformat()
-    content = table_bytes(_("Help requests"), headers, rows)
+    content = table_bytes(_("Help requests"), headers, rows, filters=form_filters(form))
     return xlsx_response(content, f"help-requests-{stamp}.xlsx")
 
 

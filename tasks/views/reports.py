@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.access import require
@@ -20,7 +21,15 @@ from tasks import periods, rules
 from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
 from tasks.exports import bulk as bulk_sheet
-from tasks.forms.reports import BulkUploadForm, ReportForm, StartReportForm, SubmitReportForm
+from tasks.forms.reports import (
+    BatchUnchangedForm,
+    BulkUploadForm,
+    ReportForm,
+    ReviewReportForm,
+    StartReportForm,
+    SubmitReportForm,
+    UnchangedReportForm,
+)
 from tasks.models import ProgressReport
 from tasks.services import bulk as bulk_services
 from tasks.services import reports as services
@@ -38,15 +47,44 @@ def _writable(request: HttpRequest, pk: int) -> ProgressReport:
     return report
 
 
+def _start_choices(
+    task: Any, today: Any
+) -> tuple[list[tuple[str, str]], str | None, dict[periods.Period, ProgressReport]]:
+    """The periods a report may be started or continued for (no report, or a draft), newest
+    first; the default, the OLDEST due one (else the newest); the drafts by period."""
+    reports = {(r.year, r.period): r for r in task.reports.all()}
+    drafts = {p: r for p, r in reports.items() if r.state == ProgressReport.State.DRAFT}
+    open_periods = [
+        p for p in reversed(selectors.periods_open(task, today)) if p not in reports or p in drafts
+    ]
+    choices = []
+    for y, n in open_periods:
+        label = services.period_label(task, (y, n))
+        if (y, n) in drafts:
+            label = _("%(period)s (draft started)") % {"period": label}
+        choices.append((f"{y}-{n}", label))
+    due = [p for p in selectors.due_periods(task, today) if p in open_periods]
+    default = due[0] if due else (open_periods[0] if open_periods else None)
+    return choices, (f"{default[0]}-{default[1]}" if default else None), drafts
+
+
 @login_required
 def report_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The entry point of a report: the period defaults to the oldest one due, and a period
+    that already has a draft leads to the draft rather than being refused."""
     task = task_for(request, pk, rules.can_report)
-    open_periods = services.periods_to_start(task)
-    if not open_periods:
+    today = timezone.localdate()
+    choices, default, drafts = _start_choices(task, today)
+    if not choices:
         messages.info(request, _("Every period so far already has a report."))
         return redirect("tasks:task", task.pk)
-    choices = [(f"{y}-{n}", services.period_label(task, (y, n))) for y, n in open_periods]
-    form = StartReportForm(request.POST or None, choices=choices, initial={"period": choices[0][0]})
+    default_period = periods.parse(default) if default else None
+    if request.method != "POST" and default_period in drafts:
+        messages.info(request, _("This period's report was started already: continue the draft."))
+        return redirect("tasks:report_edit", drafts[default_period].pk)
+    form = StartReportForm(request.POST or None, choices=choices, initial={"period": default})
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["period"] in drafts:
+        return redirect("tasks:report_edit", drafts[form.cleaned_data["period"]].pk)
     created: list[ProgressReport] = []
     if form_action(
         request,
@@ -75,6 +113,8 @@ def report_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "figures": selectors.report_figures(report),
         "writable": writable,
         "kept_on_report_only": selectors.kept_on_report_only(report),
+        "can_review": rules.can_review_report(request.user, report),
+        "review_form": ReviewReportForm(),
     }
     return render(request, "tasks/reports/report.html", context)
 
@@ -82,7 +122,7 @@ def report_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _writable(request, pk)
-    form = ReportForm(request.POST or None, report=report)
+    form = ReportForm(request.POST or None, report=report, submitting="submit" in request.POST)
     moved: list[services.ReportChanged] = []
 
     def save() -> None:
@@ -152,6 +192,141 @@ def report_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasks/reports/submit.html", context)
 
 
+# One-action filing (本期无变化) and review (已阅) ------------------------------------------------
+
+
+def _due_of_task(user: Actor, task: Any, period: periods.Period | None) -> Any:
+    """The task's due report of `period` (default: the oldest due), or None."""
+    for due in selectors.due_reports_of_task(user, task, timezone.localdate()):
+        if period is None or (due.year, due.period) == period:
+            return due
+    return None
+
+
+@login_required
+def report_unchanged(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """File a due report as "no change this period". The button on the task page and on the
+    to-do home POSTs the period straight here and files it (one click); GET shows what would
+    be filed — the figures carried forward and the narrative prefilled (预填), editable — and
+    its button files it (two clicks)."""
+    task = task_for(request, pk, rules.can_report)
+    if request.method == "POST":
+        form = UnchangedReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.report_file_unchanged(
+                    user=request.user,
+                    task=task,
+                    year=data["year"],
+                    period=data["period"],
+                    narrative=data["narrative"] if "narrative" in request.POST else None,
+                )
+            except services.DraftHasEdits as exc:
+                messages.info(request, exc.message)
+                return redirect("tasks:report_edit", exc.report.pk)
+            except TaskError as exc:
+                messages.error(request, exc.message)
+                return redirect("tasks:task", task.pk)
+            messages.success(request, _("Report filed unchanged: no change this period."))
+            return redirect("tasks:report", report.pk)
+        due = _due_of_task(request.user, task, None)
+    else:
+        wanted = periods.parse(request.GET.get("period", ""))
+        due = _due_of_task(request.user, task, wanted)
+        if due is None:
+            messages.info(request, _("No report of this task is due to file unchanged."))
+            return redirect("tasks:task", task.pk)
+        if not due.can_file_unchanged:
+            assert due.draft is not None
+            messages.info(
+                request,
+                _("This period's draft holds your changes: finish it instead."),
+            )
+            return redirect("tasks:report_edit", due.draft.pk)
+        form = UnchangedReportForm(
+            initial={
+                "year": due.year,
+                "period": due.period,
+                "narrative": services.unchanged_narrative(),
+            }
+        )
+    previous = (
+        selectors.previous_submitted(task, (due.year, due.period)) if due is not None else None
+    )
+    context = {
+        "task": task,
+        "due": due,
+        "form": form,
+        "previous": previous,
+        "milestones": task.milestones.order_by("position"),
+        "targets": task.targets.order_by("position"),
+    }
+    return render(request, "tasks/reports/unchanged.html", context)
+
+
+def _batch_choices(user: Actor) -> tuple[list[Any], list[tuple[str, str]]]:
+    due = [d for d in selectors.due_reports(user, timezone.localdate()) if d.can_file_unchanged]
+    choices = [(BatchUnchangedForm.key(d.task.pk, d.year, d.period), d.task.title) for d in due]
+    return due, choices
+
+
+@login_required
+def reports_unchanged(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every due report of the user that may be filed unchanged, one checkbox each (all
+    checked); filing the checked ones is one transaction."""
+    due, choices = _batch_choices(request.user)
+    form = BatchUnchangedForm(
+        request.POST or None, choices=choices, initial={"items": [c for c, _l in choices]}
+    )
+    filed: list[ProgressReport] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            filed = services.reports_file_unchanged(
+                user=request.user, items=form.cleaned_data["items"]
+            )
+        except TaskError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s report filed unchanged.",
+                    "%(count)s reports filed unchanged.",
+                    len(filed),
+                )
+                % {"count": len(filed)},
+            )
+            return redirect("tasks:reports_unchanged")
+    checked = set(form["items"].value() or [])
+    rows = [(d, BatchUnchangedForm.key(d.task.pk, d.year, d.period)) for d in due]
+    context = {"form": form, "rows": rows, "checked": checked}
+    return render(request, "tasks/reports/unchanged_batch.html", context)
+
+
+@login_required
+def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Mark a submitted report as read (已阅), with an optional note."""
+    report = selectors.report_get_for_user(request.user, pk)
+    if not rules.reviews_reports_of(request.user, report.task):
+        raise PermissionDenied
+    if request.method != "POST":
+        return redirect("tasks:report", report.pk)
+    form = ReviewReportForm(request.POST)
+    if form_action(
+        request,
+        form,
+        lambda: services.report_review(
+            user=request.user, report=report, note=form.cleaned_data["note"]
+        ),
+        _("Report marked as read; the implementer is told."),
+    ):
+        return redirect("tasks:report", report.pk)
+    for error in form.non_field_errors():
+        messages.error(request, str(error))
+    return redirect("tasks:report", report.pk)
+
+
 # Bulk update --------------------------------------------------------------------------------
 
 
@@ -196,6 +371,9 @@ urlpatterns: list[URLPattern] = [
     path("reports/<int:pk>/", report_page, name="report"),
     path("reports/<int:pk>/edit/", report_edit, name="report_edit"),
     path("reports/<int:pk>/submit/", report_submit, name="report_submit"),
+    path("reports/<int:pk>/review/", report_review, name="report_review"),
+    path("<int:pk>/reports/unchanged/", report_unchanged, name="report_unchanged"),
+    path("reports/unchanged/", reports_unchanged, name="reports_unchanged"),
     path("bulk/", bulk_page, name="bulk"),
     path("bulk/sheet/", bulk_download, name="bulk_sheet"),
     *help_views.urlpatterns,
@@ -206,10 +384,28 @@ def task_context(user: Actor, task: Any) -> dict[str, Any]:
     """What this part adds to the task page: the periods and their reports, and the help
     requests of the task."""
     can_report = rules.can_report(user, task)
+    today = timezone.localdate()
+    # Every due report of the user that may be filed unchanged: this task's get a button, and
+    # with more than one in all the batch page is offered.
+    fileable = (
+        [d for d in selectors.due_reports(user, today) if d.can_file_unchanged]
+        if can_report
+        else []
+    )
+    drafts = [
+        (r, services.period_label(task, (r.year, r.period)))
+        for r in task.reports.all()
+        if r.state == ProgressReport.State.DRAFT
+    ]
     context = {
         "report_rows": selectors.period_rows(user, task),
         "can_report": can_report,
-        "can_start_report": can_report and bool(services.periods_to_start(task)),
+        "can_start_report": can_report and bool(_start_choices(task, today)[0]),
+        # Due reports that may be filed unchanged in one click (本期无变化，提交).
+        "due_unchanged": [d for d in fileable if d.task.pk == task.pk],
+        "batch_count": len(fileable),
+        # A draft left open: the implementer's, shown as a banner with a link to it.
+        "open_drafts": drafts if can_report else [],
         # Not for a province that only oversees the task: its sheet does not hold it.
         "can_bulk_update": rules.can_bulk_update_tasks(user)
         and rules.can_bulk_update_task(user, task),

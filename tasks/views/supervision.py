@@ -20,7 +20,7 @@ from kernel.access import require
 from kernel.actions import form_action
 from kernel.downloads import stamp
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import xlsx_response
+from kernel.spreadsheets import form_filters, xlsx_response
 from tasks import rules
 from tasks.exports import supervision as exports
 from tasks.forms.supervision import (
@@ -58,7 +58,8 @@ def inspection_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def inspection_index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = InspectionFilterForm(request.GET or None, user=request.user)
     qs = reads.inspection_index(request.user, filters.params())
-    return xlsx_response(exports.inspections_xlsx(qs), f"inspections-{stamp()}.xlsx")
+    content = exports.inspections_xlsx(qs, form_filters(filters))
+    return xlsx_response(content, f"inspections-{stamp()}.xlsx")
 
 
 @login_required
@@ -157,7 +158,8 @@ def tolerance_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def tolerance_index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ToleranceFilterForm(request.GET or None, user=request.user)
     qs = reads.filing_index(request.user, filters.params())
-    return xlsx_response(exports.filings_xlsx(qs), f"fault-tolerance-{stamp()}.xlsx")
+    content = exports.filings_xlsx(qs, form_filters(filters))
+    return xlsx_response(content, f"fault-tolerance-{stamp()}.xlsx")
 
 
 @login_required

@@ -14,7 +14,7 @@ from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import xlsx_response
+from kernel.spreadsheets import form_filters, xlsx_response
 from tasks import rules, selectors
 from tasks.errors import TaskError
 from tasks.exports import lists as exports
@@ -49,7 +49,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None, user=request.user)
     tasks = selectors.task_list(request.user, filters.params())
-    return xlsx_response(exports.index_xlsx(tasks.iterator(chunk_size=500)), "tasks.xlsx")
+    content = exports.index_xlsx(tasks.iterator(chunk_size=500), form_filters(filters))
+    return xlsx_response(content, "tasks.xlsx")
 
 
 @login_required

@@ -109,14 +109,27 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the real app serving the module's own copy of the demo database."""
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)")
+def app_folder(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module's own copy of the demo database and media; a module may override this
+    fixture to change the copy (with `manage`) before the app starts on it."""
     tmp = tmp_path_factory.mktemp("app")
     shutil.copy(demo_template / DATABASE, tmp / DATABASE)
     if (demo_template / "media").exists():
         shutil.copytree(demo_template / "media", tmp / "media")
+    return tmp
+
+
+def manage(folder: Path, *args: str) -> None:
+    """Run a management command on the app whose database is in `folder`."""
+    _manage(*args, env=_app_env(folder))
+
+
+@pytest.fixture(scope="module")
+def app_url(app_folder: Path) -> Iterator[str]:
+    """The base URL of the real app serving the module's own copy of the demo database."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)")
+    tmp = app_folder
     env = _app_env(tmp)
 
     port = _free_port()
