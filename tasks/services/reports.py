@@ -432,10 +432,13 @@ def _file_unchanged(
     label = period_label(task, period)
     if period not in selectors.due_periods(task, today):
         raise TaskError(_("The report of %(period)s is not due.") % {"period": label})
+    # No default ordering: it joins the task's programme item, which may be missing, and
+    # PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
     report = (
-        task.reports.select_for_update()
+        task.reports.select_for_update(of=("self",))
         .select_related("task__programme")
         .filter(year=period[0], period=period[1])
+        .order_by()
         .first()
     )
     if report is not None and report.state == State.SUBMITTED:

@@ -89,8 +89,9 @@ def _app_env(folder: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "jiebang.settings",
         "DATABASE_URL": f"sqlite:///{(folder / DATABASE).resolve()}",
         "MEDIA_ROOT": str(folder / "media"),
-        # runserver serves the static files itself only in debug mode.
-        "DEBUG": "1",
+        # As in production, DEBUG is off, so the error pages are the site's own; runserver
+        # then serves the static files only when told to (`--insecure`).
+        "DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("JOBS_RUN_INLINE", None)
@@ -134,7 +135,7 @@ def app_url(app_folder: Path) -> Iterator[str]:
 
     port = _free_port()
     commands = {
-        "server": ["runserver", f"{HOST}:{port}", "--noreload"],
+        "server": ["runserver", f"{HOST}:{port}", "--noreload", "--insecure"],
         "worker": ["run_jobs", "--interval", "0.5"],
     }
     procs: dict[str, subprocess.Popen[bytes]] = {}

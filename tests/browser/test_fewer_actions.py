@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.test import RequestFactory
 from playwright.sync_api import Locator, expect
 
+from jiebang.errors import server_error
 from tests.browser.conftest import Site, manage
 from tests.browser.test_proposal_flow import log_in
 
@@ -145,3 +147,34 @@ def test_locality_turns_a_suggestion_into_a_proposal_in_five_actions(site: Site)
     assert site.page.locator("main h1").inner_text().strip(), title
     site.assert_accessible()
     site.assert_local_only()
+
+
+def test_the_error_pages_are_accessible(site: Site) -> None:
+    """403, 404, the refused CSRF check and 500, as the browser shows them, pass axe-core."""
+    log_in(site, "implementer")
+    for path, status in (("/no-such-page/", 404), ("/merging/", 403)):
+        response = site.page.goto(site.base_url + path)
+        assert response is not None and response.status == status, path
+        expect(site.page.locator("main a[href='/']").first).to_be_visible()
+        site.audit()
+    # A form posted after its CSRF cookie is gone: the site's own page, not Django's.
+    site.goto("/accounts/password/")
+    site.page.context.clear_cookies(name="csrftoken")
+    for field in ("#id_old_password", "#id_new_password1", "#id_new_password2"):
+        site.page.fill(field, "x")
+    with site.page.expect_navigation() as refused:
+        site.page.locator("main form button[type=submit]").first.click()
+    assert refused.value is not None and refused.value.status == 403
+    expect(site.page.locator("main a[href='/']").first).to_be_visible()
+    site.audit()
+    # No URL fails on purpose: the 500 page, rendered as the server renders it, is shown in
+    # the site's origin so that its stylesheet loads.
+    site.page.set_content(server_error_page())
+    site.page.wait_for_load_state("load")
+    expect(site.page.locator("main a[href='/']").first).to_be_visible()
+    site.audit()
+    site.assert_accessible()
+
+
+def server_error_page() -> str:
+    return server_error(RequestFactory().get("/")).content.decode()
