@@ -55,6 +55,13 @@ class Notification(models.Model):
                 condition=Q(email_due_at__isnull=False),
                 name="notification_mail_due",
             ),
+            # The burden monitor counts the platform's reminders per month: only they are
+            # indexed, by when they were sent.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(is_reminder=True),
+                name="notification_reminder_sent",
+            ),
         ]
 
     def __str__(self) -> str:
