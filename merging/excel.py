@@ -52,7 +52,7 @@ def groups_bytes(groups: Iterable[SuggestedGroup], filters: Filters | None = Non
             p.pk,
             p.title,
             p.locality.name,
-            p.field.name,
+            p.field.name if p.field else "",  # a submitted proposal always has one
         ]
         for group in groups
         for p in group.proposals.all()

@@ -223,7 +223,7 @@ def test_import_creates_drafts_with_every_field(users, cycle, jobs_run_inline, c
     assert first.cycle == cycle
     assert first.locality == division("510000")
     assert first.created_by == sichuan
-    assert first.field.name == "促进技术要素市场体系建设"
+    assert first.field is not None and first.field.name == "促进技术要素市场体系建设"
     assert first.problem == "赋权后国有资产管理责任不清，单位不敢赋权。"
     assert first.content == "明确赋权成果不纳入国有资产保值增值考核。\n建立尽职免责清单。"
     assert first.needs_national_authority is True
@@ -238,7 +238,7 @@ def test_import_creates_drafts_with_every_field(users, cycle, jobs_run_inline, c
     assert " 赋权 " in first.search_text
 
     second = Proposal.objects.get(title="技术经理人职称评审")
-    assert second.field.name == "构建高效运行的科研体系"
+    assert second.field is not None and second.field.name == "构建高效运行的科研体系"
     assert second.needs_national_authority is False
     assert second.ministries == "" and second.risks == ""
     assert second.contact_phone == "2887654321"

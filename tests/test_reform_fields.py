@@ -109,7 +109,8 @@ def test_the_migration_moves_what_was_filed_under_an_old_category_to_other(db, u
     proposal.refresh_from_db()
     candidate.refresh_from_db()
     assert proposal.field == other and candidate.field == other
-    assert Proposal.objects.get(pk=kept.pk).field.order == 3  # a field of 484号 stays
+    kept_field = Proposal.objects.get(pk=kept.pk).field
+    assert kept_field is not None and kept_field.order == 3  # a field of 484号 stays
     assert {i.field for i in ListItem.objects.filter(version=draft)} == {other}
     assert published.items.get().field.name == "科技金融创新"  # as it was published
     assert [f.name for f in ExpertProfile.objects.get(user=expert).fields.all()] == [OTHER]

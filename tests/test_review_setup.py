@@ -33,6 +33,11 @@ def field(name: str) -> ReformField:
     return ReformField.objects.get(name=name)
 
 
+def _field_of(proposal: Proposal) -> ReformField:
+    assert proposal.field is not None, "a submitted proposal has its field"
+    return proposal.field
+
+
 def make_candidate(
     cycle: Cycle, by: User, title: str, sources: list[Proposal], field_name: str = ""
 ) -> CandidateMeasure:
@@ -40,7 +45,7 @@ def make_candidate(
         cycle=cycle,
         title=title,
         content=f"{title}的改革内容",
-        field=field(field_name) if field_name else sources[0].field,
+        field=field(field_name) if field_name else _field_of(sources[0]),
         created_by=by,
     )
     for proposal in sources:
