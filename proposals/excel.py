@@ -145,7 +145,9 @@ def export_bytes(
     return table_bytes(_("Proposals"), [label(n) for n in names], rows, on_row, filters=filters)
 
 
-def suggestion_export_bytes(suggestions: Iterable[Suggestion], on_row: Any = None) -> bytes:
+def suggestion_export_bytes(
+    suggestions: Iterable[Suggestion], on_row: Any = None, filters: Filters | None = None
+) -> bytes:
     headers = [_("No."), _("Cycle"), _("Organisation"), _("Locality"), _("Title"), _("Content")]
     headers += [_("State"), _("Reason for declining"), _("Received")]
     rows = (
@@ -162,4 +164,4 @@ def suggestion_export_bytes(suggestions: Iterable[Suggestion], on_row: Any = Non
         ]
         for s in suggestions
     )
-    return table_bytes(_("Suggestions"), headers, rows, on_row)
+    return table_bytes(_("Suggestions"), headers, rows, on_row, filters=filters)

@@ -150,7 +150,8 @@ def run_suggestion_export(job: Job) -> None:
     qs = suggestion_list(job.created_by, job.params.get("filters", {}))
     total = qs.count()
     job_set_progress(job, 0, total=total)
-    content = excel.suggestion_export_bytes(qs.iterator(chunk_size=500))
+    shown = job.params.get("shown")  # absent on jobs queued before it was recorded
+    content = excel.suggestion_export_bytes(qs.iterator(chunk_size=500), filters=shown)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     job_attach_result(job, f"suggestions-{stamp}.xlsx", content)
     job.progress = total

@@ -1004,7 +1004,7 @@ ACTIONS: dict[str, Act] = {
         method="get",
         url=lambda w: "/evaluation/ranking/xlsx/",
         shows=lambda w: w.programme.title,
-        read=xlsx_cells,
+        read=lambda response: " ".join(xlsx_cells(response)),  # the title is in the filter line
         gate=NATIONAL_ONLY,
     ),
     "formula_change": Act(

@@ -789,12 +789,12 @@ def test_scores_xlsx(world, users):
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Tasks", "Scores", "Localities", "Indicator system"]
-    tasks = list(workbook["Tasks"].iter_rows(values_only=True))
+    tasks = list(workbook["Tasks"].iter_rows(min_row=2, values_only=True))
     assert tasks[0][:5] == ("Locality", "Task", "Indicators scored", "Score", "Rating")
     first = next(row for row in tasks if row[1] == world.task.title)
     assert first[2:5] == ("6/6", 88, "good")
     assert sum(1 for row in tasks[1:] if row[2] == "0/6") == 3
-    scores = list(workbook["Scores"].iter_rows(values_only=True))
+    scores = list(workbook["Scores"].iter_rows(min_row=2, values_only=True))
     assert len(scores) == 1 + 6 and scores[1][6] == "实地调研记录与佐证材料"
     localities = list(workbook["Localities"].iter_rows(values_only=True))
     sichuan = next(row for row in localities if row[0] == str(world.sichuan))

@@ -7,6 +7,7 @@ that are uploaded again keep importing (the proposal export, the tasks' bulk she
 
 import datetime
 import io
+from decimal import Decimal
 
 from django import forms
 from django.urls import reverse
@@ -15,12 +16,15 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from evaluation.models import TaskEvaluation
 from jobs.models import Job
 from kernel.spreadsheets import display_width, form_filters
 from notifications.services import notify
 from proposals.models import Proposal
+from proposals.services.suggestions import suggestion_submit
 from tasks.exports import bulk
 from tests.conftest import make_proposal
+from tests.test_evaluation_scoring import make_commission, score_all
 from tests.test_excel import capture, english, export, jobs_run_inline, run_import  # noqa: F401
 from tests.test_tasks_fixtures import task_world
 
@@ -85,8 +89,8 @@ def test_dates_are_dates_and_wide_text_gets_a_wide_column(users):
     client = english(users["sichuan"])
     response = client.get(f"/tasks/lists/{world.sichuan.pk}/tasks/xlsx/")
     sheet = _sheet(response.content)
-    _assert_ready(sheet, header_row=1)
-    due = [sheet.cell(row, 8) for row in range(2, sheet.max_row + 1) if sheet.cell(row, 8).value]
+    _assert_ready(sheet, header_row=2)  # row 1: the filter line (无)
+    due = [sheet.cell(row, 8) for row in range(3, sheet.max_row + 1) if sheet.cell(row, 8).value]
     assert due, "the approved plan has milestones with due dates"
     assert all(isinstance(cell.value, datetime.datetime) for cell in due)
     assert all(cell.number_format == "yyyy-mm-dd" for cell in due)
@@ -161,3 +165,98 @@ def test_form_filters_show_labels_and_chosen_texts():
             ("Landmark only", "yes"),
         ]
         assert form_filters(Filter()) == []
+
+
+# The exports finished later (the ranking, the dispatch, the scores, the claimant lists, the
+# suggestions): each carries its filter line, a frozen header below it and typed numbers.
+
+
+def test_ranking_names_its_programme_in_the_filter_line_and_scores_are_numbers(users):
+    world = task_world(users)
+    response = english(users["national"]).get(
+        reverse("evaluation:ranking_xlsx"), {"programme": world.programme.pk}
+    )
+    assert response.status_code == 200
+    sheet = _sheet(response.content)
+    assert _text(sheet, 1, 1).startswith(f"Filters applied: Programme={world.programme.title}")
+    _assert_ready(sheet, header_row=2)
+    assert sheet.cell(2, 1).value == "Rank" and sheet.cell(2, 8).value == "Tasks"
+    tasks = {sheet.cell(row, 3).value: sheet.cell(row, 8).value for row in (3, 4)}
+    assert tasks == {"四川省": 3, "广东省": 3}  # counts as numbers, not text
+    formula = _sheet(response.content, 2)
+    _assert_ready(formula, header_row=1)
+    assert formula.cell(2, 2).value == 40.0
+
+
+def test_dispatch_workbook_carries_the_chosen_view_on_every_sheet(users):
+    world = task_world(users)
+    response = english(users["national"]).get(
+        reverse("tasks:dispatch_xlsx"),
+        {"programme": world.programme.pk, "period": "2026-1", "status": "all"},
+    )
+    assert response.status_code == 200
+    for index in range(3):
+        sheet = _sheet(response.content, index)
+        line = _text(sheet, 1, 1)
+        assert f"Programme={world.programme.title}" in line and "Show=all tasks" in line
+        _assert_ready(sheet, header_row=2)
+    summary = _sheet(response.content, 0)
+    assert summary.cell(2, 1).value == "Claimant"
+    assert isinstance(summary.cell(3, 2).value, int)  # the claimant's task count
+
+
+def test_scores_export_carries_the_pages_filter_and_keeps_to_it(users):
+    world = task_world(users)
+    commission = make_commission(users, [*world.sichuan_tasks, world.guangdong_tasks[0]])
+    first = TaskEvaluation.objects.get(commission=commission, task=world.task)
+    score_all(first, users, Decimal(88))
+    url = reverse("evaluation:scores_xlsx", args=[commission.pk])
+    response = english(users["evaluator"]).get(url, {"rating": "good"})
+    assert response.status_code == 200
+    tasks = _sheet(response.content, 0)
+    assert _text(tasks, 1, 1).startswith("Filters applied: Rating=good")
+    _assert_ready(tasks, header_row=2)
+    assert [tasks.cell(row, 2).value for row in range(3, tasks.max_row + 1)] == [world.task.title]
+    assert tasks.cell(3, 4).value == 88  # the score, a number
+    scores = _sheet(response.content, 1)
+    _assert_ready(scores, header_row=2)
+    assert scores.max_row == 2 + 6 and scores.cell(3, 6).value == 88
+    # The localities' ratings are the whole commission's: no filter line.
+    _assert_ready(_sheet(response.content, 2), header_row=1)
+    page = english(users["evaluator"]).get(
+        reverse("evaluation:scores", args=[commission.pk]), {"rating": "good"}
+    )
+    assert f"{url}?rating=good" in page.content.decode()
+
+
+def test_claimant_lists_write_the_search_applied(users):
+    world = task_world(users)
+    client = english(users["sichuan"])
+    word = world.task.title
+    for kind in ("tasks", "landmark", "responsibility"):
+        response = client.get(f"/tasks/lists/{world.sichuan.pk}/{kind}/xlsx/", {"q": word})
+        sheet = _sheet(response.content)
+        assert _text(sheet, 1, 1).startswith(f"Filters applied: Search={word}"), kind
+        assert sheet.freeze_panes == "A3", kind
+    sheet = _sheet(client.get(f"/tasks/lists/{world.sichuan.pk}/tasks/xlsx/", {"q": word}).content)
+    assert isinstance(sheet.cell(3, 1).value, int)  # the item number
+    progress = client.get(f"/tasks/progress/{world.programme.pk}/xlsx/", {"q": word})
+    sheet = _sheet(progress.content)
+    assert _text(sheet, 1, 1).startswith(f"Filters applied: Search={word}")
+    _assert_ready(sheet, header_row=2)
+
+
+def test_suggestion_export_job_writes_the_filters_it_was_asked_with(users, cycle, inline_jobs):
+    suggestion = suggestion_submit(
+        by=users["innovator"], cycle=cycle, title="仪器共享", content="内容"
+    )
+    client = english(users["sichuan"])
+    inline_jobs(lambda: client.post("/suggestions/export/", {"query": "state=submitted&q=仪器"}))
+    job = Job.objects.get(kind="suggestions.export")
+    assert job.state == Job.State.DONE, job.message
+    with job.result_file.open("rb") as f:
+        sheet = _sheet(f.read())
+    line = _text(sheet, 1, 1)
+    assert "Search=仪器" in line and "State=" in line
+    _assert_ready(sheet, header_row=2)
+    assert sheet.cell(3, 1).value == suggestion.pk  # a number

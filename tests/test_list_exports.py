@@ -17,7 +17,7 @@ def _sheet_rows(content: bytes) -> list[tuple]:
 
 def _job_rows(job: Job) -> list[tuple]:
     with job.result_file.open("rb") as f:
-        return _sheet_rows(f.read())
+        return _sheet_rows(f.read())[1:]  # row 1: the filters applied
 
 
 def _suggest(users, cycle, title, who="innovator") -> Suggestion:

@@ -385,10 +385,10 @@ def test_the_workbook_has_the_figures_of_the_page(users, world):
     parser.feed(html)
     summary = [
         [normal(v) for v in row]
-        for row in workbook["By claimant"].iter_rows(min_row=2, values_only=True)
+        for row in workbook["By claimant"].iter_rows(min_row=3, values_only=True)
     ]
     tasks = [
-        [normal(v) for v in row] for row in workbook["Tasks"].iter_rows(min_row=2, values_only=True)
+        [normal(v) for v in row] for row in workbook["Tasks"].iter_rows(min_row=3, values_only=True)
     ]
     assert summary == [[normal(v) for v in row] for row in parser.tables["dispatch-summary"]]
     assert tasks == [[normal(v) for v in row] for row in parser.tables["dispatch-tasks"]]
@@ -400,7 +400,7 @@ def test_the_workbook_has_the_figures_of_the_page(users, world):
             world.sichuan.pk
         ]
     )
-    assert workbook["By claimant"]["A1"].value == "Claimant"
+    assert workbook["By claimant"]["A2"].value == "Claimant"
 
 
 def test_the_workbook_of_a_locality_holds_only_its_own(users, world):
@@ -408,10 +408,10 @@ def test_the_workbook_of_a_locality_holds_only_its_own(users, world):
         "/tasks/dispatch/xlsx/", {"period": "2026-1", "status": "all"}
     )
     workbook = load_workbook(io.BytesIO(response.content))
-    names = {row[0] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    names = {row[0] for row in workbook.worksheets[0].iter_rows(min_row=3, values_only=True)}
     with translation.override("zh-hans"):  # the default language
         assert names == {"广东省", translation.gettext("Total")}
-    titles = {row[1] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    titles = {row[1] for row in workbook.worksheets[1].iter_rows(min_row=3, values_only=True)}
     assert titles == {"事项1", "事项2", "事项3"}
 
 

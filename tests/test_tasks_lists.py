@@ -54,7 +54,7 @@ def workbook(response):
 
 
 def rows_of(sheet):
-    return [list(r) for r in sheet.iter_rows(values_only=True)]
+    return [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]  # row 1: filters
 
 
 def page_figures(html: str, attribute: str) -> dict[int, Decimal]:

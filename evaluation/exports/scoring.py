@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from evaluation.models import Commission, TaskEvaluation
 from evaluation.selectors import scoring as reads
-from kernel.spreadsheets import write_table
+from kernel.spreadsheets import Filters, write_table
 
 
 def _moment(value: Any) -> Any:
@@ -22,13 +22,29 @@ def _rating(rating: str) -> str:
     return str(dict(TaskEvaluation.Rating.choices).get(rating, "")) if rating else ""
 
 
-def _sheet(workbook: Workbook, title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    write_table(workbook.create_sheet(title), headers, rows)
+def _sheet(
+    workbook: Workbook,
+    title: str,
+    headers: list[str],
+    rows: list[list[Any]],
+    filters: Filters | None = None,
+) -> None:
+    write_table(workbook.create_sheet(title), headers, rows, filters=filters)
 
 
-def scores_xlsx(commission: Commission) -> bytes:
+def scores_xlsx(
+    commission: Commission,
+    params: dict[str, str] | None = None,
+    filters: Filters | None = None,
+) -> bytes:
+    """The tasks and scores sheets hold the tasks the scores page shows under `params`, with
+    the filters applied written above their header; the localities' ratings and the
+    indicator system are the whole commission's."""
     indicators = reads.indicators_of(commission)
     evaluations = reads.report_evaluations(commission)
+    if params:
+        shown = set(reads.evaluation_list(commission, params).values_list("pk", flat=True))
+        evaluations = [e for e in evaluations if e.pk in shown]
     count = len(indicators)
     workbook = Workbook(write_only=True)
     _sheet(
@@ -55,6 +71,7 @@ def scores_xlsx(commission: Commission) -> bytes:
             ]
             for e in evaluations
         ],
+        filters,
     )
     _sheet(
         workbook,
@@ -83,6 +100,7 @@ def scores_xlsx(commission: Commission) -> bytes:
             for e in evaluations
             for s in e.scores.all()
         ],
+        filters,
     )
     _sheet(
         workbook,

@@ -27,7 +27,7 @@ from evaluation.services import incentives as services
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.downloads import stamp
-from kernel.spreadsheets import text_cell, xlsx_response
+from kernel.spreadsheets import write_table, xlsx_response
 
 # The ranking ---------------------------------------------------------------------------------
 
@@ -110,8 +110,8 @@ def ranking_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "evaluation/ranking.html", context)
 
 
-def _number(value: Decimal | None) -> float | str:
-    return float(value) if value is not None else ""
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _sheet_rows(lines: list[Line]) -> list[list[Any]]:
@@ -120,7 +120,7 @@ def _sheet_rows(lines: list[Line]) -> list[list[Any]]:
         row, f = line.row, line.row.figures
         rows.append(
             [
-                row.rank if row.rank is not None else "",
+                row.rank,
                 _("tied") if row.tied else "",
                 row.name,
                 _number(row.score),
@@ -142,7 +142,7 @@ def _sheet_rows(lines: list[Line]) -> list[list[Any]]:
 @require(rules.can_manage_incentives)
 def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Three sheets: the localities, the units, and the formula they were ranked under."""
-    _filters, found = _ranking(request)
+    _form, found = _ranking(request)
     headers = [
         _("Rank"),
         _("Tied"),
@@ -159,6 +159,8 @@ def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
         _("How it was ranked"),
     ]
     formula = ranking_reads.formula_in_force()
+    # The programme ranked (chosen, or the newest by default) is the filter of every sheet.
+    applied = [(_("Programme"), found.programme.title)] if found else []
     workbook = Workbook(write_only=True)
     for title, name, lines in (
         (_("Localities"), _("Locality"), _lines(found.localities) if found else []),
@@ -168,19 +170,20 @@ def ranking_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
             _lines(found.units) if found else [],
         ),
     ):
-        sheet = workbook.create_sheet(title)
-        sheet.append([text_cell(sheet, found.programme.title if found else "")])
-        sheet.append([*headers[:2], name, *headers[3:]])
-        for values in _sheet_rows(lines):
-            sheet.append([text_cell(sheet, v) for v in values])
-    sheet = workbook.create_sheet(_("Formula"))
-    sheet.append([_("Component"), _("Weight"), _("Share (%)")])
+        write_table(
+            workbook.create_sheet(title),
+            [*headers[:2], name, *headers[3:]],
+            _sheet_rows(lines),
+            filters=applied,
+        )
     labels = component_labels()
     shares = formula.weights.shares()
-    for c in ranking.COMPONENTS:
-        sheet.append([labels[c], float(formula.weights.of(c)), float(shares[c])])
-    sheet.append([])
-    sheet.append([text_cell(sheet, _formula_source(formula))])
+    write_table(
+        workbook.create_sheet(_("Formula")),
+        [_("Component"), _("Weight"), _("Share (%)")],
+        [[labels[c], float(formula.weights.of(c)), float(shares[c])] for c in ranking.COMPONENTS],
+        after=[[], [_formula_source(formula)]],
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return xlsx_response(buffer.getvalue(), f"ranking-{stamp()}.xlsx")

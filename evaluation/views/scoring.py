@@ -40,7 +40,7 @@ from kernel.actions import form_action
 from kernel.downloads import DOCX, download, stored_file
 from kernel.errors import DomainError
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import xlsx_response
+from kernel.spreadsheets import form_filters, xlsx_response
 from tasks.forms.plans import kept_rows
 from tasks.models import Task
 from tasks.rules import TASKS
@@ -209,10 +209,10 @@ def scores(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def scores_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commission = _commission(request, pk)
+    filters = _filters(request, commission)
+    content = exports.scores_xlsx(commission, filters.params(), form_filters(filters))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(
-        exports.scores_xlsx(commission), f"evaluation-scores-{commission.pk}-{stamp}.xlsx"
-    )
+    return xlsx_response(content, f"evaluation-scores-{commission.pk}-{stamp}.xlsx")
 
 
 # The report ----------------------------------------------------------------------------------

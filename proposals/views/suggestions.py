@@ -54,7 +54,13 @@ def suggestion_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def suggestion_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = dict(parse_qsl(request.POST.get("query", "")))
     filters = {"q": query.get("q", ""), "state": query.get("state", "")}
-    job = job_enqueue(kind="suggestions.export", by=request.user, params={"filters": filters})
+    # The filters as the user chose them, in their language, for the line above the sheet.
+    states = dict(Suggestion.State.choices)
+    shown = [(str(_("Search")), filters["q"])] if filters["q"] else []
+    if filters["state"] in states:
+        shown.append((str(_("State")), str(states[filters["state"]])))
+    params = {"filters": filters, "shown": shown}
+    job = job_enqueue(kind="suggestions.export", by=request.user, params=params)
     return redirect("jobs:job_detail", job.pk)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from kernel.spreadsheets import write_table
+from kernel.spreadsheets import Filters, write_table
 from tasks.dispatch import ClaimantLine, Dispatch, TaskLine
 
 
@@ -83,19 +83,28 @@ def past_end_row(line: TaskLine) -> list[Any]:
     ]
 
 
-def dispatch_xlsx(result: Dispatch | None, lines: list[TaskLine]) -> bytes:
+def dispatch_xlsx(
+    result: Dispatch | None, lines: list[TaskLine], filters: Filters | None = None
+) -> bytes:
+    """Each sheet carries the filters of the page (programme, period, ...) above its header."""
     workbook = Workbook(write_only=True)
     claimants = [*result.claimants, result.total] if result is not None else []
     past = result.past_end if result is not None else []
     write_table(
-        workbook.create_sheet(_("By claimant")), summary_headers(), map(summary_row, claimants)
+        workbook.create_sheet(_("By claimant")),
+        summary_headers(),
+        map(summary_row, claimants),
+        filters=filters,
     )
-    write_table(workbook.create_sheet(_("Tasks")), task_headers(), map(task_row, lines))
+    write_table(
+        workbook.create_sheet(_("Tasks")), task_headers(), map(task_row, lines), filters=filters
+    )
     # A sheet title holds at most 31 characters.
     write_table(
         workbook.create_sheet(_("Past end, not closed")[:31]),
         past_end_headers(),
         map(past_end_row, past),
+        filters=filters,
     )
     buffer = io.BytesIO()
     workbook.save(buffer)

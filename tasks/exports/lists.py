@@ -134,17 +134,25 @@ def _plan_headers() -> list[str]:
     ]
 
 
-def task_list_xlsx(claimant: Claimant, tasks: Iterable[Task]) -> bytes:
+def task_list_xlsx(
+    claimant: Claimant, tasks: Iterable[Task], filters: Filters | None = None
+) -> bytes:
     """The task list (任务清单)."""
-    return workbook_bytes([(_("Task list"), _plan_headers(), _plan_rows(tasks))])
+    return workbook_bytes([(_("Task list"), _plan_headers(), _plan_rows(tasks))], filters)
 
 
-def landmark_list_xlsx(claimant: Claimant, tasks: Iterable[Task]) -> bytes:
+def landmark_list_xlsx(
+    claimant: Claimant, tasks: Iterable[Task], filters: Filters | None = None
+) -> bytes:
     """The landmark reform items list (标志性改革事项清单)."""
-    return workbook_bytes([(_("Landmark reform items"), _plan_headers(), _plan_rows(tasks))])
+    return workbook_bytes(
+        [(_("Landmark reform items"), _plan_headers(), _plan_rows(tasks))], filters
+    )
 
 
-def responsibility_xlsx(claimant: Claimant, tasks: Iterable[Task]) -> bytes:
+def responsibility_xlsx(
+    claimant: Claimant, tasks: Iterable[Task], filters: Filters | None = None
+) -> bytes:
     """The responsibility list (责任清单): who answers for what."""
     headers = [
         _("No."),
@@ -173,10 +181,10 @@ def responsibility_xlsx(claimant: Claimant, tasks: Iterable[Task]) -> bytes:
                     *person,
                 ]
 
-    return workbook_bytes([(_("Responsibility list"), headers, rows())])
+    return workbook_bytes([(_("Responsibility list"), headers, rows())], filters)
 
 
-def progress_xlsx(overview: selectors.Overview) -> bytes:
+def progress_xlsx(overview: selectors.Overview, filters: Filters | None = None) -> bytes:
     claimant_rows: list[list[Any]] = []
     if overview.programme_progress is not None:
         total = sum(row.tasks for row in overview.claimants)
@@ -206,5 +214,6 @@ def progress_xlsx(overview: selectors.Overview) -> bytes:
                 [_("Claimant"), _("No."), _("Task"), _("Plan"), _("Progress (%)")],
                 task_rows,
             ),
-        ]
+        ],
+        filters,
     )

@@ -18,7 +18,7 @@ from claims.models import Claimant, Programme
 from kernel.access import require
 from kernel.forms import FilterForm
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import xlsx_response
+from kernel.spreadsheets import form_filters, xlsx_response
 from tasks import periods, rules, selectors
 from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
 from tasks.dispatch import dispatch_for as compute
@@ -131,13 +131,14 @@ def dispatch_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(rules.can_view_dispatch)
 def dispatch_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _form, result, params = _compute(request)
+    form, result, params = _compute(request)
+    applied = form_filters(form)
     if result is None:
-        content = dispatch_xlsx(None, [])
+        content = dispatch_xlsx(None, [], applied)
         name = "dispatch.xlsx"
     else:
         lines = result.select(params.get("status", PROBLEMS), params.get("q", ""))
-        content = dispatch_xlsx(result, lines)
+        content = dispatch_xlsx(result, lines, applied)
         year, number = result.period
         name = f"dispatch-{result.programme.pk}-{year}-{number}.xlsx"
     return xlsx_response(content, name)

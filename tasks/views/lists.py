@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import xlsx_response
+from kernel.spreadsheets import form_filters, xlsx_response
 from tasks import rules, selectors
 from tasks.exports import lists as exports
 from tasks.forms.lists import SearchForm
@@ -59,7 +59,8 @@ def _claimant_list(request: HttpRequest, pk: int, kind: str, xlsx: bool) -> Http
     text = filters.params().get("q", "")
     tasks = selectors.claimant_tasks(claimant, text=text, landmark=landmark)
     if xlsx:
-        return xlsx_response(builder(claimant, tasks), f"{kind}-{claimant.pk}.xlsx")
+        content = builder(claimant, tasks, form_filters(filters))
+        return xlsx_response(content, f"{kind}-{claimant.pk}.xlsx")
     page = paginate(request, tasks)
     claimant_figure = selectors.progress_of_claimant(claimant)
     context = {
@@ -112,7 +113,8 @@ def progress_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)
     overview = selectors.progress_overview(request.user, programme, filters.params().get("q", ""))
-    return xlsx_response(exports.progress_xlsx(overview), f"progress-{programme.pk}.xlsx")
+    content = exports.progress_xlsx(overview, form_filters(filters))
+    return xlsx_response(content, f"progress-{programme.pk}.xlsx")
 
 
 urlpatterns = [
