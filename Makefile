@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck pytest test-pg messages bench screens clean
+.PHONY: setup run run-prod prod-db test lint typecheck pytest test-pg messages bench screens clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,52 @@ run: setup
 	$(PY) manage.py run_jobs & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
 		DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The production stack on one machine: PostgreSQL, gunicorn's workers serving the app and (with
+# WhiteNoise) its static files, and the job worker. DEBUG stays off; the app servers keep no
+# state (sessions in the database, uploads in MEDIA_ROOT), so more machines can run the same
+# behind a load balancer (README.md, "Production on one machine").
+# DATABASE_URL from the environment when set (it must be PostgreSQL), else this one.
+PROD_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jiebang_prod)
+
+# Debian's PostgreSQL client tools; the database server itself must answer at the URL. The
+# database is created when missing (as the URL's user, who must be allowed to).
+prod-db:
+	@command -v psql >/dev/null && command -v pg_isready >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; }
+	@case "$(PROD_DATABASE_URL)" in postgres://*|postgresql://*) ;; \
+		*) echo "run-prod needs PostgreSQL: DATABASE_URL=postgres://user@host:port/name" >&2; exit 1;; esac
+	@pg_isready -q -d "$(PROD_DATABASE_URL)" || { \
+		echo "PostgreSQL does not answer at $(PROD_DATABASE_URL)." >&2; \
+		echo "Start it (apt-get install postgresql), or set DATABASE_URL." >&2; exit 1; }
+	@DB=$$(echo "$(PROD_DATABASE_URL)" | sed -E 's|^[a-z]+://[^/]*/([^?]*).*|\1|'); \
+		ADMIN=$$(echo "$(PROD_DATABASE_URL)" | sed -E 's|^([a-z]+://[^/]*)/.*|\1/postgres|'); \
+		if [ "$$(psql -tAq -d "$$ADMIN" -c "SELECT 1 FROM pg_database WHERE datname = '$$DB'")" != 1 ]; then \
+			echo "Creating the database $$DB"; psql -q -d "$$ADMIN" -c "CREATE DATABASE \"$$DB\""; \
+		fi
+
+# SECRET_KEY from the environment, else one made once for this machine in var/secret_key
+# (var/ is not in the repository); never the development key.
+run-prod: setup prod-db
+	@set -e; \
+	export DATABASE_URL="$(PROD_DATABASE_URL)" DEBUG=0 STATIC_MANIFEST=1 PORT=$(PORT); \
+	if [ -z "$$SECRET_KEY" ]; then \
+		if [ ! -s var/secret_key ]; then \
+			mkdir -p var; (umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key); \
+			echo "Generated a secret key in var/secret_key"; \
+		fi; \
+		SECRET_KEY=$$(cat var/secret_key); export SECRET_KEY; \
+	fi; \
+	if [ "$$SECRET_KEY" = "dev-only-insecure-key-change-me" ]; then \
+		echo "Refusing to start with the development SECRET_KEY." >&2; exit 1; fi; \
+	$(PY) manage.py migrate -v0; \
+	if [ "$$($(PY) manage.py shell -v0 -c 'from accounts.models import User; print(User.objects.exists())')" = False ]; then \
+		echo "The database is empty: loading the demo."; $(PY) manage.py load_demo; \
+	else echo "The database already holds data: the demo is not loaded."; fi; \
+	$(PY) manage.py collectstatic --noinput -v0; \
+	$(PY) manage.py run_jobs & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	echo "Serving on http://127.0.0.1:$(PORT) (gunicorn, DEBUG off)"; \
+	$(VENV)/bin/gunicorn -c jiebang/gunicorn.conf.py jiebang.wsgi
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -78,4 +124,4 @@ screens: setup
 	$(PY) -m pytest -q tests/browser/screens.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .stamp-system db.sqlite3 media
+	rm -rf $(VENV) node_modules static/vendor .stamp-system db.sqlite3 media var/static

@@ -96,7 +96,24 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` gathers the files here; `make run-prod` serves them from here with WhiteNoise.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+# On once `collectstatic` has filled STATIC_ROOT (`make run-prod` does both): WhiteNoise serves
+# the files from the app servers themselves, under names carrying a hash of their content,
+# compressed, with a far-future Cache-Control. Off (the default: tests, `make run`, runserver
+# --insecure) the files keep their plain names and need no collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+if STATIC_MANIFEST:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        },
+    }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -109,7 +126,18 @@ JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
 
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
 
+# Sessions live in the database (Django's default, stated here because production relies on
+# it): an app server keeps no state, so any of several behind a load balancer can answer.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
+# Behind a load balancer that terminates HTTPS (README.md, "Production on one machine"): trust
+# its X-Forwarded-Proto, so that requests count as secure (CSRF's origin check passes) and the
+# cookies are sent over HTTPS only.
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+if BEHIND_HTTPS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = False
 # A form posted from an expired page gets the site's own page saying to reload and resend.
 CSRF_FAILURE_VIEW = "jiebang.errors.csrf_failure"
