@@ -178,13 +178,10 @@ def change_rows(
         field = _field(model, name)
         before, after = _pair(raw)
         related = names.get(field.related_model, {}) if _is_foreign_key(field) else None
-        rows.append(
-            (
-                _label(model, name, field),
-                _value(field, before, related),
-                _value(field, after, related),
-            )
-        )
+        shown = (_value(field, before, related), _value(field, after, related))
+        if shown == ("—", "—"):
+            continue  # a field left empty on creation: "— → —" says nothing
+        rows.append((_label(model, name, field), *shown))
     return rows
 
 

@@ -184,15 +184,22 @@ def with_medians(
 ) -> list[dict[str, Any]]:
     """Complete rows of `report_rows` (a page, or `every` row for an export) with the
     locality's name, reports per task, the median actions and the median minutes to file one
-    report: two queries whatever the page."""
+    report: three queries whatever the page. Reports back-filled with past dates are not timed."""
     if not rows:
         return rows
-    sizes = {tuple(row[name] for name in GROUP): row["filed"] for row in rows}
     on_page = _reports(filters)
     if not every:
         on_page = on_page.filter(_page_filter(rows))
-    actions = medians(_stream(_actions(on_page), "actions"), sizes)
-    spent = on_page.annotate(
+    # Only reports written on the platform are timed: one back-filled (by the bulk sheet, or
+    # loaded with its past dates) was submitted before its row was created, and took the
+    # implementer no action here.
+    timed = on_page.filter(submitted_at__gte=F("created_at"))
+    sizes = {
+        tuple(found[name] for name in GROUP): found["n"]
+        for found in timed.order_by().values(*GROUP).annotate(n=Count("pk"))
+    }
+    actions = medians(_stream(_actions(timed), "actions"), sizes)
+    spent = timed.annotate(
         spent=ExpressionWrapper(F("submitted_at") - F("created_at"), output_field=DurationField())
     )
     minutes = medians(_stream(spent, "spent"), sizes)

@@ -57,6 +57,8 @@ class PeriodRow:
     due_on: datetime.date
     report: ProgressReport | None
     overdue: bool
+    # The period has not ended yet: its report is not due, and no report is no failing.
+    running: bool = False
 
     @property
     def late(self) -> bool:
@@ -83,7 +85,14 @@ def period_rows(user: Actor, task: Task, today: datetime.date | None = None) -> 
         due = periods.due_on(period, months, days)
         filed = report is not None and report.state == ProgressReport.State.SUBMITTED
         rows.append(
-            PeriodRow(period, periods.label(period, months), due, report, not filed and due < today)
+            PeriodRow(
+                period,
+                periods.label(period, months),
+                due,
+                report,
+                not filed and due < today,
+                running=periods.bounds(period, months)[1] >= today,
+            )
         )
     return rows
 

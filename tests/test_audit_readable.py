@@ -1,6 +1,7 @@
 """History rows read as words, not as the code's names (issue #12, “audit rows show raw field
 names … and False → True”): the field's verbose name, 是/否, choice labels and object names."""
 
+import pytest
 from django.urls import reverse
 from django.utils import translation
 
@@ -145,3 +146,16 @@ def test_plan_states_are_states_not_the_actions_that_lead_to_them():
         with translation.override("zh-hans"):
             assert str(label) != action_label(action)
             assert not str(label).startswith(("提交", "退回"))
+
+
+@pytest.mark.django_db
+def test_a_field_left_empty_on_creation_is_not_listed(users):
+    """A draft created with its title only records every field; "— → —" rows say nothing."""
+    entry = record(
+        "proposal.created",
+        obj=users["sichuan"],
+        by=users["sichuan"],
+        changes={"first_name": [None, "张三"], "email": [None, ""], "last_name": ["", None]},
+    )
+    rows = change_rows(entry)
+    assert [after for _label, _before, after in rows] == ["张三"]

@@ -137,6 +137,20 @@ def test_report_figures_per_programme_locality_and_year(users):
 
 
 @pytest.mark.django_db
+def test_a_back_filled_report_is_counted_as_filed_but_not_timed(users):
+    """A report loaded with its past dates (the bulk sheet, a migration of old records) was
+    submitted before its row was created: it counts as filed, and its negative "minutes" and
+    zero actions stay out of the medians."""
+    world = build(users)
+    task = world.sichuan_tasks[2]
+    file_report(task, users["implementer"], 2026, 1, at(2026, 12, 3, 9, 0), at(2026, 4, 5, 9, 0))
+    later = rows(burden.Filters())[("四川省", 2026)]
+    assert later["filed"] == 3
+    assert later["median_actions"] == 2.5
+    assert later["median_minutes"] == 30.0
+
+
+@pytest.mark.django_db
 def test_filters_by_year_locality_and_programme(users):
     world = build(users)
     assert list(rows(burden.Filters(year=2026))) == [("四川省", 2026)]

@@ -313,6 +313,8 @@ def test_periods_listed_on_the_task_page_with_due_dates(w, users):
     assert "Q1 2026" in page and "Q3 2026" in page
     assert "2026-04-10" in page  # Q1's report is due ten days after the quarter
     assert "not filed" in page
+    # The quarter still running has no report due yet, and says so rather than "not filed".
+    assert page.count("report not yet due") == 1
 
 
 def bulk_set(w, users, *, m2, actual):

@@ -444,6 +444,15 @@ def test_review_button_on_the_report_page(w, users):
     assert 'id="report-reviewed"' in page
 
 
+def test_marking_a_report_read_leads_to_the_next_one_waiting(w, users):
+    first, second = submit(w, users, Q1), submit(w, users, Q2)
+    sichuan = client_for(users["sichuan"])
+    response = sichuan.post(reverse("tasks:report_review", args=[second.pk]))
+    assert response["Location"] == reverse("tasks:report", args=[first.pk])
+    response = sichuan.post(reverse("tasks:report_review", args=[first.pk]))
+    assert response["Location"] == reverse("tasks:report", args=[first.pk])  # none left: it stays
+
+
 def test_reports_to_review_oldest_first_with_bounded_queries(w, users):
     first = submit(w, users, Q1)
     small = _count(lambda: selectors.reports_to_review(users["sichuan"]))

@@ -181,5 +181,7 @@ def measure_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         chart={},
     )
-    name = f"{_('diffusion')}-{item.batch.number}-{item.position}-{stamp()}.xlsx"
+    # gettext outside the f-string: xgettext does not read calls inside one.
+    label = _("diffusion")
+    name = f"{label}-{item.batch.number}-{item.position}-{stamp()}.xlsx"
     return xlsx_response(workbook_bytes([block, lag, themes]), name)

@@ -321,6 +321,12 @@ def report_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         _("Report marked as read; the implementer is told."),
     ):
+        # Straight on to the next report waiting, oldest first: reading a quarter's reports
+        # is one click each, not a return to the home page each time.
+        waiting = selectors.reports_to_review(request.user)
+        if waiting:
+            messages.info(request, _("Next report waiting to be read."))
+            return redirect("tasks:report", waiting[0].pk)
         return redirect("tasks:report", report.pk)
     for error in form.non_field_errors():
         messages.error(request, str(error))
