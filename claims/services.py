@@ -56,6 +56,22 @@ def _check_implementation(months: int | None) -> None:
         )
 
 
+def _items_drawn(programme: Programme, version: ListVersion) -> list[ProgrammeItem]:
+    """The programme's items drawn from a published list version, one per measure, in the
+    list's order (unsaved)."""
+    return [
+        ProgrammeItem(
+            programme=programme,
+            position=item.position,
+            category=item.field.name,
+            title=item.title,
+            description=item.content,
+            list_item=item,
+        )
+        for item in version.items.select_related("field").order_by("position")
+    ]
+
+
 @transaction.atomic
 def programme_create(
     *,
@@ -110,17 +126,7 @@ def programme_create(
         provinces = list(Division.objects.filter(code__in=ANNUAL_LIST_PROVINCES).order_by("code"))
         Claimant.objects.bulk_create(Claimant(programme=programme, division=d) for d in provinces)
     if list_version is not None:
-        ProgrammeItem.objects.bulk_create(
-            ProgrammeItem(
-                programme=programme,
-                position=item.position,
-                category=item.field.name,
-                title=item.title,
-                description=item.content,
-                list_item=item,
-            )
-            for item in list_version.items.select_related("field").order_by("position")
-        )
+        ProgrammeItem.objects.bulk_create(_items_drawn(programme, list_version))
     record(
         "programme.created",
         obj=programme,
@@ -849,17 +855,7 @@ def programme_move_to_version(*, programme: Programme, by: User, version: ListVe
     drawn = [item.pk for item in items if item.list_item_id is not None]
     kept = sorted((item for item in items if item.list_item_id is None), key=lambda i: i.position)
     ProgrammeItem.objects.filter(pk__in=drawn).delete()
-    new_items = [
-        ProgrammeItem(
-            programme=programme,
-            position=item.position,
-            category=item.field.name,
-            title=item.title,
-            description=item.content,
-            list_item=item,
-        )
-        for item in version.items.select_related("field").order_by("position")
-    ]
+    new_items = _items_drawn(programme, version)
     # Hand-entered items move out of the way first (positions are unique in a programme),
     # then follow the list's last measure in their order.
     last = max((item.position for item in new_items), default=0)
