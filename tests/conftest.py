@@ -199,3 +199,18 @@ def compiled_messages() -> None:
         call_command("compilemessages", verbosity=0, ignore_patterns=[".venv", "node_modules"])
     # Drop any catalog gettext already loaded from the old .mo files.
     translation_file_changed(sender=None, file_path=stale[0].with_suffix(".mo"))
+
+
+def prefilled_post_data(form) -> dict:
+    """What a browser posts back for a prefilled form, unchanged."""
+    data: dict = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data

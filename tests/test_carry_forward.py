@@ -7,13 +7,12 @@ locality's last proposal.
 """
 
 import dataclasses
-from typing import Any
 
 from django.urls import reverse
 
 from proposals.models import Proposal, Suggestion
 from proposals.services.suggestions import suggestion_submit
-from tests.conftest import client_for, make_proposal, proposal_data
+from tests.conftest import client_for, make_proposal, prefilled_post_data, proposal_data
 
 
 def _suggestion(cycle, users, **kw) -> Suggestion:
@@ -23,24 +22,6 @@ def _suggestion(cycle, users, **kw) -> Suggestion:
         title=kw.get("title", "高校科研人员离岗创业期间保留人事关系"),
         content=kw.get("content", "允许高校科研人员离岗创业三年内保留人事关系。"),
     )
-
-
-def _post_data(form) -> dict:
-    """What a browser posts back for a prefilled form, unchanged."""
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        if isinstance(value, list):
-            data[name] = [str(v) for v in value]
-        else:
-            data[name] = str(value)
-    return data
 
 
 def test_suggestion_page_offers_drafting_a_proposal_from_it(cycle, users):
@@ -72,7 +53,7 @@ def test_suggestion_to_proposal_in_one_save(cycle, users):
     make_proposal(cycle, users["sichuan"], contact_name="李四", contact_phone="028-87654321")
     client = client_for(users["sichuan"])
     page = client.get(reverse("proposals:proposal_create"), {"from": suggestion.pk})
-    data = _post_data(page.context["form"])
+    data = prefilled_post_data(page.context["form"])
     plan = proposal_data()
     # What the suggestion cannot say; everything else is carried over.
     for name in ["field", "problem", "expected_results", "targets", "timetable"]:

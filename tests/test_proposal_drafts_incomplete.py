@@ -9,7 +9,6 @@ retyped.
 """
 
 import io
-from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -24,26 +23,11 @@ from proposals.forms import ProposalForm
 from proposals.models import Proposal, Suggestion
 from proposals.services.proposals import proposal_create, proposal_update, proposals_submit
 from proposals.services.suggestions import suggestion_submit
-from tests.conftest import client_for, make_proposal
+from tests.conftest import client_for, make_proposal, prefilled_post_data
 
 
 def _bare(cycle, user, title: str = "只有标题的草稿") -> Proposal:
     return proposal_create(by=user, cycle=cycle, data={"title": title})
-
-
-def _post_data(form) -> dict:
-    """What a browser posts back for a prefilled form, unchanged."""
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
-    return data
 
 
 def _body(response) -> bytes:
@@ -242,7 +226,9 @@ def test_suggestion_to_proposal_saves_the_prefilled_form_unchanged(cycle, users)
     client = client_for(users["sichuan"])
     page = client.get(reverse("proposals:proposal_create"), {"from": suggestion.pk})
     assert page.status_code == 200
-    response = client.post(reverse("proposals:proposal_create"), _post_data(page.context["form"]))
+    response = client.post(
+        reverse("proposals:proposal_create"), prefilled_post_data(page.context["form"])
+    )
     assert response.status_code == 302
     draft = Proposal.objects.get(sources=suggestion)
     assert draft.state == Proposal.State.DRAFT
