@@ -33,6 +33,9 @@ class Job(models.Model):
         related_name="jobs",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A token of the run that claimed it (jobs.services.job_run): a worker whose job was
+    # taken from it (its heartbeat went stale) can no longer write to it.
+    claimed_by = models.CharField(max_length=32, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -54,22 +57,27 @@ class Job(models.Model):
         return self.state in (self.State.DONE, self.State.FAILED)
 
 
-class WorkerLease(models.Model):
-    """The one worker allowed to run jobs against this database (a single row, LEASE_ID).
+class JobHeartbeat(models.Model):
+    """The sign of life of a running job's worker, in a row of its own: a job's own
+    transaction (an import writes every row in one) holds its Job row locked, while this row
+    is written by the worker's heartbeat thread alone, so the beat is seen while the job's
+    transaction is still open (jobs.services.jobs_requeue_abandoned)."""
 
-    A worker takes it on start and refreshes `heartbeat_at` as it goes; a second worker
-    refuses to start while the heartbeat is fresh and takes over one that has gone silent
-    (jobs.services.worker_lease_acquire). Only then may it treat the jobs left running as
-    abandoned: while the lease is fresh they are somebody's live work.
-    """
-
-    worker = models.CharField(max_length=200, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("worker lease")
-        verbose_name_plural = _("worker leases")
+    job = models.OneToOneField(Job, primary_key=True, on_delete=models.CASCADE)
+    beat_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return self.worker or "-"
+        return f"{self.job_id} {self.beat_at}"
+
+
+class PeriodicSchedule(models.Model):
+    """The next run of a periodic kind (or of the engine's own sweep) and the engine's task
+    that will make it (jobs.periodic). One row per name, locked while it is rescheduled, so
+    that however many workers run, each run is scheduled once."""
+
+    name = models.CharField(max_length=64, unique=True)
+    next_at = models.DateTimeField()
+    task_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.next_at}"

@@ -8,22 +8,25 @@ Each kind says how it bears an interruption:
 - `atomic`: its writes are one transaction, or it writes nothing but its result file, so a
   job that fails has changed nothing; the failure message says so only for these kinds.
 
-A kind may also be periodic: the worker (`manage.py run_jobs`) queues it again once its
-interval has passed since the last one was queued (see jobs.services.periodic_enqueue), and,
-when it has a `when` test, only while that test finds work to do.
+A kind may also be periodic: the task engine runs it every interval (jobs.periodic, each run
+scheduling the next), and, when it has a `when` test, only while that test finds work to do.
 """
 
 import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.urls import reverse
+
 from jobs.models import Job
 
 Runner = Callable[[Job], None]
 RUNNERS: dict[str, Runner] = {}
-# What the job page calls each kind, and where its "back" link leads (a URL name).
+# What the job page calls each kind, and where its "back" link leads: a URL name, or a
+# function of the job giving the address (the page of the cycle or preview it worked on).
+Back = str | Callable[[Job], str]
 TITLES: dict[str, Any] = {}
-BACK_URLS: dict[str, str] = {}
+BACK_URLS: dict[str, Back] = {}
 RESTARTABLE: set[str] = set()
 ATOMIC: set[str] = set()
 # Kind → how often the worker runs it on its own, and the test of whether there is work.
@@ -35,7 +38,7 @@ def job_kind(
     name: str,
     *,
     title: Any = "",
-    back: str = "home",
+    back: Back = "home",
     restartable: bool = False,
     atomic: bool = False,
 ) -> Callable[[Runner], Runner]:
@@ -50,10 +53,16 @@ def job_kind(
     return register
 
 
+def back_url(job: Job) -> str:
+    """Where the job page's "back" link leads for `job`."""
+    back = BACK_URLS.get(job.kind, "home")
+    return back(job) if callable(back) else reverse(back)
+
+
 def periodic(
     kind: str, *, every: datetime.timedelta, when: Callable[[], bool] | None = None
 ) -> None:
-    """Have the worker run `kind` (already registered) every `every`, with no user behind it;
+    """Have the engine run `kind` (already registered) every `every`, with no user behind it;
     with `when`, only when it returns True (a job with nothing to do leaves no row behind)."""
     if kind not in RUNNERS:
         raise ValueError(f"unknown job kind {kind!r}")

@@ -1,10 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from accounts.actors import AuthenticatedHttpRequest
-from jobs.registry import BACK_URLS, TITLES
+from jobs.registry import TITLES, back_url
 from jobs.selectors import job_get_for_user
 
 
@@ -14,7 +13,7 @@ def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "title": TITLES.get(job.kind) or job.kind,
-        "back_url": reverse(BACK_URLS.get(job.kind, "home")),
+        "back_url": back_url(job),
     }
     return render(request, "jobs/job_detail.html", context)
 

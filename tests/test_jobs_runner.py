@@ -1,50 +1,41 @@
-"""The worker survives a restart: what it knows is in the Job table. A job a killed worker
-left running is queued again and run when its kind is restartable, and failed with a warning
-when it is not (an import); a periodic kind is queued when its interval has passed since the
-last one and not before; the system's own jobs have no creator. One worker runs at a time: a
-second waits (with --once, refuses to start) while the first's lease is fresh, and takes over
-from a silent one, or at once from a dead one on this host. A database error cuts a pass or a
-heartbeat short but does not end the worker."""
+"""The jobs' life on the engine: what a killed worker left running is queued again when its
+kind is restartable and failed with a warning when it is not (an import), judged by each
+job's heartbeat; a periodic kind is queued when due and not before, by the engine's own
+schedule (a row per kind, each run scheduling the next once) or by `run_jobs --once`; a job
+and its task are written together and a task delivered twice runs its job once. The races
+between real worker processes are in test_jobs_engine.py (PostgreSQL)."""
 
 import datetime
-import io
-import os
-import signal
-import socket
-import subprocess
 import threading
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
-from jobs.models import Job, WorkerLease
+from jobs.models import Job, JobHeartbeat, PeriodicSchedule
+from jobs.periodic import STUCK_AFTER, SWEEP, periodic_ensure, periodic_fire
 from jobs.registry import PERIODIC, job_kind, periodic
 from jobs.services import (
-    LEASE_ID,
-    LEASE_TTL,
+    ENGINE_RESULTS_KEPT,
     MAX_ATTEMPTS,
     JobFailed,
-    WorkerBusy,
-    WorkerLeaseLost,
-    _heartbeat_tick,
+    JobLost,
+    _beat_tick,
+    abandoned_after,
     job_enqueue,
+    job_heartbeat,
     job_run,
     job_run_next,
     job_set_progress,
+    jobs_prune_engine_results,
+    jobs_redeliver,
     jobs_requeue_abandoned,
     periodic_enqueue,
-    worker_heartbeat,
-    worker_lease_acquire,
-    worker_lease_release,
-    worker_lease_renew,
-    worker_lease_wait,
-    worker_pass,
 )
+from jobs.tasks import run_job
 from proposals.models import Proposal
 from tasks.jobs import REMINDERS_EVERY
 from tasks.models import Reminder
@@ -59,23 +50,6 @@ def left_running(kind: str = KIND, **fields) -> Job:
     """What a worker killed in the middle of a job leaves behind."""
     fields.setdefault("params", {"language": "en"})
     return Job.objects.create(kind=kind, state=Job.State.RUNNING, progress=3, **fields)
-
-
-def lease(worker: str, seen: datetime.timedelta) -> WorkerLease:
-    """The lease as another worker, last alive `seen` ago, left it."""
-    now = timezone.now()
-    found, _created = WorkerLease.objects.update_or_create(
-        pk=LEASE_ID, defaults={"worker": worker, "started_at": now, "heartbeat_at": now - seen}
-    )
-    return found
-
-
-@pytest.fixture
-def held():
-    """This process as a worker holding the lease, renewing at every chance (no throttle)."""
-    worker_lease_acquire("this:1", renew_every=datetime.timedelta(0))
-    yield WorkerLease.objects.get(pk=LEASE_ID)
-    worker_lease_release()
 
 
 def test_reminders_are_a_periodic_kind():
@@ -157,100 +131,85 @@ def test_a_system_job_page_works_without_a_creator(users):
         assert client_for(users[name]).get(f"/jobs/{job.pk}/").status_code == 404
 
 
-# One worker at a time ----------------------------------------------------------------------
+# Abandoned jobs: a heartbeat per job -------------------------------------------------------
 
 
-def test_a_second_worker_refuses_to_start_while_the_first_is_alive(users):
-    lease("other-host:41", seen=datetime.timedelta(seconds=30))
-    running = left_running()  # the other worker's live job
-    queued = job_enqueue(kind=KIND, by=None)
-    with translation.override("en"), pytest.raises(CommandError) as refused:
-        call_command("run_jobs", "--once")
-    assert "Another worker (other-host:41) is running jobs on this database" in str(refused.value)
-    assert "Only one worker may run at a time." in str(refused.value)
-    # Nothing touched: the live job is not requeued, the queued one not run, the lease kept.
-    assert Job.objects.get(pk=running.pk).state == Job.State.RUNNING
-    assert Job.objects.get(pk=queued.pk).state == Job.State.QUEUED
-    assert WorkerLease.objects.get().worker == "other-host:41"
-
-
-def test_a_silent_workers_lease_is_taken_over_and_given_back_on_exit(users):
-    lease("dead-host:7", seen=LEASE_TTL + datetime.timedelta(seconds=5))
-    job = left_running()
-    call_command("run_jobs", "--once")
+def beating(job: Job, ago: datetime.timedelta) -> Job:
+    """The job as a worker that last beat `ago` left it."""
+    Job.objects.filter(pk=job.pk).update(claimed_by="run-1")
+    JobHeartbeat.objects.update_or_create(job=job, defaults={"beat_at": timezone.now() - ago})
     job.refresh_from_db()
-    assert job.state == Job.State.DONE  # a restartable kind is run again
-    released = WorkerLease.objects.get()
-    assert (released.worker, released.heartbeat_at) == ("", None)
-    call_command("run_jobs", "--once")  # the next worker starts at once
+    return job
 
 
-def test_acquiring_the_lease_names_whom_it_was_taken_from(db):
-    lease("dead-host:7", seen=LEASE_TTL * 2)
-    try:
-        assert worker_lease_acquire("this:1") == "dead-host:7"
-        assert WorkerLease.objects.get().worker == "this:1"
-        with pytest.raises(WorkerBusy):
-            worker_lease_acquire("third:2")
-    finally:
-        worker_lease_release()
+def test_a_job_whose_worker_beats_is_left_alone_a_silent_one_is_requeued(users):
+    live = beating(left_running(), datetime.timedelta(seconds=5))
+    silent = beating(left_running(), abandoned_after() + datetime.timedelta(seconds=1))
+    assert jobs_requeue_abandoned() == [silent.pk]
+    assert Job.objects.get(pk=live.pk).state == Job.State.RUNNING
+    silent.refresh_from_db()
+    assert (silent.state, silent.progress, silent.claimed_by) == (Job.State.QUEUED, 0, "")
+    assert not JobHeartbeat.objects.filter(job=silent).exists()
+    # Queued again in the engine, in the same transaction.
+    assert run_job_tasks(silent.pk) == 1
 
 
-def test_job_set_progress_keeps_the_lease_fresh(users, held):
-    WorkerLease.objects.filter(pk=LEASE_ID).update(heartbeat_at=timezone.now() - LEASE_TTL)
-    job = job_enqueue(kind=KIND, by=None)
-    job_set_progress(job, 1, 10)
-    fresh = WorkerLease.objects.get().heartbeat_at
-    assert fresh is not None and fresh > timezone.now() - datetime.timedelta(seconds=5)
-    with pytest.raises(WorkerBusy):
-        worker_lease_acquire("other-host:41")
+def test_a_sweep_that_meets_a_fresh_beat_or_another_sweep_changes_nothing(users):
+    job = beating(left_running(), abandoned_after() * 2)
+    JobHeartbeat.objects.filter(job=job).update(beat_at=timezone.now())  # it beat meanwhile
+    assert jobs_requeue_abandoned() == []
+    # Another sweep (or the job's own new run) changed its claim first: this one's update
+    # is conditional on the claim it saw.
+    JobHeartbeat.objects.filter(job=job).update(beat_at=timezone.now() - abandoned_after() * 2)
+    Job.objects.filter(pk=job.pk).update(claimed_by="run-2")
+    assert jobs_requeue_abandoned() == [job.pk]  # the claim it reads now
+    assert jobs_requeue_abandoned() == []  # and once only
 
 
-@job_kind("tests.progress_after_takeover", restartable=True)
-def _reports_progress(job: Job) -> None:
+@job_kind("tests.progress_after_sweep", restartable=True)
+def _reports_progress_after_the_sweep(job: Job) -> None:
+    # The worker was silent too long: the sweep has requeued the job meanwhile.
+    Job.objects.filter(pk=job.pk).update(state=Job.State.QUEUED, claimed_by="")
     job_set_progress(job, 1, 2)
+    raise AssertionError("not reached: the progress report finds the job lost")
 
 
-def test_a_worker_whose_lease_was_taken_over_stops_and_leaves_the_job_alone(users, held):
-    lease("new-host:9", seen=datetime.timedelta(0))  # took over while this one was silent
-    job = job_enqueue(kind="tests.progress_after_takeover", by=None)
-    with pytest.raises(WorkerLeaseLost):
-        job_run(job_id=job.pk)
+def test_a_run_whose_job_was_swept_stops_and_leaves_the_job_alone(users):
+    job = job_enqueue(kind="tests.progress_after_sweep", by=None)
+    job_run(job_id=job.pk)
     job.refresh_from_db()
-    # Still the new worker's to deal with: not marked failed or done over its head.
-    assert (job.state, job.finished_at, job.progress) == (Job.State.RUNNING, None, 0)
-    with pytest.raises(WorkerLeaseLost):
-        worker_lease_renew()
+    # Still the next run's to do: not marked failed or done over its head.
+    assert (job.state, job.finished_at, job.progress) == (Job.State.QUEUED, None, 0)
+    # A progress report of a run that lost its job raises rather than writes.
+    job.claimed_by = "a-lost-run"
+    with pytest.raises(JobLost):
+        job_set_progress(job, 1)
+    assert Job.objects.get(pk=job.pk).progress == 0
 
 
-def test_the_heartbeat_renews_the_lease_and_bears_a_locked_database(users, held):
-    old = timezone.now() - LEASE_TTL
-    WorkerLease.objects.filter(pk=LEASE_ID).update(heartbeat_at=old)
-    with transaction.atomic():
-        # What the thread meets when the job holds the database: an error, not a stop.
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE jobs_workerlease RENAME TO jobs_workerlease_away")
-        assert _heartbeat_tick() is True
-        transaction.set_rollback(True)
-    assert WorkerLease.objects.get().heartbeat_at == old
-    assert _heartbeat_tick() is True  # the next tick gets through
-    renewed = WorkerLease.objects.get().heartbeat_at
-    assert renewed is not None and renewed > old
-    lease("new-host:9", seen=datetime.timedelta(0))
-    assert _heartbeat_tick() is False  # taken over: nothing left to keep alive
+def test_the_heartbeat_beats_bears_a_locked_database_and_stops_when_lost(users):
+    job = beating(left_running(), abandoned_after() * 2)
+    old = JobHeartbeat.objects.get(job=job).beat_at
+    with transaction.atomic(), connection.execute_wrapper(_locked("jobs_jobheartbeat", "UPDATE")):
+        assert _beat_tick(job) is True  # an error, not a stop
+    assert JobHeartbeat.objects.get(job=job).beat_at == old
+    assert _beat_tick(job) is True
+    assert JobHeartbeat.objects.get(job=job).beat_at > old
+    Job.objects.filter(pk=job.pk).update(claimed_by="another-run")
+    assert _beat_tick(job) is False  # taken: nothing left to keep alive
 
 
-def test_the_heartbeat_reconnects_after_its_connection_drops(db, held):
+def test_the_heartbeat_reconnects_after_its_connection_drops(users):
     """A database restart or a proxy's idle timeout closes the heartbeat thread's connection
-    under Django: the tick that meets it drops it, so the next one opens a new one. (`held`
-    renews at every tick, so the tick does reach the database.)"""
+    under Django: the tick that meets it drops it, so the next one opens a new one."""
+    job = beating(left_running(), datetime.timedelta(0))
     seen: dict[str, object] = {}
 
     def heartbeat() -> None:
         try:
             connection.ensure_connection()
             connection.connection.close()  # Django still thinks it open
-            seen["tick"] = _heartbeat_tick()
+            seen["tick"] = _beat_tick(job)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 seen["after"] = cursor.fetchone()
@@ -265,103 +224,11 @@ def test_the_heartbeat_reconnects_after_its_connection_drops(db, held):
     assert seen == {"tick": True, "after": (1,)}
 
 
-def test_the_heartbeat_thread_runs_only_within_its_block(db):
-    with worker_heartbeat(tick=60):
-        assert [t for t in threading.enumerate() if t.name == "jobs-heartbeat"]
-    assert not [t for t in threading.enumerate() if t.name == "jobs-heartbeat"]
-
-
-def _gone_pid() -> int:
-    """The pid of a process that has ended."""
-    proc = subprocess.Popen(["true"])  # noqa: S607
-    proc.wait()
-    return proc.pid
-
-
-def test_a_dead_worker_on_this_host_is_taken_over_at_once(users):
-    dead = f"{socket.gethostname()}:{_gone_pid()}"
-    lease(dead, seen=datetime.timedelta(seconds=1))
+def test_the_heartbeat_thread_runs_only_within_its_block(users):
     job = left_running()
-    out = io.StringIO()
-    with translation.override("en"):
-        call_command("run_jobs", "--once", stderr=out)
-    assert f"Took over from worker {dead}" in out.getvalue()
-    assert Job.objects.get(pk=job.pk).state == Job.State.DONE
-    assert WorkerLease.objects.get().worker == ""
-
-
-@pytest.mark.parametrize(
-    "holder",
-    [
-        lambda: f"{socket.gethostname()}:{os.getppid()}",  # alive, and ours
-        lambda: f"{socket.gethostname()}:1",  # alive, and maybe not ours to signal
-        lambda: f"elsewhere-{socket.gethostname()}:{_gone_pid()}",  # another host: no telling
-    ],
-    ids=["alive", "alive-not-ours", "elsewhere"],
-)
-def test_a_worker_that_may_be_alive_keeps_its_lease(db, holder):
-    worker = holder()
-    lease(worker, seen=datetime.timedelta(seconds=1))
-    with pytest.raises(CommandError):
-        call_command("run_jobs", "--once")
-    assert WorkerLease.objects.get().worker == worker
-
-
-@job_kind("tests.ctrl_c")
-def _interrupted(job: Job) -> None:
-    raise KeyboardInterrupt  # what Ctrl-C raises in the worker
-
-
-class _HolderDiesWhileWaiting(io.StringIO):
-    """The stderr of a worker waiting for the lease: the holder goes silent for good as soon
-    as the waiting worker says it waits."""
-
-    def write(self, text: str) -> int:
-        if "so this one waits" in text:
-            WorkerLease.objects.filter(pk=LEASE_ID).update(
-                heartbeat_at=timezone.now() - LEASE_TTL - datetime.timedelta(seconds=1)
-            )
-        return super().write(text)
-
-
-def test_a_worker_waits_for_a_held_lease_then_takes_over_and_gives_it_back_on_ctrl_c(db):
-    lease("other-host:41", seen=datetime.timedelta(seconds=1))
-    job = job_enqueue(kind="tests.ctrl_c", by=None)
-    out = _HolderDiesWhileWaiting()
-    with translation.override("en"), pytest.raises(KeyboardInterrupt):
-        call_command("run_jobs", "--wait-every", "0.01", "--interval", "0", stderr=out)
-    told = out.getvalue()
-    assert told.count("Another worker (other-host:41) is running jobs on this database") == 1
-    assert "so this one waits. It starts when that one stops" in told
-    assert "Took over from worker other-host:41" in told
-    assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING  # the job it was in
-    released = WorkerLease.objects.get()
-    assert (released.worker, released.heartbeat_at) == ("", None)
-
-
-@job_kind("tests.hangup")
-def _hung_up(job: Job) -> None:
-    os.kill(os.getpid(), signal.SIGHUP)  # the terminal closes
-    time.sleep(1)  # the handler runs here
-
-
-def test_a_hangup_stops_the_worker_and_gives_the_lease_back(db):
-    hangups: list[int] = []
-
-    def ours(signum: int, frame: object) -> None:
-        hangups.append(signum)
-
-    before = signal.signal(signal.SIGHUP, ours)
-    try:
-        job_enqueue(kind="tests.hangup", by=None)
-        with pytest.raises(SystemExit):
-            call_command("run_jobs", "--once")
-        assert hangups == []  # the worker's handler took it
-        assert signal.getsignal(signal.SIGHUP) is ours  # and put this one back
-    finally:
-        signal.signal(signal.SIGHUP, before)
-    released = WorkerLease.objects.get()
-    assert (released.worker, released.heartbeat_at) == ("", None)
+    with job_heartbeat(job, every=60):
+        assert [t for t in threading.enumerate() if t.name == f"job-{job.pk}-heartbeat"]
+    assert not [t for t in threading.enumerate() if t.name.endswith("-heartbeat")]
 
 
 def _locked(table: str, statement: str, times: int = 10**6):
@@ -378,48 +245,130 @@ def _locked(table: str, statement: str, times: int = 10**6):
     return wrapper
 
 
-def test_a_locked_database_while_renewing_cuts_the_pass_short_not_the_worker(users, held, caplog):
+# The engine: tasks, claims and schedules ----------------------------------------------------
+
+
+def run_job_tasks(job_id: int) -> int:
+    return DBTaskResult.objects.filter(
+        task_path="jobs.tasks.run_job", args_kwargs__args=[job_id], status="READY"
+    ).count()
+
+
+def test_a_job_and_its_task_are_written_in_one_transaction(users):
     job = job_enqueue(kind=KIND, by=None)
-    # The worker runs in autocommit; here a savepoint stands in for that, so that the error
-    # does not break the test's own transaction.
-    with transaction.atomic(), connection.execute_wrapper(_locked("jobs_workerlease", "UPDATE")):
-        assert worker_pass() is False
-    assert "database is locked" in caplog.text
-    # Nothing run on a lease it could not renew; the next pass does it.
-    assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
-    assert worker_pass() is True
+    assert run_job_tasks(job.pk) == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lost = job_enqueue(kind=KIND, by=None)
+        raise RuntimeError("the request fails after queueing")
+    assert not Job.objects.filter(pk=lost.pk).exists()
+    assert run_job_tasks(lost.pk) == 0
+
+
+def test_a_task_delivered_twice_runs_its_job_once(users):
+    job = job_enqueue(kind="tests.counted", by=None)
+    run_job.call(job.pk)
+    run_job.call(job.pk)
+    job_run(job_id=job.pk)
+    assert [job.pk] == COUNTED
     assert Job.objects.get(pk=job.pk).state == Job.State.DONE
 
 
-def test_the_pass_after_a_database_error_deals_with_jobs_left_running(users, held):
-    assert worker_pass() is True  # the first pass, which deals with them anyway
-    # A job whose end could not be saved, as a pass cut short may leave one.
+COUNTED: list[int] = []
+
+
+@job_kind("tests.counted")
+def _counted(job: Job) -> None:
+    COUNTED.append(job.pk)
+
+
+def test_queued_jobs_without_a_task_are_given_one_on_start(users):
+    orphan = Job.objects.create(kind=KIND, params={"language": "en"})  # the old engine's
+    queued = job_enqueue(kind=KIND, by=None)
+    assert jobs_redeliver() == [orphan.pk]
+    assert (run_job_tasks(orphan.pk), run_job_tasks(queued.pk)) == (1, 1)
+    assert jobs_redeliver() == []
+
+
+def test_the_engines_old_records_are_pruned_not_its_waiting_tasks(users):
+    job = job_enqueue(kind=KIND, by=None)
+    old = job_enqueue(kind=KIND, by=None)
+    finished = timezone.now() - ENGINE_RESULTS_KEPT - datetime.timedelta(hours=1)
+    DBTaskResult.objects.filter(args_kwargs__args=[old.pk]).update(
+        status="SUCCESSFUL", finished_at=finished
+    )
+    assert jobs_prune_engine_results() == 1
+    assert run_job_tasks(job.pk) == 1
+    assert Job.objects.filter(pk=old.pk).exists()  # the user's record stays
+
+
+def schedule_of(name: str) -> PeriodicSchedule:
+    return PeriodicSchedule.objects.get(name=name)
+
+
+def test_each_periodic_kind_and_the_sweep_is_scheduled_once(db):
+    PeriodicSchedule.objects.all().delete()  # as before the first migrate's
+    DBTaskResult.objects.all().delete()
+    now = timezone.now()
+    assert periodic_ensure(now) == sorted([*PERIODIC, SWEEP])
+    assert periodic_ensure(now) == []  # every run is waiting: nothing more
+    tasks = DBTaskResult.objects.filter(task_path="jobs.tasks.run_periodic")
+    assert sorted(t.args_kwargs["args"][0] for t in tasks) == sorted([*PERIODIC, SWEEP])
+    # A chain broken by a worker killed in a periodic run is scheduled again.
+    row = schedule_of(KIND)
+    DBTaskResult.objects.filter(pk=row.task_id).update(
+        status="RUNNING", started_at=now - STUCK_AFTER - datetime.timedelta(minutes=1)
+    )
+    assert periodic_ensure(now) == [KIND]
+    assert schedule_of(KIND).task_id != row.task_id
+
+
+def test_a_periodic_run_schedules_the_next_and_queues_its_job(db):
+    PeriodicSchedule.objects.all().delete()
+    periodic_ensure()
+    row = schedule_of(KIND)
+    periodic_fire(KIND, task_id=row.task_id)
+    [job] = Job.objects.filter(kind=KIND)
+    assert job.created_by is None and run_job_tasks(job.pk) == 1
+    after = schedule_of(KIND)
+    assert after.task_id != row.task_id
+    assert after.next_at >= row.next_at + REMINDERS_EVERY - datetime.timedelta(seconds=1)
+    following = DBTaskResult.objects.get(pk=after.task_id)
+    assert (following.status, following.run_after) == ("READY", after.next_at)
+    # The same task delivered again, or an old one: superseded, nothing done.
+    periodic_fire(KIND, task_id=row.task_id)
+    assert Job.objects.filter(kind=KIND).count() == 1
+    assert schedule_of(KIND).task_id == after.task_id
+    # Its job still waiting: the next run queues none beside it.
+    periodic_fire(KIND, task_id=after.task_id)
+    assert Job.objects.filter(kind=KIND).count() == 1
+
+
+def test_a_periodic_run_with_nothing_to_do_leaves_no_job(db):
+    PeriodicSchedule.objects.all().delete()
+    periodic_ensure()
+    row = schedule_of("notifications.mail")  # `when`: only while an e-mail is due
+    periodic_fire("notifications.mail", task_id=row.task_id)
+    assert not Job.objects.filter(kind="notifications.mail").exists()
+    assert schedule_of("notifications.mail").next_at > row.next_at
+
+
+def test_a_first_schedule_counts_from_the_last_job(db):
+    PeriodicSchedule.objects.all().delete()
+    last = Job.objects.create(kind=KIND, state=Job.State.DONE)
+    periodic_ensure()
+    assert schedule_of(KIND).next_at == Job.objects.get(pk=last.pk).created_at + REMINDERS_EVERY
+
+
+def test_the_sweep_runs_on_its_own_schedule(users):
+    PeriodicSchedule.objects.all().delete()
+    periodic_ensure()
     job = left_running()
-    with transaction.atomic(), connection.execute_wrapper(_locked("jobs_workerlease", "UPDATE")):
-        assert worker_pass() is False
-    assert worker_pass() is True
-    job.refresh_from_db()
-    assert (job.state, job.params["attempts"]) == (Job.State.DONE, 2)
-
-
-def test_a_locked_database_at_start_is_waited_out(db):
-    told: list[WorkerBusy] = []
-    # A passing lock: retried without a word, even by --once.
-    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT", times=3)):
-        assert worker_lease_wait("this:1", wait=False, on_wait=told.append, every=0) == ""
-    worker_lease_release()
-    assert told == []
-    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT", times=3)):
-        call_command("run_jobs", "--once", "--wait-every", "0")  # through the command, too
-    # One that lasts: --once gives up after its patience, a worker waits and says so once.
-    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT")):
-        with pytest.raises(WorkerBusy) as busy:
-            worker_lease_wait("this:1", wait=False, on_wait=told.append, every=0, patience=0)
-        assert busy.value.locked
-    with connection.execute_wrapper(_locked("jobs_workerlease", "SELECT", times=3)):
-        worker_lease_wait("this:1", wait=True, on_wait=told.append, every=0, patience=0)
-    worker_lease_release()
-    assert [busy.locked for busy in told] == [True]
+    row = schedule_of(SWEEP)
+    periodic_fire(SWEEP, task_id=row.task_id)
+    assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
+    assert schedule_of(SWEEP).next_at >= row.next_at + abandoned_after() / 2 - datetime.timedelta(
+        seconds=1
+    )
 
 
 # What an interrupted or failed job becomes ---------------------------------------------------
