@@ -13,11 +13,12 @@ import hashlib
 from django.db import transaction
 
 from accounts.models import Role, User
+from jobs.services import job_run
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, ReformField
 from regions.models import Division, Organisation
 from review.models import Assignment, ExpertProfile
-from review.services.assignments import assignment_plan, assignments_apply
+from review.services.assignments import assignment_preview_enqueue, assignments_save
 from review.services.experts import expert_profile_create
 from review.services.reviews import review_save, review_submit
 
@@ -182,13 +183,9 @@ def build_review_demo() -> bool:
         return False
     national = User.objects.get(username="national")
     _experts(national)
-    plan = assignment_plan(cycle=cycle, by=national, reviewers=REVIEWERS)
-    assignments_apply(
-        cycle=cycle,
-        by=national,
-        reviewers=REVIEWERS,
-        fingerprint=plan.fingerprint,
-        accept_partial=True,
-    )
+    # The preview and its save, as the coordinator's two background jobs do them.
+    preview = assignment_preview_enqueue(cycle=cycle, by=national, reviewers=REVIEWERS)
+    job_run(job_id=preview.pk)
+    assignments_save(preview_job=preview, by=national, accept_partial=True)
     _reviews(cycle)
     return True

@@ -99,8 +99,7 @@ class ReviewersForm(forms.Form):
     )
 
 
-class ApplyPlanForm(ReviewersForm):
-    fingerprint = forms.CharField(widget=forms.HiddenInput)
+class SavePreviewForm(forms.Form):
     accept_partial = forms.BooleanField(
         label=_("Save the partial assignment: I know the candidates listed get fewer reviewers."),
         required=False,

@@ -92,10 +92,9 @@ def review_world(users, cycle):
 
 def test_each_assigned_expert_hears_once_with_a_link_to_their_reviews(review_world):
     w = review_world
-    plan = assigning.assignment_plan(cycle=w.cycle, by=w.national, reviewers=2)
-    created = assigning.assignments_apply(
-        cycle=w.cycle, by=w.national, reviewers=2, fingerprint=plan.fingerprint
-    )
+    preview = assigning.assignment_preview_enqueue(cycle=w.cycle, by=w.national, reviewers=2)
+    job_run(job_id=preview.pk)
+    created = assigning.assignments_save(preview_job=preview, by=w.national)
     per_expert: dict[int, int] = {}
     for assignment in created:
         per_expert[assignment.expert_id] = per_expert.get(assignment.expert_id, 0) + 1

@@ -1,5 +1,6 @@
 """Assignment from the database: the solver's feed (conflicts by division and organisation),
-preview then save, partial plans only when confirmed, and overrides with their reasons."""
+a preview job then the save of that preview, partial plans only when confirmed, and overrides
+with their reasons."""
 
 import io
 
@@ -9,6 +10,8 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from audit.models import AuditEntry
+from jobs.models import Job
+from jobs.services import job_run
 from kernel.errors import Forbidden
 from review.errors import ReviewError
 from review.models import Assignment, ExpertProfile, Review
@@ -90,39 +93,46 @@ def test_the_shortfall_is_said_plainly(review_world):
     # (organisation) have a conflict; idle_expert is unavailable.
     assert [row.candidate for row in plan.shortfalls] == [w.tech]
     assert plan.shortfalls[0].shortfall == (
-        "Gets 2 of 3 reviewers: only 2 eligible experts without a conflict of interest "
-        "(2 excluded for a conflict of interest, 1 unavailable, 0 already at their load cap)."
+        "Too few eligible experts: only 2 left after conflicts of interest (2 excluded for a "
+        "conflict of interest, 1 unavailable, 0 already at their load cap); gets 2 of 3 reviewers."
     )
 
 
-def test_a_full_pool_is_told_apart_from_a_small_one(review_world):
+def test_a_pool_too_small_for_the_cycle_is_told_apart_from_a_small_pool(review_world):
     w = review_world
     ExpertProfile.objects.update(max_load=1)
     with translation.override("en"):
         plan = services.assignment_plan(cycle=w.cycle, by=w.national, reviewers=2)
+    # Four experts with room for one review each, six places wanted.
+    assert plan.pool_too_small
     messages = [row.shortfall for row in plan.shortfalls]
-    assert any("load caps are taken by other candidates" in m for m in messages)
+    assert messages
+    assert all(m.startswith("The pool is too small: ") for m in messages)
+    assert all("room for 4 more reviews this cycle, fewer than the 6 needed" in m for m in messages)
 
 
 # Preview, then save exactly that -----------------------------------------------------------
 
 
+def preview_job(w, reviewers: int):
+    """A finished preview job, run as the worker would run it."""
+    job = services.assignment_preview_enqueue(cycle=w.cycle, by=w.national, reviewers=reviewers)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    return job
+
+
 def test_preview_saves_nothing_and_save_needs_confirmation_when_partial(review_world):
     w = review_world
-    plan = services.assignment_plan(cycle=w.cycle, by=w.national, reviewers=3)
+    job = preview_job(w, 3)
+    plan = services.preview_plan(job, job.params["preview"]["order"])
     assert not Assignment.objects.exists()
     with pytest.raises(ReviewError):
-        services.assignments_apply(
-            cycle=w.cycle, by=w.national, reviewers=3, fingerprint=plan.fingerprint
-        )
+        services.assignments_save(preview_job=job, by=w.national)
     assert not Assignment.objects.exists()
-    created = services.assignments_apply(
-        cycle=w.cycle,
-        by=w.national,
-        reviewers=3,
-        fingerprint=plan.fingerprint,
-        accept_partial=True,
-    )
+    created = services.assignments_save(preview_job=job, by=w.national, accept_partial=True)
+    assert plan is not None
     assert len(created) == plan.new_count == 8  # 2 + 3 + 3
     assert {a.source for a in created} == {"solver"}
     assert plan_rows(plan)[w.tech.title] == sorted(reviewers_of(w.tech))
@@ -133,22 +143,18 @@ def test_preview_saves_nothing_and_save_needs_confirmation_when_partial(review_w
 
 def test_a_complete_plan_saves_without_confirmation(review_world):
     w = review_world
-    plan = services.assignment_plan(cycle=w.cycle, by=w.national, reviewers=2)
-    assert plan.shortfalls == []
-    services.assignments_apply(
-        cycle=w.cycle, by=w.national, reviewers=2, fingerprint=plan.fingerprint
-    )
+    job = preview_job(w, 2)
+    assert job.params["preview"]["shortfalls"] == []
+    services.assignments_save(preview_job=job, by=w.national)
     assert Assignment.objects.count() == 6
 
 
 def test_a_change_since_the_preview_refuses_the_save(review_world):
     w = review_world
-    plan = services.assignment_plan(cycle=w.cycle, by=w.national, reviewers=2)
+    job = preview_job(w, 2)
     ExpertProfile.objects.filter(user__username="other_expert").update(available=False)
     with pytest.raises(ReviewError, match="preview|预览"):
-        services.assignments_apply(
-            cycle=w.cycle, by=w.national, reviewers=2, fingerprint=plan.fingerprint
-        )
+        services.assignments_save(preview_job=job, by=w.national)
     assert not Assignment.objects.exists()
 
 
@@ -172,13 +178,15 @@ def test_the_load_cap_counts_reviews_already_held_in_the_cycle(review_world):
 
 def test_only_the_national_coordinator_may_solve(review_world):
     w = review_world
+    job = preview_job(w, 3)
     for role in ("sichuan", "expert", "public"):
         with pytest.raises(Forbidden):
             services.assignment_plan(cycle=w.cycle, by=w.users[role], reviewers=3)
         with pytest.raises(Forbidden):
-            services.assignments_apply(
-                cycle=w.cycle, by=w.users[role], reviewers=3, fingerprint="x"
-            )
+            services.assignment_preview_enqueue(cycle=w.cycle, by=w.users[role], reviewers=3)
+        with pytest.raises(Forbidden):
+            services.assignments_save(preview_job=job, by=w.users[role], accept_partial=True)
+    assert not Assignment.objects.exists()
 
 
 def test_reviewers_per_candidate_is_bounded(review_world):
@@ -188,32 +196,40 @@ def test_reviewers_per_candidate_is_bounded(review_world):
             services.assignment_plan(cycle=w.cycle, by=w.national, reviewers=n)
 
 
-def test_preview_and_save_over_http(review_world):
+def test_preview_and_save_over_http(review_world, inline_jobs):
     w = review_world
     client = client_for(w.national)
     url = f"/review/cycles/{w.cycle.pk}/assign/"
     assert client.get(url).status_code == 200
-    preview = client.get(url, {"reviewers": 3})
-    assert preview.status_code == 200
-    page = preview.content.decode()
+    queued = inline_jobs(lambda: client.post(url, {"reviewers": 3}))
+    job = Job.objects.get(kind="review.assignment_preview")
+    assert queued["Location"] == f"/jobs/{job.pk}/"
+    assert not Assignment.objects.exists()
+    preview_url = f"/review/previews/{job.pk}/"
+    assert f'href="{preview_url}"' in client.get(f"/jobs/{job.pk}/").content.decode()
+    page = client.get(preview_url).content.decode()
     assert w.tech.title in page
     assert 'name="accept_partial"' in page
+    refused = client.post(f"{preview_url}save/")
+    assert refused["Location"] == preview_url
     assert not Assignment.objects.exists()
-    fingerprint = preview.context["plan"].fingerprint
-    refused = client.post(url, {"reviewers": 3, "fingerprint": fingerprint})
-    assert refused.status_code == 200
-    assert not Assignment.objects.exists()
-    saved = client.post(url, {"reviewers": 3, "fingerprint": fingerprint, "accept_partial": "on"})
-    assert saved.status_code == 302
-    assert saved["Location"] == f"/review/cycles/{w.cycle.pk}/"
+    saved = inline_jobs(lambda: client.post(f"{preview_url}save/", {"accept_partial": "on"}))
+    saving = Job.objects.get(kind="review.assignment_save")
+    assert saved["Location"] == f"/jobs/{saving.pk}/"
     assert Assignment.objects.count() == 8
+    assert "This preview has been saved." in english_page(client, preview_url)
+
+
+def english_page(client, url: str) -> str:
+    return client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_a_complete_preview_asks_for_no_partial_confirmation(review_world):
     w = review_world
-    page = client_for(w.national).get(f"/review/cycles/{w.cycle.pk}/assign/", {"reviewers": 2})
-    assert 'name="accept_partial"' not in page.content.decode()
-    assert 'name="fingerprint"' in page.content.decode()
+    job = preview_job(w, 2)
+    page = client_for(w.national).get(f"/review/previews/{job.pk}/").content.decode()
+    assert 'name="accept_partial"' not in page
+    assert f'action="/review/previews/{job.pk}/save/"' in page
 
 
 # Overrides ------------------------------------------------------------------------------------

@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from accounts.models import Role
+from jobs.models import Job
+from jobs.services import job_run
 from review import rules as review_rules
 from review.models import Assignment, ExpertProfile, Review
 from review.selectors import review_of
-from review.services.assignments import assignment_plan
+from review.services.assignments import assignment_preview_enqueue
 from review.services.reviews import review_save
 from tests.conftest import client_for, make_user, open_cycle
 from tests.matrix import Act, Matrix, World, shared_world
@@ -96,8 +98,11 @@ def _saved(assignment: Assignment) -> Review:
     return Review.objects.get(assignment_id=assignment.pk)
 
 
-def _fingerprint(w: World) -> str:
-    return assignment_plan(cycle=w.cycle, by=w.national, reviewers=2).fingerprint
+def _preview(w: World) -> Job:
+    """A finished preview of the cycle, as the worker leaves it."""
+    job = assignment_preview_enqueue(cycle=w.cycle, by=w.national, reviewers=2)
+    job_run(job_id=job.pk)
+    return job
 
 
 def _review_form(**extra: Any) -> dict[str, Any]:
@@ -141,17 +146,19 @@ ACTIONS: dict[str, Act] = {
         national_only, "/review/cycles/{w.cycle.pk}/", shows=lambda w: w.ip.title
     ),
     "export_assignments": _get(national_only, "/review/cycles/{w.cycle.pk}/export/"),
-    "preview_assignment": _get(
-        national_only,
-        "/review/cycles/{w.cycle.pk}/assign/?reviewers=2",
-        shows=lambda w: w.tech.title,
+    "preview_assignment": Act(
+        right=national_only,
+        method="post",
+        url=lambda w: f"/review/cycles/{w.cycle.pk}/assign/",
+        data=lambda w: {"reviewers": 2},
+        done=lambda w: Job.objects.filter(kind="review.assignment_preview").exists(),
     ),
     "apply_assignment": Act(
         right=national_only,
         method="post",
-        url=lambda w: f"/review/cycles/{w.cycle.pk}/assign/",
-        data=lambda w: {"reviewers": 2, "fingerprint": _fingerprint(w), "accept_partial": "on"},
-        done=lambda w: Assignment.objects.filter(candidate=w.tech).exists(),
+        url=lambda w: f"/review/previews/{_preview(w).pk}/save/",
+        data=lambda w: {"accept_partial": "on"},
+        done=lambda w: Job.objects.filter(kind="review.assignment_save").exists(),
     ),
     "view_candidate": _get(
         lambda u, w: review_rules.can_view_review_results(u),
@@ -199,6 +206,7 @@ ACTIONS: dict[str, Act] = {
     "export_ranking": _get(
         lambda u, w: review_rules.can_view_review_results(u),
         "/review/cycles/{w.cycle.pk}/ranking/export/",
+        status=302,  # to the export job's page (a background job since issue #13)
     ),
     "my_reviews": _get(
         lambda u, w: review_rules.can_list_own_reviews(u),

@@ -70,15 +70,18 @@ def test_saving_a_review_already_submitted(w, users):
     refused(client_for(w.other_expert), url, review_form(action="save"), 404)
 
 
-def test_saving_the_solvers_plan_twice(w):
-    url = f"/review/cycles/{w.cycle.pk}/assign/"
-    fingerprint = services.assignment_plan(cycle=w.cycle, by=w.national, reviewers=1).fingerprint
-    data = {"reviewers": 1, "fingerprint": fingerprint, "accept_partial": "on"}
-    assert english(w.national).post(url, data).status_code == 302
+def test_saving_the_solvers_plan_twice(w, inline_jobs):
+    job = inline_jobs(
+        lambda: services.assignment_preview_enqueue(cycle=w.cycle, by=w.national, reviewers=1)
+    )
+    url = f"/review/previews/{job.pk}/save/"
+    data = {"accept_partial": "on"}
+    assert inline_jobs(lambda: english(w.national).post(url, data)).status_code == 302
     saved = Assignment.objects.count()
-    message = "Every candidate already has its reviewers: there is nothing more to assign."
+    assert saved
+    message = "This preview has already been saved."
     for who in (w.national, w.national2):
-        says(english(who).post(url, data), message)
+        says(english(who).post(url, data, follow=True), message)
     assert Assignment.objects.count() == saved
     assert entries("review.assignment_solved") == 1
     refused(client_for(w.users["expert"]), url, data, 403)

@@ -205,18 +205,16 @@ def test_shortlists_never_cause_a_false_shortfall():
     assert solution.cost == 8 * (COST_BASE - FIELD_MATCH_BONUS) + 2 * COST_BASE
 
 
-def test_a_national_size_cycle_solves_quickly_optimally_and_within_every_cap():
-    import time
-
+def test_a_national_size_cycle_solves_optimally_and_within_every_cap():
+    """Its time is measured by `make bench` (bench/assignment.py), not asserted here."""
     # 300 candidates × 3 reviewers from a pool of 500, 7 fields, conflicts by province.
     cands = [cand(c, needed=3, field=c % 7, provinces=frozenset({c % 31})) for c in range(1, 301)]
     experts = [
         expert(1000 + e, capacity=8, fields=frozenset({e % 7}), province=e % 31) for e in range(500)
     ]
-    start = time.perf_counter()
     solution = solve(cands, experts)
-    assert time.perf_counter() - start < 10
     assert solution.complete
+    assert solution.arcs < 300 * 500  # from the indexes, never the full network
     assert solution.cost == 900 * (COST_BASE - FIELD_MATCH_BONUS)  # every reviewer matches
     assert max(loads(solution.pairs).values()) <= 8
     by_id = {c.id: c for c in cands}

@@ -16,7 +16,13 @@ from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import form_filters
 from review import aggregation, excel, rules
 from review.errors import ReviewError
-from review.forms import ApplyPlanForm, CandidateFilterForm, OverrideForm, ReasonForm, ReviewersForm
+from review.forms import (
+    CandidateFilterForm,
+    OverrideForm,
+    ReasonForm,
+    ReviewersForm,
+    SavePreviewForm,
+)
 from review.labels import criterion_label, disagreement_reasons, disagreement_rule
 from review.models import Assignment
 from review.selectors import (
@@ -69,41 +75,60 @@ def cycle_assignments_export(request: AuthenticatedHttpRequest, pk: int) -> Http
 @login_required
 @require(rules.can_assign_reviewers)
 def assignment_solve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """GET with `reviewers`: the preview. POST: save exactly what the preview showed."""
+    """GET: the form, and the cycle's latest previews. POST: queue a preview (a background job)
+    and follow it on the job page."""
     cycle = cycle_get_for_review(request.user, pk)
-    if request.method == "POST":
-        form = ApplyPlanForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                created = services.assignments_apply(
-                    cycle=cycle,
-                    by=request.user,
-                    reviewers=data["reviewers"],
-                    fingerprint=data["fingerprint"],
-                    accept_partial=data["accept_partial"],
-                )
-            except ReviewError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("%(n)s assignment(s) saved.") % {"n": len(created)})
-                return redirect("review:cycle_overview", cycle.pk)
-        reviewers_form = ReviewersForm({"reviewers": request.POST.get("reviewers", "")})
-    else:
-        reviewers_form = ReviewersForm(request.GET if "reviewers" in request.GET else None)
-    context: dict[str, object] = {"cycle": cycle, "form": reviewers_form}
-    if reviewers_form.is_valid():
-        reviewers = reviewers_form.cleaned_data["reviewers"]
+    form = ReviewersForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            plan = services.assignment_plan(cycle=cycle, by=request.user, reviewers=reviewers)
-        except ReviewError as exc:
-            reviewers_form.add_error(None, exc.message)
-        else:
-            context["plan"] = plan
-            context["apply_form"] = ApplyPlanForm(
-                initial={"reviewers": reviewers, "fingerprint": plan.fingerprint}
+            job = services.assignment_preview_enqueue(
+                cycle=cycle, by=request.user, reviewers=form.cleaned_data["reviewers"]
             )
+        except ReviewError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("jobs:job_detail", job.pk)
+    context = {"cycle": cycle, "form": form, "previews": services.recent_previews(cycle)}
     return render(request, "review/assign.html", context)
+
+
+@login_required
+@require(rules.can_assign_reviewers)
+def assignment_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A stored preview, a page of candidates at a time (those left short first)."""
+    job = services.preview_get(by=request.user, pk=pk)
+    preview = job.params.get("preview")
+    if preview is None and not job.is_finished and job.created_by_id == request.user.pk:
+        return redirect("jobs:job_detail", job.pk)
+    cycle = cycle_get_for_review(request.user, job.params["cycle"])
+    context: dict[str, object] = {"cycle": cycle, "job": job}
+    if preview is not None:
+        page = paginate(request, preview["order"])
+        context["page"] = page
+        context["plan"] = services.preview_plan(job, list(page.object_list))
+        context["save_form"] = SavePreviewForm()
+    return render(request, "review/assign_preview.html", context)
+
+
+@login_required
+@require(rules.can_assign_reviewers)
+def assignment_preview_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Queue the saving of the stored preview; refused at once when it no longer holds."""
+    job = services.preview_get(by=request.user, pk=pk)
+    if request.method != "POST":
+        return redirect("review:assignment_preview", job.pk)
+    form = SavePreviewForm(request.POST)
+    form.is_valid()  # one optional checkbox: always valid
+    try:
+        saving = services.assignment_save_enqueue(
+            preview_job=job,
+            by=request.user,
+            accept_partial=bool(form.cleaned_data.get("accept_partial")),
+        )
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+        return redirect("review:assignment_preview", job.pk)
+    return redirect("jobs:job_detail", saving.pk)
 
 
 @login_required
