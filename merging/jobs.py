@@ -1,5 +1,6 @@
-"""Background runner for the candidate export."""
+"""Background runners: the suggestion run and the candidate export."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -7,8 +8,9 @@ from django.utils.translation import gettext_lazy
 from jobs.models import Job
 from jobs.registry import job_kind
 from jobs.services import JobFailed, job_attach_result, job_set_progress
-from merging import excel, rules
+from merging import excel, rules, services
 from merging.selectors import candidate_list
+from proposals.models import Cycle
 
 
 @job_kind(
@@ -35,3 +37,25 @@ def run_candidates_export(job: Job) -> None:
     job_attach_result(job, f"candidates-{stamp}.xlsx", content)
     job.progress = total
     job.message = _("%(n)s candidate measure(s) exported.") % {"n": total}
+
+
+@job_kind(
+    services.SUGGESTIONS_KIND,
+    title=gettext_lazy("Suggesting groups of similar proposals"),
+    back=lambda job: reverse("merging:group_list", args=[job.params.get("cycle", 0)]),
+    # One transaction that replaces the open suggestions: run again, it gives the same groups.
+    restartable=True,
+    atomic=True,
+)
+def run_suggestions(job: Job) -> None:
+    """Compare a cycle's submitted proposals and suggest groups (seconds at 10,000 proposals,
+    so never inside a request)."""
+    cycle = Cycle.objects.filter(pk=job.params.get("cycle")).first()
+    if cycle is None or job.created_by is None or not rules.can_merge(job.created_by):
+        raise JobFailed(_("You may not suggest groups in this cycle."))
+    job_set_progress(job, 0, total=1)
+    groups = services.suggestions_run(cycle=cycle, by=job.created_by)
+    job.progress = 1
+    job.message = _(
+        "%(n)s group(s) of similar proposals suggested. Nothing is merged until you accept."
+    ) % {"n": len(groups)}

@@ -49,6 +49,9 @@ class SuggestedGroup(models.Model):
     proposals = models.ManyToManyField(Proposal, related_name="suggested_groups")
     score = models.FloatField(_("similarity"))
     key_terms = models.JSONField(_("shared key terms"), default=list)
+    # Size of the cohesive cluster the size cap (平台规则, zhtext.groups.MAX_GROUP) cut this
+    # group from; 0 when the group is the whole cluster.
+    cut_from = models.PositiveIntegerField(_("cut from a cluster of"), default=0)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
     candidate = models.ForeignKey(
         CandidateMeasure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import diff, record, snapshot
+from jobs.models import Job
+from jobs.services import job_enqueue
 from kernel.errors import Forbidden
 from merging import rules
 from merging.errors import MergeError
 from merging.models import CandidateMeasure, SuggestedGroup
 from merging.selectors import comparison_text
 from proposals.models import Cycle, Proposal
-from zhtext.pairs import Pair, candidate_pairs, clusters
+from zhtext.groups import cohesive_groups
+from zhtext.pairs import Pair, candidate_pairs
 
 CANDIDATE_FIELDS = ["title", "content", "field", "needs_national_authority", "ministries"]
 KEY_TERMS = 8
@@ -52,10 +55,12 @@ def _texts(proposal_ids: Iterable[int]) -> dict[int, str]:
 
 
 def _redescribe(group: SuggestedGroup) -> None:
-    """After members changed by hand: every pair that shares some wording counts."""
+    """After members changed by hand: every pair that shares some wording counts, and the
+    cap's note (cut from a larger cluster) no longer speaks for the group a person made."""
     docs = _texts(group.proposals.values_list("pk", flat=True))
     group.score, group.key_terms = _describe(candidate_pairs(docs, threshold=0.0))
-    group.save(update_fields=["score", "key_terms"])
+    group.cut_from = 0
+    group.save(update_fields=["score", "key_terms", "cut_from"])
 
 
 def _member_ids(group: SuggestedGroup) -> set[int]:
@@ -75,12 +80,24 @@ def _ignored_sets(cycle: Cycle) -> set[frozenset[int]]:
 # The suggestion run --------------------------------------------------------------------------
 
 
+SUGGESTIONS_KIND = "merging.suggestions"
+
+
+def suggestions_enqueue(*, cycle: Cycle, by: User) -> Job:
+    """Queue the suggestion run (merging.jobs.run_suggestions) for the cycle."""
+    _check(by)
+    return job_enqueue(kind=SUGGESTIONS_KIND, by=by, params={"cycle": cycle.pk})
+
+
 @transaction.atomic
 def suggestions_run(*, cycle: Cycle, by: User) -> list[SuggestedGroup]:
     """Suggest groups among the cycle's submitted proposals that no candidate holds yet.
 
-    The open suggestions of an earlier run are replaced; accepted and ignored groups stay,
-    and a group the coordinator ignored does not come back with the same members.
+    Groups are cohesive (average link, zhtext.groups), never chains of pairs, and hold at
+    most MAX_GROUP proposals (平台规则: one person reads a group through); a larger cluster is
+    cut into several groups, each remembering the cluster's size (`cut_from`). The open
+    suggestions of an earlier run are replaced; accepted and ignored groups stay, and a
+    group the coordinator ignored does not come back with the same members.
     """
     _check(by)
     Cycle.objects.select_for_update().get(pk=cycle.pk)  # one run per cycle at a time
@@ -91,9 +108,8 @@ def suggestions_run(*, cycle: Cycle, by: User) -> list[SuggestedGroup]:
     }
     pairs = candidate_pairs(docs)
     ignored = _ignored_sets(cycle)
-    found = [
-        sorted(members) for members in clusters(docs, pairs) if frozenset(members) not in ignored
-    ]
+    kept = [g for g in cohesive_groups(docs, pairs) if frozenset(g.members) not in ignored]
+    found = [sorted(g.members) for g in kept]
     where = {pk: index for index, members in enumerate(found) for pk in members}
     inside: dict[int, list[Pair[int]]] = defaultdict(list)
     for pair in pairs:
@@ -104,9 +120,10 @@ def suggestions_run(*, cycle: Cycle, by: User) -> list[SuggestedGroup]:
     before = stale.count()
     stale.delete()
     groups = []
-    for index, _members in enumerate(found):
+    for index, group in enumerate(kept):
         score, terms = _describe(inside[index])
-        groups.append(SuggestedGroup(cycle=cycle, score=score, key_terms=terms))
+        cut_from = group.cut_from if group.cut else 0
+        groups.append(SuggestedGroup(cycle=cycle, score=score, key_terms=terms, cut_from=cut_from))
     groups = SuggestedGroup.objects.bulk_create(groups)
     Members.objects.bulk_create(
         Members(suggestedgroup_id=group.pk, proposal_id=pk)

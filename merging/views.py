@@ -33,6 +33,7 @@ from merging.forms import (
 from merging.models import CandidateMeasure, SuggestedGroup
 from proposals import rules as proposals_rules
 from proposals.models import Cycle
+from zhtext.groups import MAX_GROUP
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -63,6 +64,7 @@ def group_index(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "export_query": request.GET.urlencode(),
         "remaining": selectors.remaining_proposals(cycle).count(),
         "entries": entries_for(cycle).filter(action="merge.suggested")[:5],
+        "group_cap": MAX_GROUP,
     }
     return render(request, "merging/group_list.html", context)
 
@@ -72,13 +74,8 @@ def group_index(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require(rules.can_merge)
 def suggestions_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=pk)
-    groups = services.suggestions_run(cycle=cycle, by=request.user)
-    messages.success(
-        request,
-        _("%(n)s group(s) of similar proposals suggested. Nothing is merged until you accept.")
-        % {"n": len(groups)},
-    )
-    return redirect("merging:group_list", cycle.pk)
+    job = services.suggestions_enqueue(cycle=cycle, by=request.user)
+    return redirect("jobs:job_detail", job.pk)
 
 
 @login_required

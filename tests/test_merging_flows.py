@@ -12,6 +12,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from audit.models import AuditEntry
+from jobs.models import Job
 from lists.models import AnnualList, ListItem, ListVersion
 from merging import services
 from merging.errors import MergeError
@@ -157,11 +158,16 @@ def test_the_group_page_shows_score_terms_and_members(similar):
     assert similar.other.title not in html
 
 
-def test_running_the_suggestions_over_http(similar):
+def test_running_the_suggestions_over_http(similar, inline_jobs):
+    """Seconds at national scale: a background job whose page leads back to the groups."""
     client = client_for(similar.national)
-    response = client.post(f"/merging/cycles/{similar.cycle.pk}/suggest/")
-    assert response.status_code == 302
+    response = inline_jobs(lambda: client.post(f"/merging/cycles/{similar.cycle.pk}/suggest/"))
+    job = Job.objects.get(kind="merging.suggestions")
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert (job.state, job.params["cycle"]) == ("done", similar.cycle.pk)
     assert SuggestedGroup.objects.filter(cycle=similar.cycle, state="open").count() == 1
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/merging/cycles/{similar.cycle.pk}/"' in page
 
 
 # Accepting -----------------------------------------------------------------------------------

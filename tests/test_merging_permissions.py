@@ -18,7 +18,6 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from audit.models import AuditEntry
 from jobs.models import Job
 from merging import rules as merging_rules
 from merging import services
@@ -141,7 +140,8 @@ ACTIONS: dict[str, Act] = {
         merge_right,
         "post",
         cycle_url("suggest/"),
-        done=lambda w: AuditEntry.objects.filter(action="merge.suggested").exists(),
+        # A background job (seconds at national scale): queued only for whoever may merge.
+        done=lambda w: Job.objects.filter(kind="merging.suggestions").exists(),
     ),
     "export_groups": Act(merge_right, "get", cycle_url("groups/export/")),
     "accept_form": Act(

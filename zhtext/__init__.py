@@ -5,7 +5,8 @@ on the real texts of data/similarity/pairs.csv: rjieba ~3.1 M characters/s again
 ~0.13-0.19 M (17-23x faster on this 2-core machine), and the same tokens on 102 of 102
 texts (token-span agreement 1.0), so the app keeps rjieba; jieba is a dev dependency for
 that comparison only. Modules: normalize (PDF/OCR/web artefacts), segment (search terms),
-similarity (score, decision, shared terms), pairs (inverted index, clusters), noise
+similarity (score, decision, shared terms), pairs (inverted index with an exact bound),
+groups (cohesive merge suggestions: average link, size cap), noise
 (simulated extraction noise for tests and bench), evaluate (P/R/F1 on labelled pairs).
 `python -m zhtext similar A B` and `python -m zhtext pairs FILE.csv` try it on any text.
 """

@@ -17,8 +17,8 @@ How THRESHOLD was chosen and how good the decision is: `make bench` and data/sim
 
 import math
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import rjieba
 
@@ -35,8 +35,6 @@ GENERIC_WEIGHT = 0.2
 # Containment divides by the shorter text's mass, but never by less than this: a text
 # that says almost nothing specific is not "contained" in everything that names its field.
 MIN_MASS = 3.0
-# Containment divides by the shorter text's mass, but never by less than this: a text
-# that says almost nothing specific is not "contained" in everything that names its field.
 
 FIELD_WEIGHT = 0.4
 GENERIC = frozenset(
@@ -225,8 +223,12 @@ _TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 # A place name (四川省, 成都市, 武侯区 ...) says who proposes, not what: proposals of one
 # province must not look alike for naming it.
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}(?:省|市|自治区|区|县|州|盟)")
-_LONG_GENERIC = tuple(w for w in GENERIC if len(w) > 2)
-_LONG_FIELD = tuple(w for w in FIELD_TERMS if len(w) > 2)
+_PLACE_ENDS = frozenset("省市区县州盟")
+# A bigram inside a longer boilerplate or field word counts as that word does (体系 -> 体系).
+_GENERIC_BIGRAMS = frozenset(w[i : i + 2] for w in GENERIC if len(w) > 2 for i in range(len(w) - 1))
+_FIELD_BIGRAMS = frozenset(
+    w[i : i + 2] for w in FIELD_TERMS if len(w) > 2 for i in range(len(w) - 1)
+)
 
 
 @lru_cache(maxsize=200_000)
@@ -236,9 +238,9 @@ def weight(term: str) -> float:
         return GENERIC_WEIGHT
     if term in FIELD_TERMS:
         return FIELD_WEIGHT
-    if len(term) == 2 and any(term in word for word in _LONG_GENERIC):
+    if term in _GENERIC_BIGRAMS:
         return GENERIC_WEIGHT
-    if len(term) == 2 and any(term in word for word in _LONG_FIELD):
+    if term in _FIELD_BIGRAMS:
         return FIELD_WEIGHT
     return 1.0
 
@@ -253,12 +255,15 @@ class Features:
 
     words: frozenset[str]
     grams: frozenset[str]
-    word_mass: float = field(init=False, repr=False, compare=False)
-    gram_mass: float = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "word_mass", _mass(self.words))
-        object.__setattr__(self, "gram_mass", _mass(self.grams))
+    # Computed on first use: zhtext.pairs sums the masses of a whole collection in numpy.
+    @cached_property
+    def word_mass(self) -> float:
+        return _mass(self.words)
+
+    @cached_property
+    def gram_mass(self) -> float:
+        return _mass(self.grams)
 
 
 def tokens(text: str) -> list[str]:
@@ -268,7 +273,7 @@ def tokens(text: str) -> list[str]:
 
 def is_place(word: str, tag: str = "") -> bool:
     """A place name: tagged `ns` by the segmenter (成都, 东湖) or shaped like one (绵阳市)."""
-    return tag == "ns" or _PLACE.fullmatch(word) is not None
+    return tag == "ns" or (word[-1:] in _PLACE_ENDS and _PLACE.fullmatch(word) is not None)
 
 
 def features(text: str) -> Features:
@@ -290,7 +295,7 @@ def features(text: str) -> Features:
         # A bigram across two boilerplate words (改革|举措 -> 革举) is boilerplate too: left out.
         start = len(run) + 1 if run and not (specific or here) else max(1, len(run))
         run.extend(chars)
-        grams.update(run[i - 1] + run[i] for i in range(start, len(run)))
+        grams.update([run[i - 1] + run[i] for i in range(start, len(run))])
         specific = here
     return Features(frozenset(words), frozenset(grams))
 
