@@ -52,6 +52,8 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 # (it wraps or overflows in the cell) so that one long answer does not push the rest away.
 MIN_WIDTH = 6
 MAX_WIDTH = 50
+# The rows a streamed table holds to fit its column widths; later rows are not measured.
+SAMPLE_ROWS = 500
 
 
 def text_cell(sheet: Any, value: Any) -> Any:
@@ -129,23 +131,35 @@ def write_table(
     filters: Filters | None = None,
     on_row: Callable[[int], Any] | None = None,
     after: Iterable[Sequence[Any]] = (),
-) -> None:
-    """Fill a new write-only `sheet` with a table ready for Excel/WPS (see the module's text).
+    sample: int = SAMPLE_ROWS,
+) -> int:
+    """Fill a new write-only `sheet` with a table ready for Excel/WPS (see the module's text);
+    the number of table rows written.
 
     With `filters` (even empty: "无") the filter and export time go on row 1 and the header on
     row 2; without, the header is row 1. `after` rows (totals, notes) follow the table outside
-    its autofilter."""
-    body = []
-    for count, row in enumerate(rows, start=1):
-        body.append([_plain(value) for value in row])
+    its autofilter.
+
+    Rows are streamed: only the first `sample` rows are held, to fit the column widths (a
+    write-only sheet writes its widths and frozen panes before its first row); the rest go
+    straight to the sheet's temporary file, so memory stays flat however many rows there are.
+    The autofilter, written after the rows, covers them all."""
+    iterator = iter(rows)
+    count = 0
+    head: list[list[Any]] = []
+    for row in iterator:
+        count += 1
+        head.append([_plain(value) for value in row])
         if on_row:
             on_row(count)
+        if count >= sample:
+            break
     tail = [[_plain(value) for value in row] for row in after]
     header = [_plain(value) for value in headers]
-    width = max([len(header), *(len(row) for row in body)], default=0)
+    width = max([len(header), *(len(row) for row in head)], default=0)
     for index in range(width):
         widest = max(
-            (display_width(row[index]) for row in [header, *body, *tail] if index < len(row)),
+            (display_width(row[index]) for row in [header, *head, *tail] if index < len(row)),
             default=0,
         )
         letter = get_column_letter(index + 1)
@@ -155,9 +169,6 @@ def write_table(
     sheet.freeze_panes = f"A{header_row + 1}"
     if filters is not None:
         sheet.append([text_cell(sheet, filter_line(filters))])
-    if width:
-        last = get_column_letter(width)
-        sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(body), 1)}"
     bold = Font(bold=True)
     header_cells = []
     for value in header:
@@ -168,10 +179,21 @@ def write_table(
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
-    for row in body:
-        sheet.append([_cell(sheet, value) for value in row])
-    for row in tail:
-        sheet.append([_cell(sheet, value) for value in row])
+    for plain in head:
+        sheet.append([_cell(sheet, value) for value in plain])
+    del head
+    for row in iterator:
+        count += 1
+        sheet.append([_cell(sheet, _plain(value)) for value in row])
+        if on_row:
+            on_row(count)
+    for plain in tail:
+        sheet.append([_cell(sheet, value) for value in plain])
+    if width:
+        # The autofilter is written after the rows (openpyxl's sheet tail): set it last.
+        last = get_column_letter(width)
+        sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + max(count, 1)}"
+    return count
 
 
 def table_bytes(

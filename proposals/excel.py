@@ -1,8 +1,10 @@
 """The proposal workbook: one column layout for the template, the import and the export."""
 
 import io
+import os
+import zipfile
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -32,7 +34,12 @@ IMPORT_COLUMNS = [
 EXPORT_EXTRA = ["id", "cycle", "locality", "state", "submitted_at"]
 YES = {"是", "yes", "y", "true", "1", "需要"}
 NO = {"否", "no", "n", "false", "0", "不需要", ""}
-MAX_IMPORT_ROWS = 2000
+# The platform's limits on an import (平台规则, not 484号's): a national call's proposals
+# from one province fit many times over. The rows are read and inserted in a stream, so
+# memory does not grow with them; the caps bound the job's time and refuse a zip bomb early.
+MAX_IMPORT_ROWS = 50_000
+MAX_IMPORT_BYTES = 40 * 1024 * 1024
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
 # How far down an imported sheet its header may be (an export carries a filter line above it).
 HEADER_SEARCH_ROWS = 3
 
@@ -77,11 +84,62 @@ def template_bytes(field_names: Iterable[str]) -> bytes:
     return buffer.getvalue()
 
 
-def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (row number, {field: text}) per non-empty row; ValueError on a bad header."""
-    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+def check_size(source: IO[bytes]) -> None:
+    """ValueError with the platform's cap (平台规则) when the file, or what it unpacks to, is
+    too large; `source` is left at its start."""
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    if size > MAX_IMPORT_BYTES:
+        raise ValueError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+        )
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        unpacked = 0  # not a workbook at all: openpyxl says so
+    source.seek(0)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValueError(
+            _("The workbook unpacks to more than %(mb)s MB; upload the sheet as downloaded.")
+            % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)}
+        )
+
+
+def declared_rows(source: IO[bytes]) -> int:
+    """The rows the first sheet says it has (its `<dimension>`), header included: only an
+    estimate for a progress bar, never trusted for reading; 0 when it says nothing.
+    `source` is left at its start."""
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+        try:
+            return int(workbook.worksheets[0].max_row or 0)
+        finally:
+            workbook.close()
+    except Exception:  # not a workbook: the reading proper says so
+        return 0
+    finally:
+        source.seek(0)
+
+
+def read_rows(source: bytes | IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number, {field: text}) per non-empty row; ValueError on a bad header.
+
+    Read-only and streamed: one row in memory at a time. The sheet's `<dimension>` is
+    ignored (reset_dimensions): it is written by whatever program saved the file, may
+    under-state the rows or columns, and openpyxl would then silently stop reading there."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    workbook = load_workbook(stream, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        yield from _sheet_rows(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any]]]:
     keys = header_keys(_headers)
     # The template has its header on row 1; an export re-imported has the filter line above it.
     start, columns, missing = 1, [], [label(n) for n, _w in IMPORT_COLUMNS]
@@ -103,7 +161,6 @@ def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
         }
         if any(values.values()):
             yield number, values
-    workbook.close()
 
 
 def parse_yes_no(text: str) -> bool | None:

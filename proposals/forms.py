@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import DateInput, FilterForm, national_authority_filter
+from proposals import excel
 from proposals.models import Cycle, Proposal, ReformField, Suggestion
 from proposals.topic_forms import TopicChoice
 from regions.models import Division
@@ -215,3 +216,22 @@ class ProposalFilterForm(FilterForm):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
+
+
+class ProposalImportForm(UploadForm):
+    """The workbook of an import, within the platform's caps (平台规则, proposals.excel)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Platform rule: at most %(rows)s rows and %(mb)s MB per file."
+        ) % {"rows": f"{excel.MAX_IMPORT_ROWS:,}", "mb": excel.MAX_IMPORT_BYTES // (1024 * 1024)}
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > excel.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": excel.MAX_IMPORT_BYTES // (1024 * 1024)}
+            )
+        return upload

@@ -24,3 +24,8 @@ class ReviewConfig(AppConfig):
         from audit.presentation import register_actions
 
         register_actions(ACTION_LABELS)
+
+        from review import (
+            export_jobs,  # noqa: F401  (registers the ranking export)
+            jobs,  # noqa: F401  (registers the assignment job kinds)
+        )

@@ -1,7 +1,8 @@
 """Excel exports of the expert review: the pool, a cycle's assignments, the ranking and an
-expert's own reviews. Each is bounded (a pool, one cycle, one expert), so it is sent at once."""
+expert's own reviews. The ranking of a national cycle is built by a background job
+(review.export_jobs); the others are bounded (a pool, one cycle, one expert) and sent at once."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -73,7 +74,12 @@ def assignments_bytes(
     return table_bytes(_("Assignments"), headers, rows, filters=filters)
 
 
-def ranking_bytes(rows: Iterable[RankRow], filters: Filters | None = None) -> bytes:
+def ranking_bytes(
+    rows: Iterable[RankRow],
+    filters: Filters | None = None,
+    on_row: Callable[[int], Any] | None = None,
+) -> bytes:
+    """The ranking, its rows streamed as read (a LazyRows reads them a chunk at a time)."""
     names = [*aggregation.CRITERIA, aggregation.OVERALL]
     headers = [_("Rank"), _("No."), _("Candidate measure"), _("Reform field")]
     headers += [_("Reviews submitted"), _("Reviewers assigned")]
@@ -88,23 +94,25 @@ def ranking_bytes(rows: Iterable[RankRow], filters: Filters | None = None) -> by
     headers += [str(label) for label in Review.Recommendation.labels]
     headers += [_("Reviewers disagree"), _("Why")]
     yes = _("yes")
-    table = []
-    for row in rows:
-        line: list[Any] = [
-            row.rank or "",
-            row.candidate.pk,
-            row.candidate.title,
-            row.candidate.field.name,
-            row.reviews_submitted,
-            row.reviews_expected,
-        ]
-        for name in names:
-            s = row.summary.criteria[name]
-            line += [_figure(s.mean), _figure(s.median), _figure(s.spread), _figure(s.stdev)]
-        line += [row.summary.recommendations.get(v, 0) for v in Review.Recommendation.values]
-        line += [yes if row.disagreement else "", "；".join(disagreement_reasons(row.summary))]
-        table.append(line)
-    return table_bytes(_("Ranking"), headers, table, filters=filters)
+
+    def lines() -> Iterator[list[Any]]:
+        for row in rows:
+            line: list[Any] = [
+                row.rank or "",
+                row.candidate.pk,
+                row.candidate.title,
+                row.candidate.field.name,
+                row.reviews_submitted,
+                row.reviews_expected,
+            ]
+            for name in names:
+                s = row.summary.criteria[name]
+                line += [_figure(s.mean), _figure(s.median), _figure(s.spread), _figure(s.stdev)]
+            line += [row.summary.recommendations.get(v, 0) for v in Review.Recommendation.values]
+            line += [yes if row.disagreement else "", "；".join(disagreement_reasons(row.summary))]
+            yield line
+
+    return table_bytes(_("Ranking"), headers, lines(), on_row, filters=filters)
 
 
 def my_reviews_bytes(assignments: Iterable[Assignment], filters: Filters | None = None) -> bytes:

@@ -1,17 +1,34 @@
 """Reads of the expert review, shared by views, exports and other apps (the lists app ranks
 candidates with `candidate_ranking`). Every read is scoped to what the user may see."""
 
+import operator
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db import connections
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
 from django.http import Http404
 
 from accounts.actors import Actor
 from accounts.models import Role, User
 from accounts.visibility import EXPERT
+from kernel.lazyrows import LazyRows
 from merging.models import CandidateMeasure
 from proposals.models import Cycle, Proposal, Suggestion
 from review import aggregation, rules
@@ -254,54 +271,147 @@ def candidate_summary(candidate: CandidateMeasure) -> aggregation.Summary:
     return found.get(candidate.pk, (0, aggregation.summarise([], [])))[1]
 
 
-def _rank_key(row: RankRow) -> tuple[Any, ...]:
-    overall = row.overall_mean
-    value = row.means["value"]
-    return (overall is None, -(overall or 0), -(value or 0), row.candidate.pk)
+# The ranking's order, in SQL: the overall mean, then the mean for value (含金量), then the
+# candidate's age; candidates without a submitted review (no mean) last.
+RANK_ORDER = [
+    F("overall_mean").desc(nulls_last=True),
+    F("mean_value").desc(nulls_last=True),
+    F("pk").asc(),
+]
+_SUBMITTED = Q(assignments__review__state=SUBMITTED)
 
 
-def candidate_ranking(cycle: Cycle) -> list[RankRow]:
-    """Every candidate of the cycle, best overall mean first; unreviewed ones last, unranked.
+def _score(criterion: str) -> Cast:
+    # As floats, so means compare (and tie) exactly as statistics.fmean's do.
+    return Cast(f"assignments__review__{criterion}", FloatField())
 
-    Ties are broken by the mean for value (含金量), then by the candidate's age. Two queries,
-    whatever the number of candidates.
-    """
-    candidates = CandidateMeasure.objects.filter(cycle=cycle).select_related("field")
-    found = _summaries(Assignment.objects.filter(candidate__cycle=cycle))
+
+def _figures(candidates: QuerySet[CandidateMeasure]) -> QuerySet[Any]:
+    """Per candidate id, one narrow GROUP BY over its assignments and reviews: reviewers
+    assigned (`n_expected`), the overall mean (the mean of each review's four criteria) and the
+    mean for value, in the ranking's order."""
+    scores = [_score(c) for c in aggregation.CRITERIA]
+    overall = reduce(operator.add, scores) / Value(float(len(scores)))
+    return (
+        candidates.order_by()
+        .values("id")
+        .annotate(
+            n_expected=Count("assignments"),
+            overall_mean=Avg(overall, filter=_SUBMITTED, output_field=FloatField()),
+            mean_value=Avg(_score("value"), filter=_SUBMITTED),
+        )
+        .order_by(*RANK_ORDER)
+    )
+
+
+def _flagged(figures: QuerySet[Any]) -> QuerySet[Any]:
+    """`figures` narrowed to the candidates whose reviewers disagree, by the rule of
+    review.aggregation: with two submitted reviews or more, a criterion's scores
+    DISAGREEMENT_SPREAD apart, or one reviewer for including the measure and one against."""
+    spreads = {
+        f"spread_{c}": Max(f"assignments__review__{c}", filter=_SUBMITTED)
+        - Min(f"assignments__review__{c}", filter=_SUBMITTED)
+        for c in aggregation.CRITERIA
+    }
+    recommended = {
+        f"n_{r}": Count("assignments", filter=_SUBMITTED & Q(assignments__review__recommendation=r))
+        for r in (aggregation.INCLUDE, aggregation.EXCLUDE)
+    }
+    apart = reduce(
+        operator.or_,
+        (Q(**{f"spread_{c}__gte": aggregation.DISAGREEMENT_SPREAD}) for c in aggregation.CRITERIA),
+    )
+    both_ways = Q(**{f"n_{aggregation.INCLUDE}__gt": 0, f"n_{aggregation.EXCLUDE}__gt": 0})
+    return figures.annotate(
+        n_submitted=Count("assignments", filter=_SUBMITTED), **spreads, **recommended
+    ).filter(Q(n_submitted__gte=2) & (apart | both_ways))
+
+
+def _placed(figures: QuerySet[Any]) -> QuerySet[Any]:
+    return figures.annotate(place=Window(RowNumber(), order_by=RANK_ORDER))
+
+
+def _places(cycle: Cycle, pks: list[int]) -> dict[int, int]:
+    """Candidate id → its place in the whole cycle (filters do not change it), for the
+    reviewed ones among `pks`. A window over the cycle's ranking, read for these rows alone:
+    in an outer query, since a filter inside would narrow the window."""
+    if not pks:
+        return {}
+    ranked = _placed(_figures(CandidateMeasure.objects.filter(cycle=cycle)))
+    inner, params = ranked.query.sql_with_params()
+    marks = ", ".join(["%s"] * len(pks))
+    sql = (
+        f"SELECT ranked.id, ranked.place FROM ({inner}) ranked "  # noqa: S608 (parameters apart)
+        f"WHERE ranked.overall_mean IS NOT NULL AND ranked.id IN ({marks})"
+    )
+    with connections[ranked.db].cursor() as cursor:
+        cursor.execute(sql, [*params, *pks])
+        return {pk: place for pk, place in cursor.fetchall()}
+
+
+def _rank_rows(cycle: Cycle, figures: list[dict[str, Any]]) -> list[RankRow]:
+    """The rows of `figures` (from `_figures`): three queries, whatever their number. The
+    medians, spreads and standard deviations come from review.aggregation over the submitted
+    reviews of these candidates alone."""
+    pks = [row["id"] for row in figures]
+    if figures and "place" in figures[0]:
+        places = {row["id"]: row["place"] for row in figures if row["overall_mean"] is not None}
+    else:
+        places = _places(cycle, pks)
+    candidates = CandidateMeasure.objects.select_related("field").in_bulk(pks)
+    found = _summaries(Assignment.objects.filter(candidate_id__in=pks))
     empty = aggregation.summarise([], [])
     rows = []
-    for candidate in candidates:
-        expected, summary = found.get(candidate.pk, (0, empty))
+    for row in figures:
+        summary = found.get(row["id"], (0, empty))[1]
         rows.append(
             RankRow(
-                rank=None,
-                candidate=candidate,
+                rank=places.get(row["id"]),
+                candidate=candidates[row["id"]],
                 reviews_submitted=summary.reviews,
-                reviews_expected=expected,
+                reviews_expected=row["n_expected"],
                 means={c: summary.mean(c) for c in aggregation.CRITERIA},
                 overall_mean=summary.mean(aggregation.OVERALL),
                 disagreement=summary.disagreement,
                 summary=summary,
             )
         )
-    rows.sort(key=_rank_key)
-    return [
-        replace(row, rank=place if row.overall_mean is not None else None)
-        for place, row in enumerate(rows, start=1)
-    ]
-
-
-def ranking_filtered(cycle: Cycle, params: dict[str, str]) -> list[RankRow]:
-    """The ranking, keeping each row's place in the whole cycle."""
-    rows = candidate_ranking(cycle)
-    query = params.get("q", "").strip().lower()
-    if query:
-        rows = [r for r in rows if query in r.candidate.title.lower()]
-    if params.get("field"):
-        rows = [r for r in rows if r.candidate.field_id == int(params["field"])]
-    if params.get("flagged") == "yes":
-        rows = [r for r in rows if r.disagreement]
     return rows
+
+
+def ranking_rows(cycle: Cycle, params: dict[str, str] | None = None) -> LazyRows[RankRow]:
+    """The ranking, filtered by text, field and the disagreement flag, each row keeping its
+    place in the whole cycle: ordered, filtered, counted and sliced in SQL, its rows built a
+    page (or an export's chunk) at a time. What the page paginates and an export iterates."""
+    params = params or {}
+    candidates = CandidateMeasure.objects.filter(cycle=cycle)
+    query = params.get("q", "").strip()
+    if query:
+        candidates = candidates.filter(title__icontains=query)
+    if params.get("field"):
+        candidates = candidates.filter(field_id=int(params["field"]))
+    figures = _figures(candidates)
+    if params.get("flagged") == "yes":
+        figures = _flagged(figures)
+        counted = figures
+    else:
+        counted = candidates
+        if not (query or params.get("field")):
+            # The whole cycle: its places come with the page's rows.
+            figures = _placed(figures)
+    return LazyRows(figures, lambda rows: _rank_rows(cycle, rows), counted=counted)
+
+
+def candidate_ranking(cycle: Cycle) -> list[RankRow]:
+    """Every candidate of the cycle, best overall mean first; unreviewed ones last, unranked.
+
+    Ties are broken by the mean for value (含金量), then by the candidate's age."""
+    return list(ranking_rows(cycle))
+
+
+def ranking_filtered(cycle: Cycle, params: dict[str, str]) -> LazyRows[RankRow]:
+    """The ranking, keeping each row's place in the whole cycle (`ranking_rows`)."""
+    return ranking_rows(cycle, params)
 
 
 def review_submitted(assignment: Assignment) -> bool:

@@ -20,23 +20,48 @@ The rules, shared with the reminders so a report reminded as overdue shows as mi
 - A task closed by the end of a period owes no report for it (*not expected*): its close-out
   report says what the period's report would have.
 
-Figures are computed from a handful of queries over the whole scope, never one per task.
+Figures are computed in SQL, a handful of queries whatever the number of tasks: the report
+status of each task is a CASE over its report of the period (joined), overdue milestones and
+open help requests of a page's tasks are counted by correlated subqueries, and the per-claimant
+table is a GROUP BY over the tasks plus one over each of the milestones and help requests
+joined to their tasks (a subquery per task would run 3,500 times at national scale). Task
+lines are built only for the page shown (or a chunk of an export).
 """
 
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, TextChoices
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextChoices,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from claims.models import Claimant, Programme, TaskNotice
+from kernel.lazyrows import LazyRows
 from tasks import periods, progress, selectors
-from tasks.models import HelpRequest, Milestone, ProgressReport, Status, Task
+from tasks.models import Closure, HelpRequest, Milestone, ProgressReport, Status, Task
 from tasks.periods import Period
 
 
@@ -124,6 +149,25 @@ def overdue_milestones(start: datetime.date, cutoff: datetime.date) -> Q:
     )
 
 
+def _after(day: datetime.date) -> datetime.datetime:
+    """The first moment after `day` in the current time zone: a moment falls on `day` or
+    earlier (`timezone.localdate`) exactly when it is before this one."""
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(midnight)
+
+
+def _per_task(related: QuerySet[Any]) -> Coalesce:
+    """How many rows of `related` belong to the task of the outer query (0 for none)."""
+    counted = (
+        related.filter(task=OuterRef("pk"))
+        .order_by()
+        .values("task")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 @dataclass
 class TaskLine:
     task: Task
@@ -154,9 +198,10 @@ class ClaimantLine:
     progress: Decimal = Decimal(0)
     past_end: int = 0
 
-    def add(self, line: TaskLine) -> None:
-        self.tasks += 1
-        self.reports[line.report] += 1
+    def add(self, line: "ClaimantLine") -> None:
+        """Counts `line` in (the total line sums the claimants' lines)."""
+        self.tasks += line.tasks
+        self.reports.update(line.reports)
         self.overdue_milestones += line.overdue_milestones
         self.open_help += line.open_help
         self.past_end += line.past_end
@@ -184,13 +229,22 @@ class ClaimantLine:
 
 @dataclass
 class Dispatch:
+    """The figures of a dispatch, and its tasks as lazy rows (`rows`, `past_end`)."""
+
     programme: Programme
     period: Period
     schedule: Schedule
     today: datetime.date
     claimants: list[ClaimantLine]
     total: ClaimantLine
-    lines: list[TaskLine]
+    # The tasks in scope annotated with their figures (`_annotate`), in the page's order.
+    tasks: QuerySet[Task]
+    # Claimant id → the expected end of its tasks (its notice's date plus the programme's
+    # implementation period); claimants without a notice are absent.
+    ends: dict[int, datetime.date]
+    # The overdue milestones and open help requests of the programme's tasks.
+    overdue: QuerySet[Milestone]
+    open_help: QuerySet[HelpRequest]
 
     @property
     def start(self) -> datetime.date:
@@ -209,95 +263,218 @@ class Dispatch:
         return self.schedule.label(self.period)
 
     @property
-    def past_end(self) -> list[TaskLine]:
-        """The tasks past their expected end, the longest overdue first."""
-        found = [line for line in self.lines if line.past_end]
-        return sorted(found, key=lambda line: (line.expected_end or self.today, line.task.pk))
+    def cutoff(self) -> datetime.date:
+        return min(self.end, self.today - datetime.timedelta(days=1))
+
+    def _lines(self, tasks: list[Task]) -> list[TaskLine]:
+        return [
+            TaskLine(
+                task=task,
+                report=task.dispatch_report,  # type: ignore[attr-defined]
+                submitted_at=task.dispatch_submitted_at,  # type: ignore[attr-defined]
+                overdue_milestones=task.dispatch_overdue,  # type: ignore[attr-defined]
+                open_help=task.dispatch_help,  # type: ignore[attr-defined]
+                expected_end=self.ends.get(task.claimant_id),
+                past_end=task.dispatch_past_end,  # type: ignore[attr-defined]
+            )
+            for task in tasks
+        ]
+
+    def rows(self, status: str = PROBLEMS, text: str = "") -> LazyRows[TaskLine]:
+        """The drill-down (problem tasks by default, or those of one status, matching `text`
+        in the title or the responsible person), filtered in SQL and built a page or a chunk
+        at a time: what the page paginates and an export iterates."""
+        chosen = self.tasks
+        if status == ALL:
+            pass
+        # Set membership (a hashed subquery, one scan) rather than the per-task counts, which
+        # a filter would compute for every task in scope.
+        with_overdue = Q(pk__in=self.overdue.values("task_id"))
+        with_help = Q(pk__in=self.open_help.values("task_id"))
+        if status == ALL:
+            pass
+        elif status == OVERDUE:
+            chosen = chosen.filter(with_overdue)
+        elif status == HELP:
+            chosen = chosen.filter(with_help)
+        elif status in ReportStatus.values:
+            chosen = chosen.filter(Q(dispatch_report=status))
+        else:
+            late = [ReportStatus.LATE, ReportStatus.MISSING]
+            chosen = chosen.filter(Q(dispatch_report__in=late) | with_overdue | with_help)
+        text = text.strip()
+        if text:
+            chosen = chosen.filter(Q(title__icontains=text) | Q(responsible_person__icontains=text))
+        return LazyRows(chosen, self._lines)
 
     def select(self, status: str = PROBLEMS, text: str = "") -> list[TaskLine]:
-        """The drill-down: problem tasks by default, or those of one status."""
-        if status == ALL:
-            chosen = self.lines
-        elif status == OVERDUE:
-            chosen = [line for line in self.lines if line.overdue_milestones]
-        elif status == HELP:
-            chosen = [line for line in self.lines if line.open_help]
-        elif status in ReportStatus.values:
-            chosen = [line for line in self.lines if line.report == status]
-        else:
-            chosen = [line for line in self.lines if line.has_problem]
-        text = text.strip().lower()
-        if text:
-            chosen = [
-                line
-                for line in chosen
-                if text in line.task.title.lower() or text in line.task.responsible_person.lower()
-            ]
-        return chosen
+        """`rows` read at once, for a small scope."""
+        return list(self.rows(status, text))
+
+    @property
+    def lines(self) -> list[TaskLine]:
+        """Every task of the dispatch, read at once (a small scope only: pages use `rows`)."""
+        return list(self.rows(ALL))
+
+    @property
+    def past_end(self) -> LazyRows[TaskLine]:
+        """The tasks past their expected end, the longest overdue first."""
+        past = [claimant for claimant, end in self.ends.items() if end <= self.cutoff]
+        chosen = self.tasks.filter(Q(dispatch_past_end=True))
+        if past:  # else none is: an empty CASE would order by a constant, refused by PostgreSQL
+            expected_end = Case(
+                *[When(claimant_id=c, then=Value(self.ends[c])) for c in past],
+                output_field=DateField(),
+            )
+            chosen = chosen.order_by(expected_end, "pk")
+        return LazyRows(chosen, self._lines)
 
 
-def _counts(qs: QuerySet[Any]) -> dict[int, int]:
-    # order_by() drops the model ordering, which would otherwise split the groups.
-    return dict(qs.order_by().values("task_id").annotate(n=Count("id")).values_list("task_id", "n"))
+def _annotate(
+    tasks: QuerySet[Task],
+    period: Period,
+    schedule: Schedule,
+    today: datetime.date,
+    ends: dict[int, datetime.date],
+    related: tuple[QuerySet[Milestone], QuerySet[HelpRequest]],
+) -> QuerySet[Task]:
+    """Each task with its report status (`dispatch_report`), the moment its report of the
+    period was submitted, its overdue milestones and open help requests (`related`), and
+    whether it is past its expected end — each in SQL, by the rules of the module's
+    docstring. The counts are correlated subqueries over indexed task ids: PostgreSQL runs
+    them after the sort and the limit for a page's rows; the per-claimant table sums them."""
+    start, end = schedule.bounds(period)
+    due = schedule.due_on(period)
+    year, number = period
+    # One report per task and period (the constraint report_once): a join, not a subquery,
+    # since the CASE below reads it several times.
+    submitted = Q(
+        reports__year=year, reports__period=number, reports__state=ProgressReport.State.SUBMITTED
+    )
+    expected_now = ReportStatus.MISSING if today > due else ReportStatus.NOT_DUE
+    report = Case(
+        When(period_report__submitted_at__lt=_after(due), then=Value(ReportStatus.ON_TIME)),
+        When(period_report__submitted_at__isnull=False, then=Value(ReportStatus.LATE)),
+        When(closed_on__lte=end, then=Value(ReportStatus.NOT_EXPECTED)),
+        When(plan_approved_at__lt=_after(end), then=Value(expected_now)),
+        default=Value(ReportStatus.NOT_EXPECTED),
+        output_field=CharField(),
+    )
+    cutoff = min(end, today - datetime.timedelta(days=1))
+    past = [claimant for claimant, expected_end in ends.items() if expected_end <= cutoff]
+    past_end = Q(closure=Closure.OPEN, claimant_id__in=past)
+    overdue, open_help = related
+    return tasks.annotate(period_report=FilteredRelation("reports", condition=submitted)).annotate(
+        dispatch_submitted_at=F("period_report__submitted_at"),
+        dispatch_report=report,
+        dispatch_overdue=_per_task(overdue),
+        dispatch_help=_per_task(open_help),
+        dispatch_past_end=Case(
+            When(past_end, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+    )
+
+
+def _mean(weighted: Decimal | None, weights: Decimal | None) -> Decimal:
+    """tasks.progress.weighted_mean from the sums SQL made. SQLite sums decimals as floats:
+    rounding them to the places of their terms gives back the exact sums."""
+    if not weights:
+        return Decimal(0)
+    weighted = Decimal(weighted or 0).quantize(Decimal("0.001"))
+    weights = Decimal(weights).quantize(Decimal("0.01"))
+    return (weighted / weights).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _per_claimant(related: QuerySet[Any], scoped: QuerySet[Task]) -> dict[int, int]:
+    """Claimant id → how many rows of `related` belong to its tasks in `scoped`: one join and
+    GROUP BY (a hash join over the programme's rows), not a subquery per task."""
+    grouped = (
+        related.filter(task__in=scoped.order_by().values("pk"))
+        .order_by()
+        .values("task__claimant_id")
+        .annotate(n=Count("pk"))
+        .values_list("task__claimant_id", "n")
+    )
+    return dict(grouped)
+
+
+def _claimant_lines(
+    tasks: QuerySet[Task],
+    scoped: QuerySet[Task],
+    related: tuple[QuerySet[Milestone], QuerySet[HelpRequest]],
+) -> list[ClaimantLine]:
+    """One GROUP BY claimant over the annotated tasks (the report statuses, progress, past
+    end), and one over each of `related` (overdue milestones, open help requests) of
+    `scoped`; the claimants in the page's order."""
+    statuses = {f"report_{s}": Count("pk", filter=Q(dispatch_report=s)) for s in ReportStatus}
+    grouped = (
+        tasks.order_by()
+        .values("claimant_id")
+        .annotate(
+            n=Count("pk"),
+            past_end=Count("pk", filter=Q(dispatch_past_end=True)),
+            weighted=Sum(
+                F("progress") * F("weight"),
+                output_field=DecimalField(max_digits=20, decimal_places=3),
+            ),
+            weights=Sum("weight"),
+            **statuses,
+        )
+    )
+    found = {row["claimant_id"]: row for row in grouped}
+    if not found:
+        return []
+    overdue, open_help = (_per_claimant(rows, scoped) for rows in related)
+    claimants = (
+        Claimant.objects.filter(pk__in=found)
+        .select_related("division", "region_group")
+        .order_by("region_group_id", "division__code", "pk")
+    )
+    lines = []
+    for claimant in claimants:
+        row = found[claimant.pk]
+        lines.append(
+            ClaimantLine(
+                claimant,
+                tasks=row["n"],
+                reports=Counter({s: row[f"report_{s}"] for s in ReportStatus.values}),
+                overdue_milestones=overdue.get(claimant.pk, 0),
+                open_help=open_help.get(claimant.pk, 0),
+                progress=_mean(row["weighted"], row["weights"]),
+                past_end=row["past_end"],
+            )
+        )
+    return lines
 
 
 def dispatch(
     tasks: QuerySet[Task], programme: Programme, period: Period, today: datetime.date
 ) -> Dispatch:
     """The dispatch of `tasks` (already scoped to the viewer) of `programme` for `period`."""
-    tasks = tasks.filter(programme=programme)
     schedule = Schedule.of(programme)
+    notices = TaskNotice.objects.filter(programme=programme).values_list("claimant_id", "issued_on")
+    ends = {claimant: programme.implementation_end(issued) for claimant, issued in notices}
+    scoped = tasks.filter(programme=programme)
     start, end = schedule.bounds(period)
-    due = schedule.due_on(period)
-    ids = tasks.values("pk")
-    year, number = period
-    submitted = dict(
-        ProgressReport.objects.filter(
-            task__in=ids, year=year, period=number, state=ProgressReport.State.SUBMITTED
-        ).values_list("task_id", "submitted_at")
-    )
     cutoff = min(end, today - datetime.timedelta(days=1))
-    overdue = _counts(
-        Milestone.objects.filter(task__in=ids).filter(overdue_milestones(start, cutoff))
+    # Of the programme's tasks: the outer query (a task, the tasks of a page) narrows them.
+    overdue = Milestone.objects.filter(task__programme=programme).filter(
+        overdue_milestones(start, cutoff)
     )
-    open_help = _counts(HelpRequest.objects.filter(task__in=ids, state=HelpRequest.State.OPEN))
-    notice_dates = dict(
-        TaskNotice.objects.filter(programme=programme).values_list("claimant_id", "issued_on")
-    )
-    by_claimant: dict[int, ClaimantLine] = {}
-    total = ClaimantLine(None)
-    lines = []
-    ordered = tasks.order_by(
+    open_help = HelpRequest.objects.filter(task__programme=programme, state=HelpRequest.State.OPEN)
+    annotated = _annotate(scoped, period, schedule, today, ends, (overdue, open_help))
+    ordered = annotated.order_by(
         "claimant__region_group_id", "claimant__division__code", "claim__item__position", "pk"
     )
-    for task in ordered:
-        issued_on = notice_dates.get(task.claimant_id)
-        expected_end = programme.implementation_end(issued_on) if issued_on else None
-        line = TaskLine(
-            task=task,
-            report=report_status(
-                plan_approved_at=task.plan_approved_at,
-                submitted_at=submitted.get(task.pk),
-                period_end=end,
-                due=due,
-                today=today,
-                closed_before=task.closed_on is not None and task.closed_on <= end,
-            ),
-            submitted_at=submitted.get(task.pk),
-            overdue_milestones=overdue.get(task.pk, 0),
-            open_help=open_help.get(task.pk, 0),
-            expected_end=expected_end,
-            past_end=not task.is_closed and expected_end is not None and expected_end <= cutoff,
-        )
-        lines.append(line)
-        by_claimant.setdefault(task.claimant_id, ClaimantLine(task.claimant)).add(line)
+    claimants = _claimant_lines(annotated, scoped, (overdue, open_help))
+    total = ClaimantLine(None)
+    for line in claimants:
         total.add(line)
-    shares = selectors.claimant_progress(tasks)
-    for claimant_id, claimant_line in by_claimant.items():
-        claimant_line.progress = shares.get(claimant_id, Decimal(0))
     # The programme's rule (tasks.progress): a plain mean over the claimants shown.
-    total.progress = progress.weighted_mean((c.progress, Decimal(1)) for c in by_claimant.values())
-    return Dispatch(programme, period, schedule, today, list(by_claimant.values()), total, lines)
+    total.progress = progress.weighted_mean((c.progress, Decimal(1)) for c in claimants)
+    return Dispatch(
+        programme, period, schedule, today, claimants, total, ordered, ends, overdue, open_help
+    )
 
 
 def dispatch_for(

@@ -145,7 +145,7 @@ class Matrix:
         if role in act.told:
             return act.told_status
         if act.hides:
-            return 200
+            return act.success  # the list without the object (an export: its job queued)
         if act.seen_via is not None and act.seen_via not in self.allowed[role]:
             return 404
         return 403

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from claims.models import Programme
 from tests.conftest import client_for
+from tests.jobfiles import exported
 from tests.test_evaluation_fixtures import close_task
 from tests.test_tasks_fixtures import task_world
 
@@ -57,7 +58,7 @@ def test_a_closed_task_leaves_the_past_end_list(w, users):
 def test_the_dispatch_workbook_lists_them_apart(w, users):
     close_task(w, users)
     query = {"programme": w.programme.pk, "period": "2026-3", "status": "all"}
-    response = client_for(users["sichuan"]).get(reverse("tasks:dispatch_xlsx"), query, **EN)
+    response = exported(client_for(users["sichuan"]), reverse("tasks:dispatch_xlsx"), query, **EN)
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook.worksheets[2]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -77,7 +78,7 @@ def test_the_task_index_filters_by_close_out(w, users):
     text = client.get(reverse("tasks:index"), {"closure": "open"}, **EN).content.decode()
     assert f'data-closure="{w.sichuan_tasks[2].pk}"' in text
     assert f'data-closure="{w.task.pk}"' not in text
-    response = client.get(reverse("tasks:index_xlsx"), {"closure": "not_completed"}, **EN)
+    response = exported(client, reverse("tasks:index_xlsx"), {"closure": "not_completed"}, **EN)
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert isinstance(sheet, Worksheet)
     rows = list(sheet.iter_rows(min_row=2, values_only=True))

@@ -24,6 +24,7 @@ from proposals.models import Proposal
 from proposals.services.suggestions import suggestion_submit
 from tasks.exports import bulk
 from tests.conftest import make_proposal
+from tests.jobfiles import exported
 from tests.test_evaluation_scoring import make_commission, score_all
 from tests.test_excel import capture, english, export, jobs_run_inline, run_import  # noqa: F401
 from tests.test_tasks_fixtures import task_world
@@ -60,7 +61,7 @@ def _assert_ready(sheet: Worksheet, header_row: int) -> None:
 def test_task_index_carries_its_filter_and_numbers_as_numbers(users):
     world = task_world(users)
     client = english(users["national"])
-    response = client.get(reverse("tasks:index_xlsx"), {"plan_state": "approved"})
+    response = exported(client, reverse("tasks:index_xlsx"), {"plan_state": "approved"})
     assert response.status_code == 200
     sheet = _sheet(b"".join(response.streaming_content) if response.streaming else response.content)
     line = _text(sheet, 1, 1)
@@ -77,7 +78,7 @@ def test_task_index_carries_its_filter_and_numbers_as_numbers(users):
 
 def test_task_index_without_a_filter_says_none(users):
     task_world(users)
-    response = english(users["national"]).get(reverse("tasks:index_xlsx"))
+    response = exported(english(users["national"]), reverse("tasks:index_xlsx"))
     sheet = _sheet(b"".join(response.streaming_content) if response.streaming else response.content)
     assert _text(sheet, 1, 1).startswith("Filters applied: none")
     _assert_ready(sheet, header_row=2)
@@ -132,7 +133,7 @@ def test_the_tasks_bulk_sheet_keeps_its_header_on_row_1(users):
     """A sheet meant to be filled in and uploaded again gets no filter line: its header stays
     on row 1, where the importer reads it (the round trip itself: tests/test_tasks_bulk.py)."""
     task_world(users)
-    response = english(users["sichuan"]).get(reverse("tasks:bulk_sheet"))
+    response = exported(english(users["sichuan"]), reverse("tasks:bulk_sheet"))
     assert response.status_code == 200
     sheet = _sheet(response.content)
     with translation.override("en"):
@@ -190,7 +191,8 @@ def test_ranking_names_its_programme_in_the_filter_line_and_scores_are_numbers(u
 
 def test_dispatch_workbook_carries_the_chosen_view_on_every_sheet(users):
     world = task_world(users)
-    response = english(users["national"]).get(
+    response = exported(
+        english(users["national"]),
         reverse("tasks:dispatch_xlsx"),
         {"programme": world.programme.pk, "period": "2026-1", "status": "all"},
     )
@@ -240,7 +242,7 @@ def test_claimant_lists_write_the_search_applied(users):
         assert sheet.freeze_panes == "A3", kind
     sheet = _sheet(client.get(f"/tasks/lists/{world.sichuan.pk}/tasks/xlsx/", {"q": word}).content)
     assert isinstance(sheet.cell(3, 1).value, int)  # the item number
-    progress = client.get(f"/tasks/progress/{world.programme.pk}/xlsx/", {"q": word})
+    progress = exported(client, f"/tasks/progress/{world.programme.pk}/xlsx/", {"q": word})
     sheet = _sheet(progress.content)
     assert _text(sheet, 1, 1).startswith(f"Filters applied: Search={word}")
     _assert_ready(sheet, header_row=2)

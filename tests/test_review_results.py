@@ -13,6 +13,7 @@ from review.models import Assignment, Review
 from review.selectors import candidate_ranking, candidate_summary
 from review.services.reviews import review_save, review_submit
 from tests.conftest import client_for
+from tests.jobfiles import exported
 from tests.test_review_setup import assign, build_world, make_expert
 
 CRITERIA = ["value", "operability", "assessability", "replicability"]
@@ -112,8 +113,10 @@ def test_ranking_page_states_the_rule_and_flags(reviewed):
 
 def test_ranking_export_reads_back(reviewed):
     w = reviewed
-    response = client_for(w.national).get(
-        f"/review/cycles/{w.cycle.pk}/ranking/export/", HTTP_ACCEPT_LANGUAGE="en"
+    response = exported(
+        client_for(w.national),
+        f"/review/cycles/{w.cycle.pk}/ranking/export/",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     rows = list(

@@ -24,6 +24,7 @@ from tasks.models import Milestone, Status, Target, Task
 from tasks.services import bulk, reports
 from tasks.services.reports import MilestoneFigure
 from tests.conftest import client_for, make_user
+from tests.jobfiles import exported
 from tests.test_tasks_fixtures import approved_plan, task_world
 
 TODAY = datetime.date(2026, 11, 22)
@@ -40,7 +41,7 @@ def w(users):
 
 
 def download(user, language="en"):
-    response = client_for(user).get("/tasks/bulk/sheet/", HTTP_ACCEPT_LANGUAGE=language)
+    response = exported(client_for(user), "/tasks/bulk/sheet/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     return load_workbook(io.BytesIO(response.content))
 

@@ -24,6 +24,7 @@ from tasks.selectors import claimant_progress
 from tasks.services.core import refresh_progress
 from tasks.views.dispatch import DispatchFilterForm
 from tests.conftest import client_for
+from tests.jobfiles import exported
 from tests.test_tasks_fixtures import task_world
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -378,7 +379,7 @@ def test_the_workbook_has_the_figures_of_the_page(users, world):
     params = {"period": "2026-1", "status": "all"}
     client = client_for(users["national"])
     html = client.get("/tasks/dispatch/", params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    response = client.get("/tasks/dispatch/xlsx/", params, HTTP_ACCEPT_LANGUAGE="en")
+    response = exported(client, "/tasks/dispatch/xlsx/", params, HTTP_ACCEPT_LANGUAGE="en")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
     parser = Tables()
@@ -404,8 +405,10 @@ def test_the_workbook_has_the_figures_of_the_page(users, world):
 
 
 def test_the_workbook_of_a_locality_holds_only_its_own(users, world):
-    response = client_for(users["guangdong"]).get(
-        "/tasks/dispatch/xlsx/", {"period": "2026-1", "status": "all"}
+    response = exported(
+        client_for(users["guangdong"]),
+        "/tasks/dispatch/xlsx/",
+        {"period": "2026-1", "status": "all"},
     )
     workbook = load_workbook(io.BytesIO(response.content))
     names = {row[0] for row in workbook.worksheets[0].iter_rows(min_row=3, values_only=True)}
@@ -455,8 +458,9 @@ def test_query_count_does_not_grow_with_the_tasks(
         client.get("/tasks/dispatch/", params)  # warm the session
         with django_assert_max_num_queries(20) as captured:
             assert client.get("/tasks/dispatch/", params).status_code == 200
-        with django_assert_max_num_queries(20):
-            assert client.get("/tasks/dispatch/xlsx/", params).status_code == 200
+        # The workbook is a background job: its queueing, run and download, counted together.
+        with django_assert_max_num_queries(30):
+            assert exported(client, "/tasks/dispatch/xlsx/", params).status_code == 200
         return len(captured)
 
     small = measure()

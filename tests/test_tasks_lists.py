@@ -5,6 +5,7 @@ import datetime
 import io
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,6 +19,7 @@ from tasks.models import Task
 from tasks.services import plans
 from tasks.services.core import refresh_progress
 from tests.conftest import client_for, make_user
+from tests.jobfiles import exported
 from tests.test_tasks_fixtures import approved_plan, task_world
 
 KINDS = ["tasks", "responsibility", "landmark"]
@@ -101,7 +103,7 @@ def test_unknown_list_and_claimant_without_tasks_are_404(users, w):
 def test_progress_scope(users, w, role, status):
     client = client_for(users[role])
     assert client.get(f"/tasks/progress/{w.programme.pk}/").status_code == status
-    assert client.get(f"/tasks/progress/{w.programme.pk}/xlsx/").status_code == status
+    assert exported(client, f"/tasks/progress/{w.programme.pk}/xlsx/").status_code == status
 
 
 def test_lists_index_lists_only_own_claimants(users, w):
@@ -216,7 +218,7 @@ def test_progress_overview_page_and_sheet_agree(users, w):
     assert overall == progress.weighted_mean((v, Decimal(1)) for v in figures.values())
     tasks = page_figures(text, "progress")
     assert tasks == {t.pk: t.progress for t in Task.objects.filter(programme=w.programme)}
-    book = workbook(client.get(f"/tasks/progress/{w.programme.pk}/xlsx/"))
+    book = workbook(exported(client, f"/tasks/progress/{w.programme.pk}/xlsx/"))
     first, second = (rows_of(s) for s in book.worksheets)
     assert Decimal(str(first[1][2])) == overall and first[1][1] == 6
     by_name = {r[0]: Decimal(str(r[2])) for r in first[2:]}
@@ -233,7 +235,7 @@ def test_locality_sees_only_its_own_row_and_no_programme_figure(users, w):
     assert 'id="programme-progress"' not in text
     assert set(page_figures(text, "claimant")) == {w.sichuan.pk}
     assert set(page_figures(text, "progress")) == {t.pk for t in w.sichuan_tasks}
-    book = workbook(client.get(f"/tasks/progress/{w.programme.pk}/xlsx/"))
+    book = workbook(exported(client, f"/tasks/progress/{w.programme.pk}/xlsx/"))
     first, second = (rows_of(s) for s in book.worksheets)
     assert [r[0] for r in first[1:]] == [w.sichuan.short_name]
     assert len(second) == 1 + 3
@@ -274,13 +276,19 @@ def _more(users, world):
 def test_list_query_count_does_not_grow(users, w, url, django_assert_max_num_queries):
     client = client_for(users["national"])
     address = url.format(c=w.sichuan.pk, p=w.programme.pk)
-    client.get(address)
+    # The progress workbook is a background job: counted are its queueing, run and download.
+    job = address.startswith("/tasks/progress/") and address.endswith("/xlsx/")
+
+    def fetch() -> Any:
+        return exported(client, address) if job else client.get(address)
+
+    fetch()
     with CaptureQueriesContext(connection) as small:
-        assert client.get(address).status_code == 200
+        assert fetch().status_code == 200
     _more(users, w)
     with django_assert_max_num_queries(len(small)):
-        assert client.get(address).status_code == 200
-    assert len(small) <= 15
+        assert fetch().status_code == 200
+    assert len(small) <= (30 if job else 15)
 
 
 def test_another_implementer_is_refused_everywhere(users, w):

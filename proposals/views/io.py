@@ -16,7 +16,7 @@ from kernel.downloads import DOCX, XLSX, download
 from kernel.spreadsheets import form_filters
 from proposals import excel, rules
 from proposals.documents import proposal_docx as render_docx
-from proposals.forms import ProposalFilterForm, UploadForm
+from proposals.forms import ProposalFilterForm, ProposalImportForm
 from proposals.models import ReformField
 from proposals.selectors import current_cycle, proposal_get_for_user
 
@@ -38,7 +38,7 @@ def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require(rules.can_import_proposals)
 def proposal_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     cycle = current_cycle()
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = ProposalImportForm(request.POST or None, request.FILES or None)
     if cycle is None:
         messages.error(request, _("No cycle is open for proposals."))
         return redirect("proposals:proposal_list")

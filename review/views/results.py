@@ -4,17 +4,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
-from kernel.downloads import download
 from kernel.pages import querystring_without_page
 from kernel.spreadsheets import form_filters
-from review import excel, rules
+from review import rules
+from review.export_jobs import ranking_export_start
 from review.forms import RankingFilterForm
 from review.labels import disagreement_reasons, disagreement_rule
-from review.selectors import cycle_get_for_review, ranking_filtered
+from review.selectors import cycle_get_for_review, ranking_rows
 
 
 @login_required
@@ -22,7 +22,7 @@ from review.selectors import cycle_get_for_review, ranking_filtered
 def ranking(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     filters = RankingFilterForm(request.GET or None)
-    rows = ranking_filtered(cycle, filters.params())
+    rows = ranking_rows(cycle, filters.params())
     page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "cycle": cycle,
@@ -41,6 +41,8 @@ def ranking(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def ranking_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cycle = cycle_get_for_review(request.user, pk)
     form = RankingFilterForm(request.GET or None)
-    rows = ranking_filtered(cycle, form.params())
-    content = excel.ranking_bytes(rows, form_filters(form))
-    return download(content, f"review-{cycle.year}-ranking.xlsx")
+    # A background job (review.export_jobs): its page offers the file when it is built.
+    job = ranking_export_start(
+        by=request.user, cycle=cycle, params=form.params(), shown=form_filters(form)
+    )
+    return redirect("jobs:job_detail", job.pk)

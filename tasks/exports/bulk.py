@@ -3,6 +3,7 @@ editable columns marked, and hidden beside them the figure as downloaded; and th
 read back into rows for tasks.services.bulk."""
 
 import io
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -92,26 +93,32 @@ def _letter(key: str) -> str:
 
 
 def sheet_bytes(milestones: list[Milestone], targets: list[Target]) -> bytes:
-    # Write-only and styled by range, not cell by cell: a national sheet has tens of thousands
-    # of rows, and per-cell styles made it take seconds.
+    """The sheet of these milestones and targets (all held already: tests, a few tasks)."""
     workbook = Workbook(write_only=True)
+    write_sheet(workbook, [(milestones, targets)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_sheet(
+    workbook: Workbook,
+    chunks: Iterable[tuple[list[Milestone], list[Target]]],
+    on_row: Callable[[int], Any] | None = None,
+) -> int:
+    """Fill a write-only `workbook` with the sheet, reading the items chunk by chunk (each
+    chunk whole tasks, in task order), so that only one chunk is held at a time; the number
+    of item rows written.
+
+    Styled by range, not cell by cell: a national sheet has tens of thousands of rows, and
+    per-cell styles made it take seconds. Widths and frozen panes are written before the
+    first row; the shading, the status choice and the autofilter after the last (openpyxl
+    writes them in the sheet's tail), once the number of rows is known."""
     sheet = workbook.create_sheet(_("Update"))
-    rows = _rows(milestones, targets)
-    last = max(2, len(rows) + 1)
     for key, width, _editable in COLUMNS:
         sheet.column_dimensions[_letter(key)].width = width
         sheet.column_dimensions[_letter(key)].hidden = key in HIDDEN
-    editable = [_letter(key) for key, _w, editable in COLUMNS if editable]
-    sheet.conditional_formatting.add(
-        f"{editable[0]}2:{editable[-1]}{last}", FormulaRule(formula=["TRUE"], fill=EDITABLE_FILL)
-    )
-    labels = ",".join(str(label) for _v, label in Status.choices)
-    choice = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
-    choice.add(f"{_letter('status')}2:{_letter('status')}{last}")
-    sheet.data_validations.append(choice)
     sheet.freeze_panes = "C2"
-    # An autofilter on the header (issue #12); the header stays on row 1, where the reader looks.
-    sheet.auto_filter.ref = f"A1:{_letter(COLUMNS[-1][0])}{last}"
     names = headers()
     header = []
     for key, _w, is_editable in COLUMNS:
@@ -121,8 +128,24 @@ def sheet_bytes(milestones: list[Milestone], targets: list[Target]) -> bytes:
             cell.fill = EDITABLE_FILL
         header.append(cell)
     sheet.append(header)
-    for row in rows:
-        sheet.append([text_cell(sheet, value) for value in row])
+    count = 0
+    for milestones, targets in chunks:
+        for row in _rows(milestones, targets):
+            sheet.append([text_cell(sheet, value) for value in row])
+            count += 1
+            if on_row:
+                on_row(count)
+    last = max(2, count + 1)
+    editable = [_letter(key) for key, _w, editable in COLUMNS if editable]
+    sheet.conditional_formatting.add(
+        f"{editable[0]}2:{editable[-1]}{last}", FormulaRule(formula=["TRUE"], fill=EDITABLE_FILL)
+    )
+    labels = ",".join(str(label) for _v, label in Status.choices)
+    choice = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
+    choice.add(f"{_letter('status')}2:{_letter('status')}{last}")
+    sheet.data_validations.append(choice)
+    # An autofilter on the header (issue #12); the header stays on row 1, where the reader looks.
+    sheet.auto_filter.ref = f"A1:{_letter(COLUMNS[-1][0])}{last}"
     notes = workbook.create_sheet(_("Instructions"))
     notes.column_dimensions["A"].width = 100
     for line in (
@@ -141,9 +164,7 @@ def sheet_bytes(milestones: list[Milestone], targets: list[Target]) -> bytes:
         _("If any row has an error, nothing is changed; fix the rows listed and upload again."),
     ):
         notes.append([text_cell(notes, line)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return count
 
 
 def read_sheet(content: bytes) -> list[SheetRow]:
@@ -153,7 +174,10 @@ def read_sheet(content: bytes) -> list[SheetRow]:
     except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
         raise ValueError(_("The file is not an .xlsx workbook.")) from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        sheet = workbook.worksheets[0]
+        # The saved <dimension> may under-state the rows: openpyxl would stop reading there.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
         keys = header_keys(headers)
         header = [keys.get(str(cell or "").strip().lower()) for cell in next(rows, None) or ()]
         if not set(header) >= REQUIRED:

@@ -2,6 +2,7 @@
 of the page."""
 
 import io
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -84,12 +85,16 @@ def past_end_row(line: TaskLine) -> list[Any]:
 
 
 def dispatch_xlsx(
-    result: Dispatch | None, lines: list[TaskLine], filters: Filters | None = None
+    result: Dispatch | None,
+    lines: Iterable[TaskLine],
+    filters: Filters | None = None,
+    on_row: Callable[[int], Any] | None = None,
 ) -> bytes:
-    """Each sheet carries the filters of the page (programme, period, ...) above its header."""
+    """Each sheet carries the filters of the page (programme, period, ...) above its header.
+    `lines` are streamed (a LazyRows reads them a chunk at a time); `on_row` counts them."""
     workbook = Workbook(write_only=True)
     claimants = [*result.claimants, result.total] if result is not None else []
-    past = result.past_end if result is not None else []
+    past: Iterable[TaskLine] = result.past_end if result is not None else []
     write_table(
         workbook.create_sheet(_("By claimant")),
         summary_headers(),
@@ -97,7 +102,11 @@ def dispatch_xlsx(
         filters=filters,
     )
     write_table(
-        workbook.create_sheet(_("Tasks")), task_headers(), map(task_row, lines), filters=filters
+        workbook.create_sheet(_("Tasks")),
+        task_headers(),
+        map(task_row, lines),
+        filters=filters,
+        on_row=on_row,
     )
     # A sheet title holds at most 31 characters.
     write_table(

@@ -5,7 +5,7 @@ with the screen; progress is the stored 0–100 figure of tasks.progress, never 
 """
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -16,13 +16,23 @@ from kernel.spreadsheets import Filters, write_table
 from tasks import selectors
 from tasks.models import Task
 
+# Rows read from the database at a time by an export.
+CHUNK = 500
 Sheet = tuple[str, list[str], Iterable[list[Any]]]
+OnRow = Callable[[int], Any] | None
 
 
-def workbook_bytes(sheets: list[Sheet], filters: Filters | None = None) -> bytes:
+def workbook_bytes(
+    sheets: list[Sheet], filters: Filters | None = None, on_row: OnRow = None
+) -> bytes:
+    """The sheets, rows streamed (kernel.spreadsheets.write_table); `on_row` counts the rows
+    of the last sheet, the long one."""
     workbook = Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        write_table(workbook.create_sheet(title[:31]), headers, rows, filters=filters)
+    for number, (title, headers, rows) in enumerate(sheets, start=1):
+        counted = on_row if number == len(sheets) else None
+        write_table(
+            workbook.create_sheet(title[:31]), headers, rows, filters=filters, on_row=counted
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -32,7 +42,9 @@ def _yes(value: bool) -> str:
     return _("yes") if value else ""
 
 
-def index_xlsx(tasks: Iterable[Task], filters: Filters | None = None) -> bytes:
+def index_xlsx(
+    tasks: Iterable[Task], filters: Filters | None = None, on_row: OnRow = None
+) -> bytes:
     headers = [
         _("No."),
         _("Task"),
@@ -62,7 +74,7 @@ def index_xlsx(tasks: Iterable[Task], filters: Filters | None = None) -> bytes:
         ]
         for t in tasks
     )
-    return workbook_bytes([(_("Tasks"), headers, rows)], filters)
+    return workbook_bytes([(_("Tasks"), headers, rows)], filters, on_row)
 
 
 def _plan_rows(tasks: Iterable[Task]) -> Iterator[list[Any]]:
@@ -184,7 +196,10 @@ def responsibility_xlsx(
     return workbook_bytes([(_("Responsibility list"), headers, rows())], filters)
 
 
-def progress_xlsx(overview: selectors.Overview, filters: Filters | None = None) -> bytes:
+def progress_xlsx(
+    overview: selectors.Overview, filters: Filters | None = None, on_row: OnRow = None
+) -> bytes:
+    """The claimants, then the tasks read in chunks (the programme's tasks can be many)."""
     claimant_rows: list[list[Any]] = []
     if overview.programme_progress is not None:
         total = sum(row.tasks for row in overview.claimants)
@@ -204,7 +219,7 @@ def progress_xlsx(overview: selectors.Overview, filters: Filters | None = None) 
             t.get_plan_state_display(),
             t.progress,
         ]
-        for t in overview.tasks
+        for t in overview.tasks.iterator(chunk_size=CHUNK)
     )
     return workbook_bytes(
         [
@@ -216,4 +231,5 @@ def progress_xlsx(overview: selectors.Overview, filters: Filters | None = None) 
             ),
         ],
         filters,
+        on_row,
     )

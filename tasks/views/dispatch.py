@@ -5,9 +5,11 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +20,21 @@ from claims.models import Claimant, Programme
 from kernel.access import require
 from kernel.forms import FilterForm
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import form_filters, xlsx_response
+from kernel.spreadsheets import form_filters
+from tasks import jobs as export_jobs
 from tasks import periods, rules, selectors
 from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
 from tasks.dispatch import dispatch_for as compute
-from tasks.exports.dispatch import dispatch_xlsx
+
+# The page number of the table of tasks past their expected end, beside `page` of the tasks.
+PAST_PAGE = "past_page"
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _key(period: periods.Period) -> str:
@@ -121,9 +133,14 @@ def dispatch_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, result, params = _compute(request)
     context: dict[str, Any] = {"filters": form, "dispatch": result}
     if result is not None:
-        lines = result.select(params.get("status", PROBLEMS), params.get("q", ""))
+        lines = result.rows(params.get("status", PROBLEMS), params.get("q", ""))
+        # Two tables, two pagers: each keeps the filters and the other's page in its links.
         context["page"] = paginate(request, lines)
-        context["querystring"] = context["export_query"] = querystring_without_page(request)
+        context["querystring"] = querystring_without_page(request)
+        past = Paginator(result.past_end, settings.PAGE_SIZE)
+        context["past_page"] = past.get_page(request.GET.get(PAST_PAGE))
+        context["past_querystring"] = _query_without(request, PAST_PAGE)
+        context["export_query"] = _query_without(request, "page", PAST_PAGE)
         context["showing_problems"] = params.get("status", PROBLEMS) == PROBLEMS
     return render(request, "tasks/dispatch/index.html", context)
 
@@ -131,17 +148,22 @@ def dispatch_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(rules.can_view_dispatch)
 def dispatch_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form, result, params = _compute(request)
-    applied = form_filters(form)
-    if result is None:
-        content = dispatch_xlsx(None, [], applied)
-        name = "dispatch.xlsx"
-    else:
-        lines = result.select(params.get("status", PROBLEMS), params.get("q", ""))
-        content = dispatch_xlsx(result, lines, applied)
-        year, number = result.period
-        name = f"dispatch-{result.programme.pk}-{year}-{number}.xlsx"
-    return xlsx_response(content, name)
+    """Queue the export of the page as filtered (a background job) and show its page."""
+    today = timezone.localdate()
+    form = DispatchFilterForm(request.GET, user=request.user, today=today)
+    params = form.params()
+    chosen = form.chosen
+    claimant = form.cleaned_data.get("claimant") if "claimant" in form.fields else None
+    job = export_jobs.dispatch_export_start(
+        by=request.user,
+        programme=chosen,
+        period=form.chosen_period if chosen is not None else None,
+        claimant=claimant,
+        status=params.get("status", PROBLEMS),
+        text=params.get("q", ""),
+        shown=form_filters(form),
+    )
+    return redirect("jobs:job_detail", job.pk)
 
 
 urlpatterns: list[URLPattern] = [

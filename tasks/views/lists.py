@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import form_filters, xlsx_response
+from tasks import jobs as export_jobs
 from tasks import rules, selectors
 from tasks.exports import lists as exports
 from tasks.forms.lists import SearchForm
@@ -112,9 +113,13 @@ def progress_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def progress_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get_for_lists(request.user, pk)
     filters = SearchForm(request.GET or None)
-    overview = selectors.progress_overview(request.user, programme, filters.params().get("q", ""))
-    content = exports.progress_xlsx(overview, form_filters(filters))
-    return xlsx_response(content, f"progress-{programme.pk}.xlsx")
+    job = export_jobs.progress_export_start(
+        by=request.user,
+        programme=programme,
+        text=filters.params().get("q", ""),
+        shown=form_filters(filters),
+    )
+    return redirect("jobs:job_detail", job.pk)
 
 
 urlpatterns = [

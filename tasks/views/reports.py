@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.actions import form_action
-from kernel.spreadsheets import xlsx_response
+from tasks import jobs as export_jobs
 from tasks import periods, rules
 from tasks import reports_selectors as selectors
 from tasks.errors import TaskError
@@ -367,9 +367,9 @@ def bulk_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(rules.can_bulk_update_tasks)
 def bulk_download(request: AuthenticatedHttpRequest) -> HttpResponse:
-    milestones, targets = selectors.bulk_items(request.user)
-    stamp = timezone.localdate().isoformat()
-    return xlsx_response(bulk_sheet.sheet_bytes(milestones, targets), f"tasks-update-{stamp}.xlsx")
+    """Queue the sheet (a background job: a national one has tens of thousands of rows)."""
+    job = export_jobs.bulk_sheet_start(by=request.user)
+    return redirect("jobs:job_detail", job.pk)
 
 
 urlpatterns: list[URLPattern] = [

@@ -14,10 +14,10 @@ from accounts.actors import AuthenticatedHttpRequest
 from kernel.access import require
 from kernel.actions import form_action
 from kernel.pages import paginate, querystring_without_page
-from kernel.spreadsheets import form_filters, xlsx_response
+from kernel.spreadsheets import form_filters
+from tasks import jobs as export_jobs
 from tasks import rules, selectors
 from tasks.errors import TaskError
-from tasks.exports import lists as exports
 from tasks.forms.lists import TaskFilterForm
 from tasks.forms.plans import ImplementerEditForm, ImplementerForm, TaskSetupForm
 from tasks.models import Task
@@ -47,10 +47,12 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require(rules.can_list_tasks)
 def index_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Queue the export (a background job) and show its page, which offers the file."""
     filters = TaskFilterForm(request.GET or None, user=request.user)
-    tasks = selectors.task_list(request.user, filters.params())
-    content = exports.index_xlsx(tasks.iterator(chunk_size=500), form_filters(filters))
-    return xlsx_response(content, "tasks.xlsx")
+    job = export_jobs.index_export_start(
+        by=request.user, params=filters.params(), shown=form_filters(filters)
+    )
+    return redirect("jobs:job_detail", job.pk)
 
 
 @login_required
