@@ -1,8 +1,8 @@
 """Gunicorn's settings for `make run-prod` (gunicorn -c jiebang/gunicorn.conf.py jiebang.wsgi).
 
 Every value can be changed from the environment; a worker keeps no state of its own (sessions
-are in the database, uploads in MEDIA_ROOT), so the same settings serve one machine or several
-behind a load balancer.
+are in the database, the cache in Redis or the database, uploads in MEDIA_ROOT or an
+S3-compatible bucket), so the same settings serve one machine or several behind a load balancer.
 """
 
 import multiprocessing
@@ -18,9 +18,9 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000
 workers = int(os.environ.get("WEB_CONCURRENCY", str(min(2 * multiprocessing.cpu_count() + 1, 12))))
 worker_class = "sync"
 
-# A few pages still do long work inside the request (issue #13: the reviewer assignment saves
-# in over two minutes at national scale); gunicorn's default 30 s would kill the worker.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
+# Long work (the reviewer assignment, merge suggestions, big exports and imports) runs as
+# background jobs, so no request should come near this; it only ends a stuck worker.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
 

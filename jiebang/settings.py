@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from jiebang.env import database_from_url, env_bool, env_int, env_str
+from jiebang.env import database_from_url, env_bool, env_int, env_str, uploads_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "audit",
     "regions",
     "accounts",
@@ -108,21 +110,66 @@ if STATIC_MANIFEST:
         MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
         "whitenoise.middleware.WhiteNoiseMiddleware",
     )
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {
-            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
-        },
-    }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Uploads (attachments, job inputs and results) on shared storage when several app servers run
+# (README.md, "Several machines"): an S3-compatible bucket when S3_BUCKET is set (AWS, MinIO,
+# Ceph...; S3_ENDPOINT_URL for a server other than AWS's, S3_REGION, S3_PREFIX; the keys are
+# boto3's own AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read from the environment).
+# The bucket stays private: every download is streamed by a view that checks the user's
+# rights first (jiebang/urls.py), so no bucket URL is ever handed out. Else MEDIA_ROOT, which
+# must then be one shared folder (NFS) for more than one machine.
+UPLOADS_STORAGE = uploads_storage(
+    bucket=env_str("S3_BUCKET", ""),
+    endpoint_url=env_str("S3_ENDPOINT_URL", ""),
+    region=env_str("S3_REGION", ""),
+    prefix=env_str("S3_PREFIX", ""),
+)
+STORAGES = {
+    "default": UPLOADS_STORAGE,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# The cache, shared by every gunicorn worker and every app server: Redis when REDIS_URL is
+# set (`make run-prod` sets it when Redis answers), else a table of the database when
+# CACHE_IN_DATABASE is on (`make run-prod` without Redis; `manage.py createcachetable` makes
+# it). Without either (development, tests) each process has its own memory cache.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "jiebang"),
+        }
+    }
+elif env_bool("CACHE_IN_DATABASE", False):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "jiebang_cache",
+        }
+    }
 
 # Uploaded attachments: size cap and the types an official file may have.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
-# Background jobs run in `manage.py run_jobs`; tests run them inline once the transaction commits.
+# Background jobs run on django-tasks: its database backend keeps the queue in the app's own
+# database (SQLite or PostgreSQL), and any number of `manage.py run_jobs` workers, on any number
+# of machines, take tasks from it. Tests run jobs inline once the transaction commits.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
+# A running job's worker shows it is alive this often; a job silent for JOBS_ABANDONED_AFTER
+# seconds is taken for abandoned (its worker died) and queued again or failed (jobs.services).
+# Longer than any one write transaction on SQLite, which holds the heartbeat back meanwhile.
+JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 20)
+JOBS_ABANDONED_AFTER = env_int("JOBS_ABANDONED_AFTER", 300)
 
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
 
