@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run run-prod prod-db test lint typecheck pytest test-pg messages bench screens clean
+.PHONY: setup run run-prod prod-db prod-redis test lint typecheck pytest test-pg messages bench scale-data load screens clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,8 @@ run: setup
 
 # The production stack on one machine: PostgreSQL, gunicorn's workers serving the app and (with
 # WhiteNoise) its static files, and the job worker. DEBUG stays off; the app servers keep no
-# state (sessions in the database, uploads in MEDIA_ROOT), so more machines can run the same
-# behind a load balancer (README.md, "Production on one machine").
+# state (sessions in the database, the cache in Redis, uploads in MEDIA_ROOT or S3), so more
+# machines can run the same behind a load balancer (README.md, "Several machines").
 # DATABASE_URL from the environment when set (it must be PostgreSQL), else this one.
 PROD_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jiebang_prod)
 
@@ -71,9 +71,24 @@ prod-db:
 			echo "Creating the database $$DB"; psql -q -d "$$ADMIN" -c "CREATE DATABASE \"$$DB\""; \
 		fi
 
+# The cache every gunicorn worker and app server shares: Redis at REDIS_URL when set, else at
+# redis://127.0.0.1:6379/0, where Debian's redis-server is installed and started when nothing
+# answers (a cache: nothing saved to disk). If Redis still does not answer, run-prod keeps the
+# cache in a table of the database instead (CACHE_IN_DATABASE), shared all the same.
+PROD_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+REDIS_PING = $(PY) -c "import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()" "$(PROD_REDIS_URL)" 2>/dev/null
+
+prod-redis: $(VENV)/.installed
+	@$(REDIS_PING) || [ -n "$(REDIS_URL)" ] || { \
+		command -v redis-server >/dev/null || { echo "Installing Debian's redis-server"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }; \
+		$(REDIS_PING) || { echo "Starting redis-server on 127.0.0.1:6379"; \
+			redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no >/dev/null; \
+			sleep 1; }; } || true
+
 # SECRET_KEY from the environment, else one made once for this machine in var/secret_key
 # (var/ is not in the repository); never the development key.
-run-prod: setup prod-db
+run-prod: setup prod-db prod-redis
 	@set -e; \
 	export DATABASE_URL="$(PROD_DATABASE_URL)" DEBUG=0 STATIC_MANIFEST=1 PORT=$(PORT); \
 	if [ -z "$$SECRET_KEY" ]; then \
@@ -86,12 +101,17 @@ run-prod: setup prod-db
 	if [ "$$SECRET_KEY" = "dev-only-insecure-key-change-me" ]; then \
 		echo "Refusing to start with the development SECRET_KEY." >&2; exit 1; fi; \
 	$(PY) manage.py migrate -v0; \
+	if $(REDIS_PING); then export REDIS_URL="$(PROD_REDIS_URL)"; echo "Cache: Redis at $(PROD_REDIS_URL)"; \
+	else unset REDIS_URL; export CACHE_IN_DATABASE=1; $(PY) manage.py createcachetable; \
+		echo "Cache: Redis does not answer at $(PROD_REDIS_URL); the cache is kept in the database."; fi; \
 	if [ "$$($(PY) manage.py shell -v0 -c 'from accounts.models import User; print(User.objects.exists())')" = False ]; then \
 		echo "The database is empty: loading the demo."; $(PY) manage.py load_demo; \
 	else echo "The database already holds data: the demo is not loaded."; fi; \
 	$(PY) manage.py collectstatic --noinput -v0; \
-	$(PY) manage.py run_jobs & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
-	echo "Serving on http://127.0.0.1:$(PORT) (gunicorn, DEBUG off)"; \
+	JOB_PIDS=""; for i in $$(seq $${JOB_WORKERS:-2}); do \
+		$(PY) manage.py run_jobs --worker-id "$$(hostname | cut -c1-56)-$$i" & JOB_PIDS="$$JOB_PIDS $$!"; done; \
+	trap "kill $$JOB_PIDS" EXIT INT TERM; \
+	echo "Serving on http://127.0.0.1:$(PORT) (gunicorn, DEBUG off; $${JOB_WORKERS:-2} job workers)"; \
 	$(VENV)/bin/gunicorn -c jiebang/gunicorn.conf.py jiebang.wsgi
 
 lint: $(VENV)/.installed
@@ -115,8 +135,24 @@ test: lint typecheck pytest
 test-pg: setup
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiebang} $(PYTEST)
 
+# The national-scale data set of issue #13 on PostgreSQL (bench/scale.py): jiebang_scale, and
+# jiebang_scale_tenth for the query counts at a tenth of the scale, both made anew.
+# SCALE_DATABASE_URL names the first (default postgres://postgres@127.0.0.1:5432/jiebang_scale);
+# SCALE=0.1 builds a smaller one.
+scale-data: setup
+	$(PY) -m bench.scale
+
+# Issue #13's table on that data set, through the production server (gunicorn, DEBUG off), with
+# the goal beside each figure; written to docs/benchmarks.md (bench/production.py). Builds the
+# data set first when it is missing. BENCH_ONLY=similarity,proposals,tasks,evaluation runs the
+# earlier benchmarks on a throwaway database instead (bench/__main__.py).
 bench: setup
 	$(PY) -m bench
+
+# The reporting week: 200 simulated users (locust, loopback) for 60 s against the production
+# server on the scale data set (bench/load.py, bench/locustfile.py); LOAD_USERS, LOAD_SECONDS.
+load: setup
+	$(PY) -m bench.load
 
 # docs/screens/: each role's to-do home, the claims table and the plan form at 1366x768 and
 # 390x844, photographed from the demo in Debian's Chromium (tests/browser/screens.py).

@@ -1,7 +1,12 @@
 """Benchmarks at national scale, reported as ratios against a baseline from the same run.
 
-`make bench` builds a throwaway database (the configured engine, test database name) with
-N proposals across all 31 provinces and times, as median of repeated runs:
+`make bench` (no BENCH_ONLY) measures the table of issue #13 on the data set of
+`make scale-data`, through the production server, and writes docs/benchmarks.md: see
+bench/production.py.
+
+`BENCH_ONLY=... make bench` runs the earlier parts, which build a throwaway database (the
+configured engine, test database name) with N proposals across all 31 provinces and time, as
+median of repeated runs:
 - the proposal list page as the national coordinator, plain and with a segmented search,
   against the baseline of the start page;
 - the Excel export of every proposal, against the baseline of reading the same rows.
@@ -22,7 +27,7 @@ a tenth of it), and the ranking workbook against reading every task row.
 
 Sizes: BENCH_PROPOSALS (default 5000), BENCH_TASKS (default 2000, also the evaluation's),
 BENCH_SIMILAR_PROPOSALS and BENCH_SIMILAR_SUBSET (see bench/similarity.py). BENCH_ONLY runs
-only the parts named, comma-separated, of `similarity`, `proposals`, `tasks` and `evaluation`:
+the parts named, comma-separated, of `similarity`, `proposals`, `tasks` and `evaluation`:
 `BENCH_ONLY=tasks make bench`. `evaluation` needs the tasks' data, so it builds it even when
 `tasks` is not named (without timing the tasks' pages).
 """
@@ -145,6 +150,11 @@ def main() -> None:
     from bench import evaluation, similarity
     from bench import tasks as implementation
 
+    if not ONLY:
+        from bench import production
+
+        production.main()
+        return
     if ONLY - set(PARTS):
         sys.exit(f"BENCH_ONLY: unknown part {', '.join(sorted(ONLY - set(PARTS)))}; parts: {PARTS}")
     if wanted("similarity"):
