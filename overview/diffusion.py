@@ -3,8 +3,8 @@ difficulties met (难点、堵点) grouped by theme.
 
 - Over time: the share of the units in the measure's scope in each status at the end of each
   month. A record keeps the first date each status was reached (deployed_on, landed_on,
-  effective_on), so the status at a month's end is the highest reached by then; counted with
-  conditional aggregates in one query for all months.
+  effective_on), so the status at a month's end is the highest reached by then; counted in
+  one query grouped by the month each status was first reached, for all months.
 - Laggards: the units in scope that have not reported, or reported 未部署, those who have
   waited longest first (never reported, then the oldest report).
 - Difficulties: grouped by theme with the text package that suggests merging proposals
@@ -20,6 +20,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     DateTimeField,
     F,
     IntegerField,
@@ -30,14 +31,17 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import ExtractMonth, ExtractYear, Least
 from django.utils.translation import gettext as _
 
 from merging.selectors import comparison_text
-from overview.dashboards.base import Territory, month_ends, share
+from overview.dashboards.base import Territory, month_ends, month_number, running_totals, share
 from promotion.models import AdoptionRecord, AdoptionStatus, PromotedMeasure, UnitLevel
 from promotion.territory import divisions_in_scope, parks_in_scope
 from zhtext.pairs import candidate_pairs, clusters
 
+# A date after every real one, for a status not reached.
+NEVER = datetime.date(9999, 12, 31)
 # The difficulties grouped at most: the latest texts, so the grouping stays quick.
 MAX_TEXTS = 500
 KEY_TERMS = 5
@@ -78,6 +82,62 @@ def _by(day: datetime.date, *names: str) -> Q:
     return found
 
 
+def _month_of(day: Any) -> Any:
+    """A date's month as one comparable number, 202609 for September 2026."""
+    return ExtractYear(day) * 100 + ExtractMonth(day)
+
+
+def _reached_by(found: QuerySet[AdoptionRecord], ends: list[datetime.date]) -> dict[str, int]:
+    """For each of `ends` (i), the records effective (effective{i}), in place or beyond
+    (landed{i}), deployed or beyond (deployed{i}) and not applicable (na{i}) by that day. One
+    query counting the records by the month each was first in each of these, summed month over
+    month here: a conditional count per month made the database test every record each month.
+    A date after the last of `ends` counts as never (a date within its month would count)."""
+    if not ends:
+        return {}
+    last = ends[-1]
+
+    def until_last(name: str) -> Any:
+        return Case(
+            When(**{f"{name}__lte": last}, then=F(name)),
+            default=Value(NEVER),
+            output_field=DateField(),
+        )
+
+    effective, landed, deployed = (
+        until_last("effective_on"),
+        until_last("landed_on"),
+        until_last("deployed_on"),
+    )
+    rows = list(
+        found.order_by()
+        .values(
+            e=_month_of(effective),
+            l=_month_of(Least(effective, landed)),
+            d=_month_of(Least(effective, landed, deployed)),
+            # Not applicable has no date of its own beyond the status date; undated: from the
+            # start.
+            na=Case(
+                When(~Q(status=AdoptionStatus.NOT_APPLICABLE), then=Value(None)),
+                When(status_on__isnull=True, then=Value(0)),
+                When(status_on__lte=last, then=_month_of(F("status_on"))),
+                default=Value(month_number(NEVER)),
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[str, int] = {}
+    for column, name in (("e", "effective"), ("l", "landed"), ("d", "deployed"), ("na", "na")):
+        per_month: Counter[int] = Counter()
+        for row in rows:
+            if row[column] is not None:
+                per_month[row[column]] += row["n"]
+        for i, total in enumerate(running_totals(per_month, ends)):
+            counts[f"{name}{i}"] = total
+    return counts
+
+
 def curve(measure: PromotedMeasure, territory: Territory, today: datetime.date) -> Curve:
     start = measure.batch.issued_on or measure.batch.published_on
     if start is None:  # a batch with no known date: from the first status reported
@@ -90,20 +150,7 @@ def curve(measure: PromotedMeasure, territory: Territory, today: datetime.date) 
         ) or today
     ends = month_ends(start, today)
     units = units_in_scope(measure, territory)
-    aggregates: dict[str, Any] = {}
-    for i, end in enumerate(ends):
-        aggregates[f"effective{i}"] = Count("pk", filter=_by(end, "effective_on"))
-        aggregates[f"landed{i}"] = Count("pk", filter=_by(end, "effective_on", "landed_on"))
-        aggregates[f"deployed{i}"] = Count(
-            "pk", filter=_by(end, "effective_on", "landed_on", "deployed_on")
-        )
-        # Not applicable has no date of its own beyond the status date; undated: from the start.
-        aggregates[f"na{i}"] = Count(
-            "pk",
-            filter=Q(status=AdoptionStatus.NOT_APPLICABLE)
-            & (Q(status_on__isnull=True) | Q(status_on__lte=end)),
-        )
-    found = records(measure, territory).aggregate(**aggregates) if aggregates else {}
+    found = _reached_by(records(measure, territory), ends)
     result = Curve(months=[end.strftime("%Y-%m") for end in ends], units=units)
     columns: dict[str, list[int]] = {key: [] for key in [*CURVE, "none"]}
     for i in range(len(ends)):
@@ -131,7 +178,9 @@ def laggards(measure: PromotedMeasure, territory: Territory) -> QuerySet[Any]:
     """The units in scope with no record or a record 未部署, as rows (kind, id, name, province,
     level, status, last report), never reported first, then the oldest report; divisions
     and parks in one query (a union), so it pages in the database."""
-    own = AdoptionRecord.objects.filter(measure=measure)
+    # No ordering: one record at most per unit and measure (the unique constraints), and the
+    # model's ordering would join three tables in the subquery of every unit.
+    own = AdoptionRecord.objects.filter(measure=measure).order_by()
 
     def annotated(qs: QuerySet[Any], unit: str, kind: str, level: Any) -> QuerySet[Any]:
         mine = own.filter(**{unit: OuterRef("pk")})

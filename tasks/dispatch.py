@@ -76,6 +76,9 @@ class ReportStatus(TextChoices):
 # Drill-down choices besides the report statuses.
 PROBLEMS, ALL, OVERDUE, HELP = "", "all", "overdue", "help"
 
+# Task fields no dispatch line shows, left unread.
+LONG_FIELDS = ("timetable", "roadmap", "landmark", "plan_return_reason", "responsible_post")
+
 # The most periods the period list offers: ten years of quarters.
 CHOICES = 40
 
@@ -168,6 +171,21 @@ def _per_task(related: QuerySet[Any]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+class CountedRows(LazyRows[Any]):
+    """Lazy rows whose number the per-claimant table already gives (its totals count the
+    same tasks), so a pager does not count them again over every task in scope."""
+
+    def __init__(self, qs: QuerySet[Any], make: Any, known: int) -> None:
+        super().__init__(qs, make)
+        self._known = known
+
+    def count(self) -> int:
+        return self._known
+
+    def __bool__(self) -> bool:
+        return self._known > 0
+
+
 @dataclass
 class TaskLine:
     task: Task
@@ -197,6 +215,8 @@ class ClaimantLine:
     open_help: int = 0
     progress: Decimal = Decimal(0)
     past_end: int = 0
+    # Tasks in each drill-down (PROBLEMS, OVERDUE, HELP): what the pagers count.
+    tasks_in: Counter[str] = field(default_factory=Counter)
 
     def add(self, line: "ClaimantLine") -> None:
         """Counts `line` in (the total line sums the claimants' lines)."""
@@ -205,6 +225,7 @@ class ClaimantLine:
         self.overdue_milestones += line.overdue_milestones
         self.open_help += line.open_help
         self.past_end += line.past_end
+        self.tasks_in.update(line.tasks_in)
 
     @property
     def on_time(self) -> int:
@@ -283,29 +304,24 @@ class Dispatch:
     def rows(self, status: str = PROBLEMS, text: str = "") -> LazyRows[TaskLine]:
         """The drill-down (problem tasks by default, or those of one status, matching `text`
         in the title or the responsible person), filtered in SQL and built a page or a chunk
-        at a time: what the page paginates and an export iterates."""
+        at a time: what the page paginates and an export iterates. Without `text` their
+        number is the totals' (`CountedRows`), not counted again."""
         chosen = self.tasks
+        drill_downs = _drill_downs((self.overdue, self.open_help))
         if status == ALL:
-            pass
-        # Set membership (a hashed subquery, one scan) rather than the per-task counts, which
-        # a filter would compute for every task in scope.
-        with_overdue = Q(pk__in=self.overdue.values("task_id"))
-        with_help = Q(pk__in=self.open_help.values("task_id"))
-        if status == ALL:
-            pass
-        elif status == OVERDUE:
-            chosen = chosen.filter(with_overdue)
-        elif status == HELP:
-            chosen = chosen.filter(with_help)
+            known = self.total.tasks
         elif status in ReportStatus.values:
             chosen = chosen.filter(Q(dispatch_report=status))
+            known = self.total.reports[status]
         else:
-            late = [ReportStatus.LATE, ReportStatus.MISSING]
-            chosen = chosen.filter(Q(dispatch_report__in=late) | with_overdue | with_help)
+            status = status if status in drill_downs else PROBLEMS
+            chosen = chosen.filter(drill_downs[status])
+            known = self.total.tasks_in[status]
         text = text.strip()
         if text:
             chosen = chosen.filter(Q(title__icontains=text) | Q(responsible_person__icontains=text))
-        return LazyRows(chosen, self._lines)
+            return LazyRows(chosen, self._lines)
+        return CountedRows(chosen, self._lines, known)
 
     def select(self, status: str = PROBLEMS, text: str = "") -> list[TaskLine]:
         """`rows` read at once, for a small scope."""
@@ -327,7 +343,7 @@ class Dispatch:
                 output_field=DateField(),
             )
             chosen = chosen.order_by(expected_end, "pk")
-        return LazyRows(chosen, self._lines)
+        return CountedRows(chosen, self._lines, self.total.past_end)
 
 
 def _annotate(
@@ -385,17 +401,40 @@ def _mean(weighted: Decimal | None, weights: Decimal | None) -> Decimal:
     return (weighted / weights).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _per_claimant(related: QuerySet[Any], scoped: QuerySet[Task]) -> dict[int, int]:
-    """Claimant id → how many rows of `related` belong to its tasks in `scoped`: one join and
-    GROUP BY (a hash join over the programme's rows), not a subquery per task."""
-    grouped = (
-        related.filter(task__in=scoped.order_by().values("pk"))
+def _drill_downs(related: tuple[QuerySet[Milestone], QuerySet[HelpRequest]]) -> dict[str, Q]:
+    """The tasks of each drill-down but the report statuses, by set membership (a hashed
+    subquery, one scan) rather than the per-task counts, which a filter would compute for
+    every task in scope."""
+    overdue, open_help = related
+    with_overdue = Q(pk__in=overdue.values("task_id"))
+    with_help = Q(pk__in=open_help.values("task_id"))
+    late = [ReportStatus.LATE, ReportStatus.MISSING]
+    return {
+        PROBLEMS: Q(dispatch_report__in=late) | with_overdue | with_help,
+        OVERDUE: with_overdue,
+        HELP: with_help,
+    }
+
+
+def _per_claimant(
+    related: tuple[QuerySet[Milestone], QuerySet[HelpRequest]], scoped: QuerySet[Task]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Claimant id → how many overdue milestones, and how many open help requests, its tasks
+    in `scoped` have: each a join and GROUP BY (a hash join over the programme's rows, not a
+    subquery per task), the two in one query (UNION ALL)."""
+    in_scope = scoped.order_by().values("pk")
+    grouped = [
+        rows.filter(task__in=in_scope)
         .order_by()
         .values("task__claimant_id")
-        .annotate(n=Count("pk"))
-        .values_list("task__claimant_id", "n")
-    )
-    return dict(grouped)
+        .annotate(n=Count("pk"), kind=Value(kind))
+        .values_list("task__claimant_id", "n", "kind")
+        for kind, rows in enumerate(related)
+    ]
+    counts: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for claimant_id, n, kind in grouped[0].union(grouped[1], all=True):
+        counts[kind][claimant_id] = n
+    return counts
 
 
 def _claimant_lines(
@@ -407,6 +446,8 @@ def _claimant_lines(
     end), and one over each of `related` (overdue milestones, open help requests) of
     `scoped`; the claimants in the page's order."""
     statuses = {f"report_{s}": Count("pk", filter=Q(dispatch_report=s)) for s in ReportStatus}
+    drill_downs = _drill_downs(related)
+    tasks_in = {f"in_{name}": Count("pk", filter=q) for name, q in drill_downs.items()}
     grouped = (
         tasks.order_by()
         .values("claimant_id")
@@ -419,12 +460,13 @@ def _claimant_lines(
             ),
             weights=Sum("weight"),
             **statuses,
+            **tasks_in,
         )
     )
     found = {row["claimant_id"]: row for row in grouped}
     if not found:
         return []
-    overdue, open_help = (_per_claimant(rows, scoped) for rows in related)
+    overdue, open_help = _per_claimant(related, scoped)
     claimants = (
         Claimant.objects.filter(pk__in=found)
         .select_related("division", "region_group")
@@ -442,6 +484,7 @@ def _claimant_lines(
                 open_help=open_help.get(claimant.pk, 0),
                 progress=_mean(row["weighted"], row["weights"]),
                 past_end=row["past_end"],
+                tasks_in=Counter({name: row[f"in_{name}"] for name in drill_downs}),
             )
         )
     return lines
@@ -463,8 +506,15 @@ def dispatch(
     )
     open_help = HelpRequest.objects.filter(task__programme=programme, state=HelpRequest.State.OPEN)
     annotated = _annotate(scoped, period, schedule, today, ends, (overdue, open_help))
-    ordered = annotated.order_by(
-        "claimant__region_group_id", "claimant__division__code", "claim__item__position", "pk"
+    # The lines show the claimant's name and a few task fields: the plan's long texts and the
+    # programme and item rows (joined by tasks_visible_to) stay unread.
+    ordered = (
+        annotated.select_related(None)
+        .select_related("claimant__division", "claimant__region_group")
+        .defer(*LONG_FIELDS)
+        .order_by(
+            "claimant__region_group_id", "claimant__division__code", "claim__item__position", "pk"
+        )
     )
     claimants = _claimant_lines(annotated, scoped, (overdue, open_help))
     total = ClaimantLine(None)

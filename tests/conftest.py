@@ -156,6 +156,15 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the database is rolled back after a test, and
+    figures kept in the cache (overview.snapshots) must not outlive it into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     """Uploaded attachments and job files go to a temporary folder, not the project's media."""

@@ -288,7 +288,7 @@ def test_list_query_count_does_not_grow(users, w, url, django_assert_max_num_que
     _more(users, w)
     with django_assert_max_num_queries(len(small)):
         assert fetch().status_code == 200
-    assert len(small) <= (30 if job else 15)
+    assert len(small) <= (45 if job else 15)  # a job: queued, claimed, run, downloaded
 
 
 def test_another_implementer_is_refused_everywhere(users, w):

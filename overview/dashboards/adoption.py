@@ -7,16 +7,17 @@ A unit in a measure's scope (promotion.territory) that has no record has not rep
 database, times the number of measures of each scope — never by listing the units."""
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Least
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from overview.dashboards.base import Block, Territory, month_ends, share
+from overview.dashboards.base import Block, Territory, month_ends, running_totals, share
 from promotion.models import (
     AdoptionRecord,
     AdoptionStatus,
@@ -279,9 +280,42 @@ def reached(day: datetime.date) -> Q:
     return Q(deployed_on__lte=day) | Q(landed_on__lte=day) | Q(effective_on__lte=day)
 
 
+# A date after every real one: SQLite's LEAST (min) is NULL as soon as one date is.
+NEVER = datetime.date(9999, 12, 31)
+
+
+def _reached_by(territory: Territory, ends: list[datetime.date]) -> dict[int, dict[str, int]]:
+    """Per batch, the records that reached 已部署 or beyond by each of `ends` ("m0", "m1"...,
+    as `reached` counts them): one query counting records by batch and month of their first
+    such date, summed month over month here — the rows are batches × months, not records,
+    where a conditional count per month made PostgreSQL test every record once a month."""
+    first = Least(
+        Coalesce("deployed_on", Value(NEVER)),
+        Coalesce("landed_on", Value(NEVER)),
+        Coalesce("effective_on", Value(NEVER)),
+        output_field=DateField(),
+    )
+    rows = (
+        AdoptionRecord.objects.filter(measure__in=measures())
+        .filter(territory.units())
+        .annotate(first=first)
+        .filter(first__lte=ends[-1])
+        .order_by()
+        .values("measure__batch", year=ExtractYear("first"), month=ExtractMonth("first"))
+        .annotate(n=Count("pk"))
+    )
+    by_batch: dict[int, Counter[int]] = defaultdict(Counter)
+    for row in rows:
+        by_batch[row["measure__batch"]][row["year"] * 100 + row["month"]] += row["n"]
+    return {
+        batch_id: {f"m{i}": n for i, n in enumerate(running_totals(months, ends))}
+        for batch_id, months in by_batch.items()
+    }
+
+
 def curves(territory: Territory, today: datetime.date) -> Block:
     """Per batch, the share of the answers expected that reached 已部署 or beyond by the end
-    of each month: one query with a conditional count per month, grouped by batch."""
+    of each month (one grouped query: `_reached_by`)."""
     batches = list(
         PromotionBatch.objects.filter(state=PromotionBatch.State.PUBLISHED).order_by("number")
     )
@@ -297,15 +331,7 @@ def curves(territory: Territory, today: datetime.date) -> Block:
     }
     figures: dict[int, dict[str, int]] = {}
     if ends:
-        aggregates = {f"m{i}": Count("pk", filter=reached(end)) for i, end in enumerate(ends)}
-        for row in (
-            AdoptionRecord.objects.filter(measure__in=measures())
-            .filter(territory.units())
-            .order_by()
-            .values("measure__batch")
-            .annotate(**aggregates)
-        ):
-            figures[row["measure__batch"]] = row
+        figures = _reached_by(territory, ends)
     months = [end.strftime("%Y-%m") for end in ends]
     series = []
     for batch in batches:

@@ -3,6 +3,7 @@ a table (the content without JavaScript, and the sheet of the export) and the da
 chart, drawn by static/js/charts.js."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,3 +106,22 @@ def share(part: int, whole: int) -> float:
     """A percentage with two decimals (a province's first few units out of thousands expected
     still show); 0 when there is nothing to share."""
     return round(100 * part / whole, 2) if whole else 0.0
+
+
+def month_number(day: datetime.date) -> int:
+    """A date's month as one comparable number, 202609 for September 2026."""
+    return day.year * 100 + day.month
+
+
+def running_totals(per_month: Counter[int], ends: list[datetime.date]) -> list[int]:
+    """For each of `ends` (ascending), the sum of `per_month` (counts by `month_number`) up to
+    and including its month."""
+    months = sorted(per_month)
+    totals, total, next_month = [], 0, 0
+    for end in ends:
+        month = month_number(end)
+        while next_month < len(months) and months[next_month] <= month:
+            total += per_month[months[next_month]]
+            next_month += 1
+        totals.append(total)
+    return totals

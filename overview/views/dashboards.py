@@ -11,8 +11,10 @@ from accounts import roles
 from kernel.access import require
 from kernel.downloads import stamp
 from kernel.spreadsheets import xlsx_response
+from overview.dashboards import Block
 from overview.dashboards import dashboard as dashboard_blocks
 from overview.dashboards.export import workbook_bytes
+from overview.snapshots import Snapshot, snapshot
 from promotion import rules
 
 
@@ -20,19 +22,35 @@ from promotion import rules
 @login_required
 @require(rules.sees_dashboards)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    blocks = dashboard_blocks(request.user, timezone.localdate())
+    found = _blocks(request)
+    blocks = found.value
     province = None if roles.is_national(request.user) else roles.province_of(request.user)
     return render(
         request,
         "overview/dashboard.html",
-        {"blocks": blocks, "province": province, "charts": {b.chart_id: b.chart for b in blocks}},
+        {
+            "blocks": blocks,
+            "province": province,
+            "charts": {b.chart_id: b.chart for b in blocks},
+            "snapshot": found,
+        },
     )
+
+
+def _blocks(request: HttpRequest) -> Snapshot[list[Block]]:
+    """The blocks of the user's territory, shared by everyone who sees that territory for
+    `overview.snapshots.LIFETIME` (平台规则)."""
+    user = request.user
+    today = timezone.localdate()
+    province = None if roles.is_national(user) else roles.province_of(user)
+    scope = f"{province.pk if province else 'national'}:{today.isoformat()}"
+    return snapshot("dashboard", scope, lambda: dashboard_blocks(user, today))
 
 
 @require_GET
 @login_required
 @require(rules.sees_dashboards)
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
-    blocks = dashboard_blocks(request.user, timezone.localdate())
+    blocks = _blocks(request).value
     label = _("dashboard")  # outside the f-string: xgettext does not read calls inside one
     return xlsx_response(workbook_bytes(blocks), f"{label}-{stamp()}.xlsx")

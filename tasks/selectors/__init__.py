@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -77,10 +77,18 @@ def programmes_with_tasks(user: Actor) -> QuerySet[Programme]:
 
 def claimant_progress(tasks: QuerySet[Task]) -> dict[int, Decimal]:
     """Claimant id → its progress, from the stored task figures (see tasks.progress)."""
-    pairs: dict[int, list[tuple[Decimal, Decimal]]] = {}
-    for claimant_id, value, weight in tasks.values_list("claimant_id", "progress", "weight"):
-        pairs.setdefault(claimant_id, []).append((value, weight))
+    pairs = _progress_pairs(tasks)
     return {cid: progress.weighted_mean(p) for cid, p in pairs.items()}
+
+
+def _progress_pairs(tasks: QuerySet[Task]) -> dict[int, list[tuple[Decimal, Decimal]]]:
+    """Claimant id → the (progress, weight) of each of its tasks. Unordered: the model's
+    ordering would join the programme, claimant, division and item and sort every task."""
+    pairs: dict[int, list[tuple[Decimal, Decimal]]] = {}
+    rows = tasks.order_by().values_list("claimant_id", "progress", "weight")
+    for claimant_id, value, weight in rows:
+        pairs.setdefault(claimant_id, []).append((value, weight))
+    return pairs
 
 
 def programme_progress(programme: Programme) -> Decimal:
@@ -239,13 +247,10 @@ class Overview:
 
 def progress_overview(user: Actor, programme: Programme, text: str = "") -> Overview:
     tasks = tasks_visible_to(user).filter(programme=programme)
-    figures = claimant_progress(tasks)
-    counts = dict(
-        tasks.order_by()
-        .values_list("claimant_id")
-        .annotate(n=Count("pk"))
-        .values_list("claimant_id", "n")
-    )
+    # One read of the tasks' figures gives both each claimant's progress and its count.
+    pairs = _progress_pairs(tasks)
+    figures = {cid: progress.weighted_mean(p) for cid, p in pairs.items()}
+    counts = {cid: len(p) for cid, p in pairs.items()}
     rows = [
         ClaimantRow(c, counts.get(c.pk, 0), figures.get(c.pk, progress.ZERO))
         for c in claimants_visible_to(user, programme)

@@ -71,10 +71,13 @@ class DispatchFilterForm(FilterForm):
     q = forms.CharField(label=_("Search"), required=False)
 
     def __init__(self, data: QueryDict, *, user: Actor, today: datetime.date) -> None:
-        programmes = selectors.programmes_with_tasks(user)
+        # Read once (a semi-join over every task in scope); the list and the validation then
+        # look programmes up by key.
+        found = list(selectors.programmes_with_tasks(user))
+        programmes = Programme.objects.filter(pk__in=[p.pk for p in found]).order_by("-created_at")
         wanted = data.get("programme", "")
-        chosen = programmes.filter(pk=wanted).first() if wanted.isdigit() else None
-        self.chosen = chosen or programmes.first()
+        chosen = next((p for p in found if str(p.pk) == wanted), None)
+        self.chosen = chosen or (found[0] if found else None)
         self.today = today
         self.first_day = today
         if self.chosen is not None:
