@@ -41,10 +41,9 @@ def test_merge_assign_review_publish(site: Site) -> None:
     cycle_pk = groups.strip("/").split("/")[-1]
     site.goto(groups)
     site.follow(page.locator(f"main form[action='/merging/cycles/{cycle_pk}/suggest/'] button"))
-    # The suggestion run is a background job: its page leads back to the groups when done.
-    back = page.locator(f"main a[href='/merging/cycles/{cycle_pk}/']")
-    expect(back).to_be_visible(timeout=60_000)
-    site.follow(back)
+    # The suggestion run is a background job: its page reloads when done, and leads back.
+    expect(page.locator("#job[data-finished='1']")).to_have_count(1, timeout=60_000)
+    site.follow(page.locator(f"main a[href='/merging/cycles/{cycle_pk}/']"))
     accept = page.locator("main a[href$='/accept/']").first
     expect(accept).to_be_visible()
     site.follow(accept)
@@ -58,14 +57,13 @@ def test_merge_assign_review_publish(site: Site) -> None:
     # Both are background jobs: their page shows the way back to the preview once finished.
     site.goto(f"/review/cycles/{cycle_pk}/assign/")
     site.follow(page.locator("main form.filters button[type=submit]"))
-    back = page.locator("main a[href^='/review/previews/']")
-    expect(back).to_be_visible(timeout=60_000)
-    site.follow(back)
+    expect(page.locator("#job[data-finished='1']")).to_have_count(1, timeout=60_000)
+    site.follow(page.locator("main a[href^='/review/previews/']"))
     partial = page.locator("main form[method=post] input[name=accept_partial]")
     if partial.count():
         partial.check()
     site.follow(page.locator("main form[method=post] button[type=submit]"))
-    expect(page.locator("main a[href^='/review/previews/']")).to_be_visible(timeout=60_000)
+    expect(page.locator("#job[data-finished='1']")).to_have_count(1, timeout=60_000)
     site.goto(f"/review/candidates/{candidate_pk}/")
     names = page.locator("main table tbody tr td:first-child").all_inner_texts()
     reviewers = [EXPERT_LOGINS[n.strip()] for n in names if n.strip() in EXPERT_LOGINS]
