@@ -43,6 +43,7 @@ def test_merge_assign_review_publish(site: Site) -> None:
     site.follow(page.locator(f"main form[action='/merging/cycles/{cycle_pk}/suggest/'] button"))
     # The suggestion run is a background job: its page reloads when done, and leads back.
     expect(page.locator("#job[data-finished='1']")).to_have_count(1, timeout=60_000)
+    site.audit()  # the job page, reloaded with its result
     site.follow(page.locator(f"main a[href='/merging/cycles/{cycle_pk}/']"))
     accept = page.locator("main a[href$='/accept/']").first
     expect(accept).to_be_visible()
@@ -58,12 +59,14 @@ def test_merge_assign_review_publish(site: Site) -> None:
     site.goto(f"/review/cycles/{cycle_pk}/assign/")
     site.follow(page.locator("main form.filters button[type=submit]"))
     expect(page.locator("#job[data-finished='1']")).to_have_count(1, timeout=60_000)
+    site.audit()  # the job page, reloaded with its result
     site.follow(page.locator("main a[href^='/review/previews/']"))
     partial = page.locator("main form[method=post] input[name=accept_partial]")
     if partial.count():
         partial.check()
     site.follow(page.locator("main form[method=post] button[type=submit]"))
     expect(page.locator("#job[data-finished='1']")).to_have_count(1, timeout=60_000)
+    site.audit()  # the job page, reloaded with its result
     site.goto(f"/review/candidates/{candidate_pk}/")
     names = page.locator("main table tbody tr td:first-child").all_inner_texts()
     reviewers = [EXPERT_LOGINS[n.strip()] for n in names if n.strip() in EXPERT_LOGINS]
