@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
 from django.test import Client
 from django.utils.translation.reloader import translation_file_changed
 
 from accounts.models import Role, User
 from proposals.models import Cycle, Proposal, ReformField
 from proposals.reference import load_fields
-from regions.models import Division, Organisation, Park
+from regions.models import Division, Organisation, Park, RegionGroup
 from regions.reference import load_divisions, load_groups, load_parks
 
 PASSWORD = "a-Long-test-password-1"
@@ -26,10 +28,33 @@ PASSWORD = "a-Long-test-password-1"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        load_divisions()
-        load_groups()
-        load_parks()
-        load_fields()
+        load_reference_data()
+
+
+def load_reference_data() -> None:
+    load_divisions()
+    load_groups()
+    load_parks()
+    load_fields()
+
+
+@pytest.fixture(scope="module")
+def reference_data_back(django_db_blocker):
+    """For a module of transactional tests: each empties every table when it ends, so put the
+    reference data (loaded once per session) back afterwards, with ids from 1 as the other
+    tests of the same worker expect."""
+    yield
+    with django_db_blocker.unblock():
+        tables = [
+            m._meta.db_table
+            for m in (Division, RegionGroup, RegionGroup.divisions.through, ReformField, Park)
+        ]
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_by_name_sql(
+                no_style(), [{"table": table, "column": "id"} for table in tables]
+            ):
+                cursor.execute(sql)
+        load_reference_data()
 
 
 def division(code: str) -> Division:

@@ -4,15 +4,11 @@ PostgreSQL, each on its own connection, in threads released together."""
 import threading
 
 import pytest
-from django.core.management.color import no_style
 from django.db import connection, connections
 
 from accounts.models import Role
 from claims.models import Claim
-from proposals.models import ReformField
-from proposals.reference import load_fields
 from regions.models import Division, RegionGroup
-from regions.reference import load_divisions, load_groups
 from tests.conftest import client_for, make_user
 from tests.test_claims_fixtures import make_programme
 
@@ -24,24 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module", autouse=True)
-def reference_data_back(django_db_blocker):
-    """A transactional test empties every table when it ends; put the reference data (loaded
-    once per session) back, with ids from 1 as the other tests expect."""
-    yield
-    with django_db_blocker.unblock():
-        tables = [
-            m._meta.db_table
-            for m in (Division, RegionGroup, RegionGroup.divisions.through, ReformField)
-        ]
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_by_name_sql(
-                no_style(),
-                [{"table": table, "column": "id"} for table in tables],
-            ):
-                cursor.execute(sql)
-        load_divisions()
-        load_groups()
-        load_fields()
+def _reference_data_back(reference_data_back):
+    """Transactional tests empty the tables; the reference data comes back after."""
 
 
 @pytest.mark.django_db(transaction=True)

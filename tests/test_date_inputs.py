@@ -330,7 +330,7 @@ def test_an_inspection_shows_today_and_keeps_its_rectify_by_date(users, language
     html = client.get(f"/tasks/{task.pk}/inspections/new/").content.decode()
     assert HTML_LANG[language] in html
     form = form_with(html, "rectify_by")
-    assert form["inputs"]["inspected_on"]["value"] == TODAY.isoformat()
+    assert form["inputs"]["inspected_on"]["value"] == timezone.localdate().isoformat()
     assert form["inputs"]["rectify_by"]["type"] == "date"
     due = TODAY + datetime.timedelta(days=60)
     values = {
@@ -343,7 +343,8 @@ def test_an_inspection_shows_today_and_keeps_its_rectify_by_date(users, language
     response = client.post(form["action"] or f"/tasks/{task.pk}/inspections/new/", values)
     assert response.status_code == 302, response.context and response.context["form"].errors
     inspection = Inspection.objects.get(task=task)
-    assert (inspection.inspected_on, inspection.rectify_by) == (TODAY, due)
+    shown = datetime.date.fromisoformat(form["inputs"]["inspected_on"]["value"])
+    assert (inspection.inspected_on, inspection.rectify_by) == (shown, due)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

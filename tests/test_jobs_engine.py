@@ -40,10 +40,13 @@ BOOT = (
     "call_command('run_jobs', '--interval', '0.1', '-v', '1')"
 )
 
-pytestmark = pytest.mark.skipif(
-    not str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql"),
-    reason="worker races need PostgreSQL (set DATABASE_URL)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql"),
+        reason="worker races need PostgreSQL (set DATABASE_URL)",
+    ),
+    pytest.mark.usefixtures("reference_data_back"),
+]
 
 
 def _log(job: Job, line: str) -> None:

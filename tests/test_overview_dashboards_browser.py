@@ -20,9 +20,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium (make setup)")
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="the live server sees the test's data only in SQLite's shared memory database",
+)
 def test_charts_are_drawn_from_local_files(world, live_server, tmp_path):  # noqa: F811
-    if connection.vendor != "sqlite":
-        pytest.skip("the live server sees the test's data only in SQLite's shared memory database")
     session = client_for(world.national).cookies[settings.SESSION_COOKIE_NAME].value
     host = urlsplit(live_server.url).hostname
     with sync_playwright() as p:
