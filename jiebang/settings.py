@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "evaluation",
     "promotion",
     "overview",
+    "api",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "notifications",
     "demo",
 ]

@@ -22,5 +22,6 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("promotion/", include("promotion.urls")),
     path("overview/", include("overview.urls")),
+    path("api/", include("api.urls")),
     path("", include("proposals.urls")),
 ]

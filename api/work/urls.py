@@ -1,0 +1,3 @@
+"""Routes of the implementation-to-promotion resources."""
+
+urlpatterns: list = []
