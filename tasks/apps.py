@@ -52,3 +52,22 @@ class TasksConfig(AppConfig):
         from tasks.services.core import open_tasks_on_notices
 
         notices_issued.connect(open_tasks_on_notices, dispatch_uid="tasks.open_on_notices")
+        self._forget_dispatch_on_changes()
+
+    def _forget_dispatch_on_changes(self) -> None:
+        """The dispatch's per-claimant tables are kept in the shared cache (tasks.dispatch):
+        a save of anything they count forgets them, so the change shows on the next view."""
+        from django.db.models.signals import post_delete, post_save
+
+        from claims.models import Claimant, TaskNotice
+        from tasks.dispatch import forget_figures
+        from tasks.models import HelpRequest, Milestone, ProgressReport, Task
+
+        for model in (Task, ProgressReport, Milestone, HelpRequest, Claimant, TaskNotice):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_figures,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"tasks.dispatch-forget-{model.__name__}-{id(signal)}",
+                )

@@ -26,14 +26,22 @@ open help requests of a page's tasks are counted by correlated subqueries, and t
 table is a GROUP BY over the tasks plus one over each of the milestones and help requests
 joined to their tasks (a subquery per task would run 3,500 times at national scale). Task
 lines are built only for the page shown (or a chunk of an export).
+
+The per-claimant table reads every task of the scope; it is computed once per scope, period
+and day into the shared cache (kernel.snapshots) and forgotten whenever a task, report,
+milestone, help request, claimant or notice is saved (`forget_figures`, connected in
+tasks.apps), so a submitted report shows at once. A change no save announces (a correction in
+SQL) shows within `LIFETIME` at the latest.
 """
 
 import datetime
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     BooleanField,
     Case,
@@ -59,6 +67,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from claims.models import Claimant, Programme, TaskNotice
+from kernel import snapshots
 from kernel.lazyrows import LazyRows
 from tasks import periods, progress, selectors
 from tasks.models import Closure, HelpRequest, Milestone, ProgressReport, Status, Task
@@ -81,6 +90,16 @@ LONG_FIELDS = ("timetable", "roadmap", "landmark", "plan_return_reason", "respon
 
 # The most periods the period list offers: ten years of quarters.
 CHOICES = 40
+
+# The shared cache's namespace of the per-claimant tables, and how long one is kept when no
+# save forgets it (平台规则 of the platform's own: a safety net, see the module's docstring).
+NAMESPACE = "dispatch"
+LIFETIME = 300
+
+
+def forget_figures(*args: object, **kwargs: object) -> None:
+    """Every kept per-claimant table is computed anew on its next view (a signal receiver)."""
+    snapshots.forget(NAMESPACE)
 
 
 @dataclass(frozen=True)
@@ -490,6 +509,26 @@ def _claimant_lines(
     return lines
 
 
+def _kept_claimant_lines(
+    tasks: QuerySet[Task],
+    scoped: QuerySet[Task],
+    related: tuple[QuerySet[Milestone], QuerySet[HelpRequest]],
+    period: Period,
+    today: datetime.date,
+) -> list[ClaimantLine]:
+    """`_claimant_lines` from the shared cache, keyed by the scope's SQL (the viewer's
+    visibility and the claimant chosen, exactly), the period and the day."""
+    try:
+        sql = str(scoped.query)
+    except EmptyResultSet:
+        return []
+    scope = hashlib.sha256(f"{sql}|{period}|{today}".encode()).hexdigest()
+    kept = snapshots.snapshot(
+        NAMESPACE, "claimants", scope, lambda: _claimant_lines(tasks, scoped, related), LIFETIME
+    )
+    return kept.value
+
+
 def dispatch(
     tasks: QuerySet[Task], programme: Programme, period: Period, today: datetime.date
 ) -> Dispatch:
@@ -516,7 +555,7 @@ def dispatch(
             "claimant__region_group_id", "claimant__division__code", "claim__item__position", "pk"
         )
     )
-    claimants = _claimant_lines(annotated, scoped, (overdue, open_help))
+    claimants = _kept_claimant_lines(annotated, scoped, (overdue, open_help), period, today)
     total = ClaimantLine(None)
     for line in claimants:
         total.add(line)

@@ -15,6 +15,7 @@ from claims.models import Programme
 from claims.selectors import claims_to_implement
 from notifications.services import notify
 from tasks import progress
+from tasks.dispatch import forget_figures
 from tasks.models import Task
 
 
@@ -36,6 +37,7 @@ def tasks_open(*, programme: Programme, by: User) -> list[Task]:
         )
         for claim in claims
     )
+    forget_figures()  # bulk_create sends no post_save
     for task in tasks:
         record("task.opened", obj=task, by=by, changes={"title": [None, task.title]})
     _tell_claimants(programme, tasks)
