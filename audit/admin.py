@@ -6,11 +6,14 @@ from audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the trail is evidence and may not be edited through the app."""
+    """Read-only: the trail is evidence and may not be edited through the app (nor in the
+    database: audit 0003)."""
 
-    list_display = ["at", "action", "object_repr", "actor"]
+    # The name kept on the entry, as it was when they acted: the account may have been
+    # renamed or deactivated since.
+    list_display = ["at", "action", "object_repr", "actor_name"]
     list_filter = ["action"]
-    search_fields = ["object_repr", "action"]
+    search_fields = ["object_repr", "action", "actor_name"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

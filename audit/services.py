@@ -1,4 +1,7 @@
-"""Recording changes. Every service that writes calls `record` inside its transaction."""
+"""Recording changes. Every service that writes calls `record` inside its transaction.
+
+Entries are only ever added: the database refuses to change or delete one (audit 0003).
+"""
 
 from typing import Any
 
@@ -28,6 +31,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in names if before.get(k) != after.get(k)}
 
 
+def actor_name(by: AbstractBaseUser | None) -> str:
+    """The name the trail shows for `by`, kept on the entry as it is when they act."""
+    if by is None or not by.is_authenticated:
+        return ""
+    return str(by)[:300]
+
+
 def record(
     action: str,
     *,
@@ -39,6 +49,7 @@ def record(
     return AuditEntry.objects.create(
         action=action,
         actor_id=by.pk if by is not None and by.is_authenticated else None,
+        actor_name=actor_name(by),
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db.models import Max
+from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -21,12 +22,28 @@ def at(value: datetime.date, hour: int = 10) -> datetime.datetime:
 
 
 @contextmanager
+def entries_dated(moment: datetime.datetime) -> Iterator[None]:
+    """The trail entries written inside the block are written dated `moment`. An entry is
+    never changed once written (audit 0003), so its date is set as it is added."""
+
+    def date_entry(sender: type[AuditEntry], instance: AuditEntry, **kwargs: object) -> None:
+        if instance._state.adding:
+            instance.at = moment
+
+    uid = f"demo.entries_dated.{id(date_entry)}"
+    pre_save.connect(date_entry, sender=AuditEntry, weak=False, dispatch_uid=uid)
+    try:
+        yield
+    finally:
+        pre_save.disconnect(sender=AuditEntry, dispatch_uid=uid)
+
+
+@contextmanager
 def dated(value: datetime.date, hour: int = 10) -> Iterator[None]:
     """The trail entries and notifications the services write inside the block are dated
     `value`, as if the users had acted then."""
-    audit = AuditEntry.objects.aggregate(m=Max("pk"))["m"] or 0
     notes = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-    yield
     moment = at(value, hour)
-    AuditEntry.objects.filter(pk__gt=audit).update(at=moment)
+    with entries_dated(moment):
+        yield
     Notification.objects.filter(pk__gt=notes).update(created_at=moment)
