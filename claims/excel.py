@@ -1,13 +1,13 @@
 """The aggregated result as a workbook, and pilot items read from a sheet."""
 
-import io
+from contextlib import closing
+from typing import IO
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from claims.models import Programme
 from claims.selectors import results
-from kernel.spreadsheets import table_bytes
+from kernel.spreadsheets import ReadCaps, sheet_rows, table_bytes
 
 # Accepted header names of the item sheet, in either language.
 ITEM_HEADERS = {
@@ -16,6 +16,8 @@ ITEM_HEADERS = {
     "description": {"description", "说明", "内容"},
 }
 MAX_ROWS = 1000
+# The platform's caps on the uploaded sheet (平台规则): 1,000 items fit many times over.
+CAPS = ReadCaps(file_bytes=5 * 1024 * 1024, unpacked_bytes=50 * 1024 * 1024)
 
 
 def results_xlsx(programme: Programme) -> bytes:
@@ -33,36 +35,33 @@ def results_xlsx(programme: Programme) -> bytes:
     return table_bytes(_("Claims"), headers, rows, after=footer)
 
 
-def read_items(content: bytes) -> list[tuple[str, str, str]]:
+def read_items(content: bytes | IO[bytes]) -> list[tuple[str, str, str]]:
     """(category, title, description) per non-empty row; ValueError with a message naming the
-    row on a bad sheet."""
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
-        raise ValueError(_("The file is not an .xlsx workbook.")) from exc
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
-    header = [str(cell or "").strip().lower() for cell in next(rows, None) or ()]
-    columns = {
-        key: next((i for i, h in enumerate(header) if h in names), None)
-        for key, names in ITEM_HEADERS.items()
-    }
-    if columns["category"] is None or columns["title"] is None:
-        raise ValueError(_("Row 1 must name the columns 类别 (category) and 事项 (title)."))
-    items = []
-    for number, row in enumerate(rows, start=2):
+    row on a bad sheet. Every row is read, however few the sheet's `<dimension>` declares,
+    within the platform's caps (kernel.spreadsheets.sheet_rows)."""
+    with closing(sheet_rows(content, CAPS)) as numbered:
+        rows = (values for _number, values in numbered)
+        header = [str(cell or "").strip().lower() for cell in next(rows, None) or ()]
+        columns = {
+            key: next((i for i, h in enumerate(header) if h in names), None)
+            for key, names in ITEM_HEADERS.items()
+        }
+        if columns["category"] is None or columns["title"] is None:
+            raise ValueError(_("Row 1 must name the columns 类别 (category) and 事项 (title)."))
+        items = []
+        for number, row in enumerate(rows, start=2):
 
-        def cell(key: str, row: tuple[object, ...] = row) -> str:
-            index = columns[key]
-            value = row[index] if index is not None and index < len(row) else None
-            return "" if value is None else str(value).strip()
+            def cell(key: str, row: tuple[object, ...] = row) -> str:
+                index = columns[key]
+                value = row[index] if index is not None and index < len(row) else None
+                return "" if value is None else str(value).strip()
 
-        category, title, description = cell("category"), cell("title"), cell("description")
-        if not (category or title or description):
-            continue
-        if not category or not title:
-            raise ValueError(_("Row %(row)s: give a category and a title.") % {"row": number})
-        items.append((category, title, description))
-        if len(items) > MAX_ROWS:
-            raise ValueError(_("At most %(max)s items at a time.") % {"max": MAX_ROWS})
-    workbook.close()
-    return items
+            category, title, description = cell("category"), cell("title"), cell("description")
+            if not (category or title or description):
+                continue
+            if not category or not title:
+                raise ValueError(_("Row %(row)s: give a category and a title.") % {"row": number})
+            items.append((category, title, description))
+            if len(items) > MAX_ROWS:
+                raise ValueError(_("At most %(max)s items at a time.") % {"max": MAX_ROWS})
+        return items

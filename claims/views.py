@@ -175,7 +175,7 @@ def items_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            rows = excel.read_items(form.cleaned_data["file"].read())
+            rows = excel.read_items(form.cleaned_data["file"])
             items = services.items_import(programme=programme, by=request.user, rows=rows)
         except ValueError as exc:
             form.add_error("file", str(exc))

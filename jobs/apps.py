@@ -25,4 +25,6 @@ class JobsConfig(AppConfig):
     verbose_name = _("Background jobs")
 
     def ready(self) -> None:
+        from jobs import retention  # noqa: F401  (registers the expiry of import files)
+
         post_migrate.connect(_schedule_after_migrate, sender=self)

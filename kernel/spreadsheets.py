@@ -13,10 +13,14 @@ proposal template, the tasks' and promotion's bulk sheets) keep their header on 
 
 import datetime
 import io
+import os
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence, Sized
+import zipfile
+from collections.abc import Callable, Generator, Iterable, Sequence, Sized
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
 from django import forms
 from django.db.models import Model
@@ -24,18 +28,25 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.xml.constants import SHARED_STRINGS
 
 from kernel.downloads import XLSX, download
 
 __all__ = [
+    "CELL_MAX_CHARS",
     "XLSX",
     "Filters",
+    "ReadCaps",
+    "WorkbookRefused",
+    "declared_rows",
     "form_filters",
+    "sheet_rows",
     "table_bytes",
     "text_cell",
     "write_table",
@@ -266,3 +277,272 @@ def header_keys(headers: Callable[[], dict[str, str]]) -> dict[str, str]:
             for key, text in headers().items():
                 keys[str(text).strip().lower()] = key
     return keys
+
+
+# Reading an uploaded workbook -----------------------------------------------------------------
+# Every import reads its sheet through `sheet_rows`: read-only (streamed, one row in memory),
+# the sheet's `<dimension>` ignored, and the platform's caps checked before openpyxl parses
+# anything.
+
+# Excel's own limit on the text of one cell (Microsoft, "Excel specifications and limits":
+# total number of characters that a cell can contain, 32,767). A longer cell was not typed in
+# Excel or WPS, and no field of the platform holds that much.
+CELL_MAX_CHARS = 32_767
+# Parts read in chunks of this many bytes when scanned for an over-long text.
+SCAN_CHUNK = 64 * 1024
+WORKSHEET_TYPE = "/worksheet"
+
+
+@dataclass(frozen=True)
+class ReadCaps:
+    """The platform's caps on an uploaded workbook (平台规则, not 484号's). A workbook is a zip:
+    the caps on what it unpacks to are checked on the sizes its members declare, which is also
+    all that Python's zipfile will ever unpack from them (it stops at the declared size)."""
+
+    file_bytes: int = 20 * 1024 * 1024
+    unpacked_bytes: int = 200 * 1024 * 1024
+    # Any one part: a worksheet, or the shared strings (every text of the workbook), or any
+    # other (which are small in a real workbook).
+    part_bytes: int = 100 * 1024 * 1024
+
+
+class WorkbookRefused(ValueError):
+    """The upload is not read; the message says why, and `row` which row when one is at fault."""
+
+    unreadable = False
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.row = row
+
+    def errors(self) -> list[dict[str, Any]]:
+        """The row-numbered problem, as a job lists them (none without a row)."""
+        return [] if self.row is None else [{"row": self.row, "message": self.message}]
+
+
+class NotAWorkbook(WorkbookRefused):
+    """The file cannot be read as an .xlsx workbook at all."""
+
+    unreadable = True
+
+    def __init__(self) -> None:
+        super().__init__(_("The file is not an .xlsx workbook."))
+
+
+def _mb(size: int) -> int:
+    return size // (1024 * 1024)
+
+
+def _too_long(row: int) -> WorkbookRefused:
+    """The refusal of a cell over Excel's limit in `row` (0: a cell of another sheet)."""
+    limit = f"{CELL_MAX_CHARS:,}"
+    if not row:
+        return WorkbookRefused(
+            _(
+                "A cell of the workbook holds more than %(max)s characters, more than Excel "
+                "itself allows in a cell. Shorten it and upload the file again."
+            )
+            % {"max": limit}
+        )
+    return WorkbookRefused(
+        _(
+            "Row %(row)s: a cell holds more than %(max)s characters, more than Excel itself "
+            "allows in a cell. Shorten it and upload the file again."
+        )
+        % {"row": row, "max": limit},
+        row=row,
+    )
+
+
+def _size(source: IO[bytes]) -> int:
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    return size
+
+
+def _local(name: str) -> str:
+    """An element's name without its namespace (the parser joins them with a space)."""
+    return name.rpartition(" ")[2]
+
+
+def _long_strings(archive: zipfile.ZipFile, path: str) -> set[int]:
+    """The indexes of the shared strings longer than a cell may be, counted as the part is
+    streamed in chunks: a long text is never held whole (openpyxl would load every shared
+    string whole when it opens the workbook). Phonetic runs (rPh) are not the cell's text."""
+    found: set[int] = set()
+    state = {"index": -1, "length": 0, "text": False, "phonetic": False}
+
+    def start(name: str, attrs: Any) -> None:
+        local = _local(name)
+        if local == "si":
+            state.update(index=int(state["index"]) + 1, length=0)
+        elif local == "rPh":
+            state["phonetic"] = True
+        elif local == "t":
+            state["text"] = not state["phonetic"]
+
+    def end(name: str) -> None:
+        local = _local(name)
+        if local == "rPh":
+            state["phonetic"] = False
+        elif local == "t":
+            state["text"] = False
+
+    def text(data: str) -> None:
+        if state["text"]:
+            state["length"] = int(state["length"]) + len(data)
+            if state["length"] > CELL_MAX_CHARS:
+                found.add(int(state["index"]))
+
+    _stream_xml(archive, path, start=start, end=end, text=text)
+    return found
+
+
+def _row_using(archive: zipfile.ZipFile, path: str, indexes: set[int]) -> int:
+    """The number of the first row of the worksheet at `path` with a cell showing one of the
+    shared strings `indexes` (0 when none does)."""
+    state: dict[str, Any] = {"row": 0, "shared": False, "value": None, "hit": 0}
+
+    def start(name: str, attrs: Any) -> None:
+        local = _local(name)
+        if local == "row":
+            state["row"] = int(attrs.get("r") or int(state["row"]) + 1)
+        elif local == "c":
+            state["shared"] = attrs.get("t") == "s"
+        elif local == "v" and state["shared"]:
+            state["value"] = []
+
+    def end(name: str) -> None:
+        if _local(name) == "v" and state["value"] is not None:
+            value = "".join(state["value"]).strip()
+            state["value"] = None
+            if value.isdigit() and int(value) in indexes and not state["hit"]:
+                state["hit"] = state["row"]
+
+    def text(data: str) -> None:
+        if state["value"] is not None and len(state["value"]) < 32:
+            state["value"].append(data)
+
+    _stream_xml(archive, path, start=start, end=end, text=text)
+    return int(state["hit"])
+
+
+def _stream_xml(archive: zipfile.ZipFile, path: str, **handlers: Callable[..., None]) -> None:
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = handlers["start"]
+    parser.EndElementHandler = handlers["end"]
+    parser.CharacterDataHandler = handlers["text"]
+
+    def no_doctype(*args: Any) -> None:  # no entity tricks in a workbook part
+        raise NotAWorkbook()
+
+    parser.StartDoctypeDeclHandler = no_doctype
+    with archive.open(path) as part:
+        while chunk := part.read(SCAN_CHUNK):
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _parts(reader: ExcelReader) -> tuple[str | None, str | None]:
+    """The paths of the shared strings and of the first worksheet, as the workbook names
+    them (openpyxl's own readers of the manifest and the workbook part, which hold no text)."""
+    reader.read_manifest()
+    strings = reader.package.find(SHARED_STRINGS)
+    reader.read_workbook()
+    sheets = [
+        rel.target
+        for _sheet, rel in reader.parser.find_sheets()
+        if rel.Type.endswith(WORKSHEET_TYPE)
+    ]
+    return (strings.PartName[1:] if strings is not None else None), (sheets[0] if sheets else None)
+
+
+def workbook_check(source: IO[bytes], caps: ReadCaps) -> None:
+    """WorkbookRefused unless `source` is within the platform's caps (平台规则) and no shared
+    text is longer than a cell may be; checked before openpyxl parses anything, on the zip's
+    declared sizes and by streaming the shared strings. `source` is left at its start."""
+    if _size(source) > caps.file_bytes:
+        raise WorkbookRefused(
+            _("Platform rule: the file is larger than %(mb)s MB.") % {"mb": _mb(caps.file_bytes)}
+        )
+    try:
+        reader = ExcelReader(source, read_only=True)
+        with reader.archive as archive:
+            members = archive.infolist()
+            if sum(info.file_size for info in members) > caps.unpacked_bytes:
+                raise WorkbookRefused(
+                    _(
+                        "Platform rule: the workbook unpacks to more than %(mb)s MB; upload the "
+                        "sheet as downloaded."
+                    )
+                    % {"mb": _mb(caps.unpacked_bytes)}
+                )
+            if any(info.file_size > caps.part_bytes for info in members):
+                raise WorkbookRefused(
+                    _(
+                        "Platform rule: a sheet, or the texts of the workbook, unpack to more "
+                        "than %(mb)s MB."
+                    )
+                    % {"mb": _mb(caps.part_bytes)}
+                )
+            strings, sheet = _parts(reader)
+            sizes = {info.filename: info.file_size for info in members}
+            if strings and sizes.get(strings, 0) > CELL_MAX_CHARS:  # else none can be too long
+                long = _long_strings(archive, strings)
+                if long:
+                    raise _too_long(_row_using(archive, sheet, long) if sheet else 0)
+    except WorkbookRefused:
+        raise
+    except Exception as exc:  # zipfile, expat and openpyxl raise many kinds on a bad file
+        raise NotAWorkbook() from exc
+    finally:
+        source.seek(0)
+
+
+def sheet_rows(
+    source: bytes | IO[bytes], caps: ReadCaps, *, checked: bool = False
+) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
+    """(row number, cell values) of every row of the first sheet, empty ones included, so
+    that the numbers are the sheet's; WorkbookRefused on a file refused or unreadable, or at a
+    cell longer than Excel allows. `checked`: workbook_check already passed on `source`.
+
+    Read-only and streamed, one row in memory at a time. The sheet's `<dimension>` is
+    ignored (reset_dimensions): it is written by whatever program saved the file, may
+    under-state the rows or columns, and openpyxl would then silently stop reading there."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    if not checked:
+        workbook_check(stream, caps)
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
+        raise NotAWorkbook() from exc
+    try:
+        if not workbook.worksheets:
+            raise NotAWorkbook()
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            for value in values:
+                if isinstance(value, str) and len(value) > CELL_MAX_CHARS:
+                    raise _too_long(number)
+            yield number, values
+    finally:
+        workbook.close()
+
+
+def declared_rows(source: IO[bytes]) -> int:
+    """The rows the first sheet says it has (its `<dimension>`): only an estimate for a
+    progress bar, never trusted for reading; 0 when it says nothing. Call it on a workbook
+    that passed workbook_check. `source` is left at its start."""
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+        try:
+            return int(workbook.worksheets[0].max_row or 0)
+        finally:
+            workbook.close()
+    except Exception:  # not a workbook: the reading proper says so
+        return 0
+    finally:
+        source.seek(0)

@@ -1,18 +1,24 @@
 """The proposal workbook: one column layout for the template, the import and the export."""
 
 import io
-import os
-import zipfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kernel.spreadsheets import Filters, header_keys, table_bytes
+from kernel import spreadsheets
+from kernel.spreadsheets import (
+    Filters,
+    ReadCaps,
+    header_keys,
+    sheet_rows,
+    table_bytes,
+    workbook_check,
+)
 from proposals.models import Proposal, Suggestion
 
 # The columns a locality fills in, as (model field, width).
@@ -40,6 +46,8 @@ NO = {"否", "no", "n", "false", "0", "不需要", ""}
 MAX_IMPORT_ROWS = 50_000
 MAX_IMPORT_BYTES = 40 * 1024 * 1024
 MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+# One part (the sheet, or the texts of every cell): what the largest file allowed unpacks to.
+MAX_PART_BYTES = 200 * 1024 * 1024
 # How far down an imported sheet its header may be (an export carries a filter line above it).
 HEADER_SEARCH_ROWS = 3
 
@@ -84,59 +92,33 @@ def template_bytes(field_names: Iterable[str]) -> bytes:
     return buffer.getvalue()
 
 
+def caps() -> ReadCaps:
+    """The caps on an imported workbook (平台规则), read when called."""
+    return ReadCaps(
+        file_bytes=MAX_IMPORT_BYTES, unpacked_bytes=MAX_UNPACKED_BYTES, part_bytes=MAX_PART_BYTES
+    )
+
+
 def check_size(source: IO[bytes]) -> None:
-    """ValueError with the platform's cap (平台规则) when the file, or what it unpacks to, is
-    too large; `source` is left at its start."""
-    source.seek(0, os.SEEK_END)
-    size = source.tell()
-    source.seek(0)
-    if size > MAX_IMPORT_BYTES:
-        raise ValueError(
-            _("The file is larger than %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}
-        )
-    try:
-        with zipfile.ZipFile(source) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        unpacked = 0  # not a workbook at all: openpyxl says so
-    source.seek(0)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ValueError(
-            _("The workbook unpacks to more than %(mb)s MB; upload the sheet as downloaded.")
-            % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)}
-        )
+    """WorkbookRefused (a ValueError) with the platform's cap (平台规则) when the file, what
+    it unpacks to or one of its cells is too large; `source` is left at its start."""
+    workbook_check(source, caps())
 
 
 def declared_rows(source: IO[bytes]) -> int:
     """The rows the first sheet says it has (its `<dimension>`), header included: only an
-    estimate for a progress bar, never trusted for reading; 0 when it says nothing.
-    `source` is left at its start."""
-    try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-        try:
-            return int(workbook.worksheets[0].max_row or 0)
-        finally:
-            workbook.close()
-    except Exception:  # not a workbook: the reading proper says so
-        return 0
-    finally:
-        source.seek(0)
+    estimate for a progress bar, never trusted for reading (kernel.spreadsheets)."""
+    return spreadsheets.declared_rows(source)
 
 
-def read_rows(source: bytes | IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (row number, {field: text}) per non-empty row; ValueError on a bad header.
-
-    Read-only and streamed: one row in memory at a time. The sheet's `<dimension>` is
-    ignored (reset_dimensions): it is written by whatever program saved the file, may
-    under-state the rows or columns, and openpyxl would then silently stop reading there."""
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    workbook = load_workbook(stream, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        yield from _sheet_rows(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
+def read_rows(
+    source: bytes | IO[bytes], *, checked: bool = False
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number, {field: text}) per non-empty row; ValueError on a bad header or
+    file (WorkbookRefused, with the row at fault). Every row of the sheet is read, however
+    few its `<dimension>` declares (kernel.spreadsheets.sheet_rows)."""
+    rows = (values for _number, values in sheet_rows(source, caps(), checked=checked))
+    yield from _sheet_rows(rows)
 
 
 def _sheet_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any]]]:

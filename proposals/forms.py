@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.forms import DateInput, FilterForm, national_authority_filter
 from proposals import excel
-from proposals.models import Cycle, Proposal, ReformField, Suggestion
+from proposals.models import Attachment, Cycle, Proposal, ReformField, Suggestion
 from proposals.topic_forms import TopicChoice
 from regions.models import Division
 
@@ -218,6 +218,13 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
 
+class AttachmentForm(forms.Form):
+    """A proposal's attachment (附件): a name longer than the record holds is refused here
+    (Django's own check and message), before the file is written anywhere."""
+
+    file = forms.FileField(label=_("File"), max_length=Attachment.NAME_MAX)
+
+
 class ProposalImportForm(UploadForm):
     """The workbook of an import, within the platform's caps (平台规则, proposals.excel)."""
 
@@ -231,7 +238,7 @@ class ProposalImportForm(UploadForm):
         upload = self.cleaned_data["file"]
         if upload.size > excel.MAX_IMPORT_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.")
+                _("Platform rule: the file is larger than %(mb)s MB.")
                 % {"mb": excel.MAX_IMPORT_BYTES // (1024 * 1024)}
             )
         return upload

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from jobs.models import Job
 from jobs.registry import job_kind
 from jobs.services import JobFailed, job_attach_result, job_set_progress
+from kernel.spreadsheets import WorkbookRefused
 from proposals import excel, rules
 from proposals.forms import ProposalForm
 from proposals.models import Cycle, Proposal, ReformField
@@ -116,7 +117,7 @@ def _checked_rows(
     row the form refuses, whose problems go to `errors`. Streamed: one row at a time."""
     ids = {name: reform.pk for name, reform in fields.items()}
     form = _ImportRowForm(fields=fields)
-    for number, values in excel.read_rows(source):
+    for number, values in excel.read_rows(source, checked=True):
         data, problems = _row_data(values, ids)
         if form.check(data) and not problems:
             yield number, form.cleaned_data
@@ -135,6 +136,12 @@ def _valid_only(
         if data is None:
             raise imports.RowRefused(number, errors.listed[-1]["message"] if errors.listed else "")
         yield number, data
+
+
+def _refused(exc: WorkbookRefused) -> JobFailed:
+    if exc.unreadable:
+        return JobFailed(_("The file could not be read as an Excel workbook (.xlsx)."))
+    return JobFailed(exc.message, exc.errors())
 
 
 def _too_many() -> JobFailed:
@@ -161,8 +168,8 @@ def run_import(job: Job) -> None:
     with job.input_file.open("rb") as upload:
         try:
             excel.check_size(upload)
-        except ValueError as exc:
-            raise JobFailed(str(exc)) from exc
+        except WorkbookRefused as exc:
+            raise _refused(exc) from exc
         count = _check_all(job, upload, fields)
         upload.seek(0)
         errors = _Errors()
@@ -200,6 +207,8 @@ def _check_all(job: Job, upload: IO[bytes], fields: dict[str, ReformField]) -> i
         # Only reading the file is caught: a failure to report progress is the engine's.
         try:
             found = next(rows, None)
+        except WorkbookRefused as exc:
+            raise _refused(exc) from exc
         except ValueError as exc:
             raise JobFailed(str(exc)) from exc
         except Exception as exc:  # openpyxl raises many kinds on a file that is no workbook

@@ -460,9 +460,12 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 class Attachment(models.Model):
     """A supporting file attached to a proposal (附件)."""
 
+    # The longest name kept: a longer one is refused before its file is written.
+    NAME_MAX = 200
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
-    name = models.CharField(_("file name"), max_length=200)
+    name = models.CharField(_("file name"), max_length=NAME_MAX)
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

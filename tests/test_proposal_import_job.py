@@ -131,11 +131,14 @@ def test_a_file_over_the_platform_cap_is_refused(users, cycle, monkeypatch):
     monkeypatch.setattr(excel, "MAX_IMPORT_BYTES", len(content) - 1)
     job = ran(queue(users["sichuan"], cycle, content))
     assert job.state == Job.State.FAILED
-    assert job.message == "The file is larger than 0 MB."
+    assert job.message == "Platform rule: the file is larger than 0 MB."
     client = client_for(users["sichuan"])
     upload = {"file": SimpleUploadedFile("p.xlsx", content)}
     page = client.post("/proposals/import/", upload, HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 200 and "The file is larger than" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Platform rule: the file is larger than" in page.content.decode()
+    )
     assert Job.objects.count() == 1  # the one queued above; the form queued none
 
 

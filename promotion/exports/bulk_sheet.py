@@ -7,20 +7,20 @@ and measure numbers), never by their names, which users may retype differently.
 """
 
 import io
-import zipfile
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kernel.spreadsheets import header_keys, text_cell
+from kernel.spreadsheets import ReadCaps, WorkbookRefused, header_keys, sheet_rows, text_cell
 from promotion.models import AdoptionStatus
 
 # (key, width, editable); the reader finds the columns by their header, in either language.
@@ -50,6 +50,11 @@ EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 30_000
+
+
+def caps() -> ReadCaps:
+    """The caps above, read when called."""
+    return ReadCaps(file_bytes=MAX_FILE_BYTES, unpacked_bytes=MAX_UNPACKED_BYTES)
 
 
 class SheetError(ValueError):
@@ -174,39 +179,16 @@ def sheet_bytes(
     return buffer.getvalue()
 
 
-def _unpacked_size(content: bytes) -> int:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SheetError(_("The file is not an .xlsx workbook.")) from exc
-
-
 def read_sheet(content: bytes) -> list[SheetRow]:
     """The non-empty rows of the first sheet; SheetError with a message on a bad file.
 
-    Read-only (streamed), but with the sheet's <dimension> reset: that element is written by
-    whatever program saved the file and may under-state the rows, and openpyxl would then
-    stop reading at the row it names, silently dropping the rest."""
-    if len(content) > MAX_FILE_BYTES:
-        raise SheetError(
-            _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
-        )
-    if _unpacked_size(content) > MAX_UNPACKED_BYTES:
-        raise SheetError(
-            _("The workbook unpacks to more than %(mb)s MB; upload the sheet as downloaded.")
-            % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)}
-        )
+    Every row is read, however few the sheet's `<dimension>` declares, within the
+    platform's caps (kernel.spreadsheets.sheet_rows)."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
-        raise SheetError(_("The file is not an .xlsx workbook.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        return _rows(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
+        with closing(sheet_rows(content, caps())) as numbered:
+            return _rows(values for _number, values in numbered)
+    except WorkbookRefused as exc:
+        raise SheetError(exc.message) from exc
 
 
 def _rows(values: Iterable[tuple[Any, ...]]) -> list[SheetRow]:

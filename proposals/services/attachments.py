@@ -8,23 +8,39 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import record
 from kernel.errors import DomainError
-from kernel.uploads import check_upload
+from kernel.uploads import check_upload, file_saved, limited_name
 from proposals.errors import ProposalError
 from proposals.models import Attachment, Proposal
 from proposals.services.proposals import lock_editable
 
 
-@transaction.atomic
 def attachment_add(*, proposal: Proposal, by: User, upload: Any) -> Attachment:
-    proposal = lock_editable(proposal, by)
+    """Attach `upload` to `proposal`. Its name and type are checked before it is written;
+    the file is stored under a shortened name (kernel.uploads.limited_name) that fits the
+    storage path, the name as uploaded is shown. If anything fails once the file is written
+    (the proposal no longer editable, a database error), the file is deleted again; a file
+    the storage cannot write (a full disk) leaves nothing, and the user is told."""
     try:
-        name = check_upload(upload)
+        name = check_upload(upload, max_name=Attachment.NAME_MAX)
     except DomainError as exc:
         raise ProposalError(exc.message) from exc
+    with transaction.atomic():  # refused before the file is written, when it can be
+        lock_editable(proposal, by)
     attachment = Attachment(proposal=proposal, name=name, size=upload.size, uploaded_by=by)
-    attachment.file.save(name, upload, save=False)
-    attachment.save()
-    record("proposal.attachment_added", obj=proposal, by=by, changes={"attachment": [None, name]})
+    try:
+        with file_saved(attachment.file, limited_name(name), upload):
+            attachment.proposal = lock_editable(proposal, by)
+            attachment.save()
+            record(
+                "proposal.attachment_added",
+                obj=attachment.proposal,
+                by=by,
+                changes={"attachment": [None, name]},
+            )
+    except DomainError as exc:
+        if isinstance(exc, ProposalError):
+            raise
+        raise ProposalError(exc.message) from exc
     return attachment
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import User
 from audit.models import AuditEntry
-from audit.services import diff, snapshot
+from audit.services import actor_name, diff, snapshot
 from kernel.errors import Forbidden
 from proposals import rules
 from proposals.errors import ProposalError
@@ -40,6 +40,7 @@ def _flush(batch: list[tuple[int, Proposal]], by: User, kind: ContentType) -> No
         AuditEntry(
             action="proposal.created",
             actor_id=by.pk,
+            actor_name=actor_name(by),
             content_type=kind,
             object_id=str(proposal.pk),
             object_repr=str(proposal)[:300],

@@ -17,7 +17,7 @@ from kernel.forms import ReasonForm
 from kernel.pages import paginate, querystring_without_page
 from proposals import rules, selectors
 from proposals.errors import ProposalError
-from proposals.forms import ProposalFilterForm, ProposalForm, UploadForm
+from proposals.forms import AttachmentForm, ProposalFilterForm, ProposalForm
 from proposals.models import Proposal, Suggestion, Topic
 from proposals.selectors import (
     current_cycle,
@@ -173,7 +173,7 @@ def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "can_return": rules.can_return_proposal(user, proposal),
             "return_form": ReasonForm(),
-            "upload_form": UploadForm(),
+            "upload_form": AttachmentForm(),
         },
     )
 
@@ -246,7 +246,7 @@ def proposal_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = object_for(request, proposal_get_for_user, pk, rules.speaks_for_proposal)
-    form = UploadForm(request.POST, request.FILES)
+    form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             attachment_add(proposal=proposal, by=request.user, upload=form.cleaned_data["file"])
@@ -254,6 +254,9 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Attachment added."))
+    elif "file" in request.FILES:  # a file the form refused (its name too long): say why
+        for error in form["file"].errors:
+            messages.error(request, str(error))
     else:
         messages.error(request, _("Choose a file to upload."))
     return redirect("proposals:proposal_detail", proposal.pk)

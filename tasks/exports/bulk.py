@@ -4,17 +4,18 @@ read back into rows for tasks.services.bulk."""
 
 import io
 from collections.abc import Callable, Iterable
-from typing import Any
+from contextlib import closing
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kernel.spreadsheets import header_keys, text_cell
+from kernel.spreadsheets import ReadCaps, header_keys, sheet_rows, text_cell
 from tasks.models import Milestone, Status, Target
 from tasks.services.bulk import SheetRow, as_downloaded
 
@@ -39,6 +40,8 @@ HIDDEN = {"was"}
 REQUIRED = {"task", "kind", "number"}
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 MAX_READ_ROWS = 5000
+# The platform's caps on the uploaded sheet (平台规则): 5,000 rows fit many times over.
+CAPS = ReadCaps(file_bytes=10 * 1024 * 1024, unpacked_bytes=100 * 1024 * 1024)
 
 
 def headers() -> dict[str, str]:
@@ -167,17 +170,12 @@ def write_sheet(
     return count
 
 
-def read_sheet(content: bytes) -> list[SheetRow]:
-    """The non-empty rows of the first sheet; ValueError with a message on a bad file."""
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
-        raise ValueError(_("The file is not an .xlsx workbook.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # The saved <dimension> may under-state the rows: openpyxl would stop reading there.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
+def read_sheet(content: bytes | IO[bytes]) -> list[SheetRow]:
+    """The non-empty rows of the first sheet; ValueError with a message on a bad file (a
+    WorkbookRefused names the row at fault). Every row is read, however few the sheet's
+    `<dimension>` declares, within the platform's caps (kernel.spreadsheets.sheet_rows)."""
+    with closing(sheet_rows(content, CAPS)) as numbered:
+        rows = (values for _number, values in numbered)
         keys = header_keys(headers)
         header = [keys.get(str(cell or "").strip().lower()) for cell in next(rows, None) or ()]
         if not set(header) >= REQUIRED:
@@ -204,5 +202,3 @@ def read_sheet(content: bytes) -> list[SheetRow]:
             if len(found) > MAX_READ_ROWS:
                 raise ValueError(_("At most %(max)s rows at a time.") % {"max": MAX_READ_ROWS})
         return found
-    finally:
-        workbook.close()

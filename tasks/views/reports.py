@@ -344,7 +344,7 @@ def bulk_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = bulk_sheet.read_sheet(upload.read())
+            rows = bulk_sheet.read_sheet(upload)
             result = bulk_services.bulk_update(by=request.user, rows=rows)
         except ValueError as exc:
             form.add_error("file", str(exc))
