@@ -5,7 +5,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from claims.models import Programme
+from claims.models import Programme, ProgrammeItem
 from claims.selectors import results
 from kernel.spreadsheets import ReadCaps, sheet_rows, table_bytes
 
@@ -35,6 +35,19 @@ def results_xlsx(programme: Programme) -> bytes:
     return table_bytes(_("Claims"), headers, rows, after=footer)
 
 
+def _check_lengths(number: int, **values: str) -> None:
+    """The columns' own limits, checked here because SQLite would store a longer text that
+    PostgreSQL refuses (a server error after the upload)."""
+    for name, value in values.items():
+        field = ProgrammeItem._meta.get_field(name)
+        limit = getattr(field, "max_length", None)
+        if limit is not None and len(value) > limit:
+            raise ValueError(
+                _("Row %(row)s: the %(field)s is longer than %(max)s characters.")
+                % {"row": number, "field": field.verbose_name, "max": limit}
+            )
+
+
 def read_items(content: bytes | IO[bytes]) -> list[tuple[str, str, str]]:
     """(category, title, description) per non-empty row; ValueError with a message naming the
     row on a bad sheet. Every row is read, however few the sheet's `<dimension>` declares,
@@ -61,6 +74,7 @@ def read_items(content: bytes | IO[bytes]) -> list[tuple[str, str, str]]:
                 continue
             if not category or not title:
                 raise ValueError(_("Row %(row)s: give a category and a title.") % {"row": number})
+            _check_lengths(number, category=category, title=title)
             items.append((category, title, description))
             if len(items) > MAX_ROWS:
                 raise ValueError(_("At most %(max)s items at a time.") % {"max": MAX_ROWS})

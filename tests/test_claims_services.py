@@ -188,6 +188,34 @@ def test_items_import_reads_the_sheet_and_names_bad_rows():
         excel.read_items(b"not a workbook")
 
 
+@pytest.mark.parametrize(
+    ("category", "title", "named"),
+    [("类" * 101, "事项", "category"), ("类别", "事" * 201, "title")],
+)
+def test_items_import_refuses_texts_longer_than_their_columns(category, title, named):
+    """SQLite would keep a longer text that PostgreSQL refuses (a server error): the sheet's
+    row is refused first, by number, with the column's limit."""
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(["类别", "事项"])
+    sheet.append(["成果转化类", "概念验证"])
+    sheet.append([category, title])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with (
+        translation.override("en"),
+        pytest.raises(ValueError, match=f"Row 3: the {named} is longer"),
+    ):
+        excel.read_items(buffer.getvalue())
+    exact = [("类" * 100, "事" * 200)]
+    workbook = Workbook()
+    workbook.worksheets[0].append(["类别", "事项"])
+    workbook.worksheets[0].append(list(exact[0]))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert excel.read_items(buffer.getvalue()) == [(*exact[0], "")]
+
+
 def test_notices_numbered_one_per_claimant_with_claims(users):
     programme = make_programme(users)
     claim_n(programme, users["sichuan"], 3)
