@@ -13,12 +13,32 @@ to take it (an `Act`). Each (role, action) cell is then checked twice:
   part in the action but finds the object in another state (`told`: e.g. editing a proposal
   already submitted) is told so on the page, 200 or 302, and nothing is written either.
 
+The same table drives the API (`ApiAct`): a stage's module maps an action of its table to the
+API request that takes it, and `Matrix(..., api=API)`'s `api_cells()` checks each (role, action)
+over the API, with the role's token (`Authorization: Token <key>`) and a JSON body. The refusal
+is the page's (same `gate`, `seen_via`, `hides`, `told`), except that an anonymous request
+answers 401 (no redirect to a login page), and a user told that the object changed gets 409
+with the message the page shows. The write checked is the page's (`done`), and the text an
+allowed cell must find (`shows`) is the page's unless the `ApiAct` names its own:
+
+    API: dict[str, ApiAct] = {
+        "view_submitted": ApiAct("get", lambda w: f"/api/proposals/{w.submitted.pk}/"),
+        "submit_draft": ApiAct(
+            "post", lambda w: "/api/proposals/submit/", lambda w: {"proposals": [w.draft.pk]}
+        ),
+    }
+    MATRIX = Matrix(ALLOWED, ACTIONS, api=API)
+
+    class TestApiCells(MATRIX.api_cells()):
+        pass
+
 The world the cells run in is built once per test class (`shared_world`), in a transaction
 rolled back after the class; each cell runs in pytest-django's own transaction, rolled back
 after the cell. Every cell starts from the same world, and the world is built once.
 """
 
 import copy
+import json
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -28,6 +48,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.test import Client, override_settings
+from rest_framework.authtoken.models import Token
 
 from tests.conftest import make_users
 
@@ -103,12 +124,35 @@ class Act:
 
 
 @dataclass(frozen=True)
+class ApiAct:
+    """An action of the table taken over the API: the request (a JSON body for writes) and
+    what an allowed request answers. Who is refused, and how, is the table's action's."""
+
+    method: str  # "get", "post", "patch", "put" or "delete"
+    url: Callable[[World], str]
+    data: Callable[[World], dict[str, Any]] = no_data
+    # What an allowed request answers, when not 200 (201 for a creation, 204 for a deletion).
+    status: int = 200
+    # The text an allowed response holds (and a list that `hides` leaves out); None: the
+    # page's `shows`.
+    shows: Callable[[World], str] | None = None
+    # Whether anonymous requests get an answer (not 401); None: the page's `public`. (A
+    # resource readable by anyone answers 404 for what the visitor may not know exists.)
+    public: bool | None = None
+
+
+API_TOLD = 409  # a state-free right held, the state changed: the page's message, as a conflict
+
+
+@dataclass(frozen=True)
 class Matrix:
     """A stage's table: the actions each role may take, and how each action is taken."""
 
     allowed: Mapping[str, Set[str]]
     actions: Mapping[str, Act]
     headers: Mapping[str, str] = field(default_factory=dict)  # sent with every request
+    # The actions that may also be taken over the API, by the name of the table's action.
+    api: Mapping[str, ApiAct] = field(default_factory=dict)
 
     @property
     def roles(self) -> list[str]:
@@ -123,6 +167,15 @@ class Matrix:
         ]
         return pytest.mark.parametrize(("role", "action"), cells)
 
+    def each_api_cell(self) -> pytest.MarkDecorator:
+        """Parametrize a test with `role` and `action`, over every API cell of the table."""
+        cells = [
+            pytest.param(role, action, id=f"{role}-api-{action}")
+            for role in self.allowed
+            for action in self.api
+        ]
+        return pytest.mark.parametrize(("role", "action"), cells)
+
     def each_role(self) -> pytest.MarkDecorator:
         return pytest.mark.parametrize("role", self.roles)
 
@@ -133,6 +186,9 @@ class Matrix:
             assert allowed <= set(self.actions), allowed - set(self.actions)
             if role == ANONYMOUS:
                 assert all(self.actions[a].public for a in allowed), allowed
+        assert set(self.api) <= set(self.actions), set(self.api) - set(self.actions)
+        for name, api_act in self.api.items():
+            assert api_act.method in ("get", "post", "patch", "put", "delete"), name
         for name, act in self.actions.items():
             assert act.method in ("get", "post"), name
             assert act.seen_via is None or act.seen_via in self.actions, name
@@ -178,6 +234,65 @@ class Matrix:
                 assert act.shows(world) not in act.read(response), "refused but listed"
         if act.done is not None:
             assert act.done(world) is allowed, "not written" if allowed else "written"
+
+    def check_api(self, world: World, role: str, action: str) -> None:
+        """The cell over the API (see the module's docstring), with what it wrote."""
+        act, api_act = self.actions[action], self.api[action]
+        allowed = action in self.allowed[role]
+        response = self.api_request(world.users[role], api_act, world)
+        status = response.status_code
+        shows = api_act.shows or act.shows
+        if allowed:
+            assert status == api_act.status, f"allowed but {status}: {page_text(response)[:300]}"
+            if shows is not None:
+                assert shows(world) in page_text(response), "allowed but not shown"
+        elif role == ANONYMOUS and not (act.public if api_act.public is None else api_act.public):
+            assert status == 401, f"anonymous but {status}"
+        else:
+            expected = self.api_refusal(role, act, api_act)
+            assert status == expected, f"refused with {status}, not {expected}"
+            if act.hides and expected == api_act.status:  # a list without the object
+                assert shows is not None
+                assert shows(world) not in page_text(response), "refused but listed"
+        if act.done is not None:
+            assert act.done(world) is allowed, "not written" if allowed else "written"
+
+    def api_refusal(self, role: str, act: Act, api_act: ApiAct) -> int:
+        """The status a refused API request answers: the page's refusal (`refusal`), with a
+        list's own status for `hides` and 409 for `told`."""
+        if act.gate is not None and role not in act.gate:
+            return 403
+        if role in act.told:
+            return API_TOLD
+        if act.hides:
+            return api_act.status
+        if act.seen_via is not None and act.seen_via not in self.allowed[role]:
+            return 404
+        return 403
+
+    def api_request(self, user: Any, api_act: ApiAct, world: World) -> Response:
+        """`api_act`'s request by `user`, with their token (none for anonymous visitors)."""
+        headers = dict(self.headers)
+        if user.is_authenticated:
+            headers["Authorization"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+        client = Client(headers=headers)
+        url, data = api_act.url(world), api_act.data(world)
+        if api_act.method == "get":
+            return client.get(url, data)
+        send = getattr(client, api_act.method)
+        return send(url, json.dumps(data, default=str), content_type="application/json")
+
+    def api_cells(self) -> type:
+        """A test class checking every API cell; bound as `class TestApiCells(MATRIX.api_cells())`.
+        (The permission-function cells are `cells()`'s: the table is the same.)"""
+        matrix = self
+
+        class ApiCells:
+            @matrix.each_api_cell()
+            def test_api(self, world: World, role: str, action: str) -> None:
+                matrix.check_api(world, role, action)
+
+        return ApiCells
 
     def cells(self) -> type:
         """A test class checking every cell at the permission function and over HTTP; a

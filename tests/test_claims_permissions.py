@@ -16,7 +16,7 @@ from typing import Any
 from claims import rules as claims_rules
 from claims import services
 from claims.models import Claim, Programme, TaskNotice
-from tests.matrix import ANONYMOUS, LOGIN, Act, Matrix, World, shared_world
+from tests.matrix import ANONYMOUS, LOGIN, Act, ApiAct, Matrix, World, shared_world
 from tests.test_claims_fixtures import claimant, make_programme
 
 CLAIMANTS = {"sichuan", "guangdong", "region"}
@@ -139,7 +139,24 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-MATRIX = Matrix(ALLOWED, ACTIONS)
+# The same actions over the API (`api.resources.claims`), decided by the same table.
+API: dict[str, ApiAct] = {
+    "list": ApiAct("get", lambda w: "/api/programmes/", shows=lambda w: w.programme.title),
+    "view": ApiAct(
+        "get", lambda w: f"/api/programmes/{w.programme.pk}/", shows=lambda w: w.items[1].title
+    ),
+    "view_draft": ApiAct(
+        "get", lambda w: f"/api/programmes/{w.draft.pk}/", shows=lambda w: w.draft.title
+    ),
+    "close": ApiAct(
+        "post",
+        lambda w: f"/api/programmes/{w.programme.pk}/close/",
+        lambda w: {"reason": "提前结束"},
+    ),
+    "claim": ApiAct("post", lambda w: f"/api/programme-items/{w.items[1].pk}/claim/", status=201),
+}
+
+MATRIX = Matrix(ALLOWED, ACTIONS, api=API)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
@@ -209,3 +226,7 @@ class TestCells(MATRIX.cells()):  # type: ignore[misc]
             html = client.get(f"/claims/{programme.pk}/").content.decode()
             others = {"sichuan": "广东省", "guangdong": "四川省", "region": "四川省"}[role]
             assert others not in html
+
+
+class TestApiCells(MATRIX.api_cells()):  # type: ignore[misc]
+    """The cells the API takes too, with each role's token."""

@@ -19,7 +19,7 @@ from lists import rules as lists_rules
 from lists.models import AnnualList, Consultation, ListItem, ListVersion
 from lists.services import drafting, publishing
 from tests.conftest import open_cycle
-from tests.matrix import Act, Matrix, World, shared_world
+from tests.matrix import Act, ApiAct, Matrix, World, shared_world
 from tests.test_lists_fixtures import build_world as build_lists_world
 
 
@@ -299,7 +299,40 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-MATRIX = Matrix(ALLOWED, ACTIONS)
+
+def _item_text(item: Callable[[World], ListItem], title: str) -> ApiAct:
+    return ApiAct(
+        "put",
+        lambda w: f"/api/list-items/{item(w).pk}/",
+        lambda w: {"title": title, "field": item(w).field_id, "content": title, "ministries": ""},
+    )
+
+
+# The same actions over the API (`api.resources.lists`), decided by the same table. The
+# versions are readable by anyone, as the public pages are: a visitor is told an unpublished
+# version does not exist (404), not asked to log in.
+API: dict[str, ApiAct] = {
+    "view_published": ApiAct("get", lambda w: f"/api/list-versions/{w.published.pk}/"),
+    "published_index": ApiAct("get", lambda w: "/api/lists/"),
+    "workspace_draft": ApiAct("get", lambda w: f"/api/list-versions/{w.draft.pk}/", public=True),
+    "edit_item": _item_text(lambda w: w.draft_item, "改写的举措"),
+    "remove_item": ApiAct("delete", lambda w: f"/api/list-items/{w.draft_item.pk}/", status=204),
+    "edit_published_item": _item_text(lambda w: w.published_item, "偷改"),
+    "remove_published_item": ApiAct(
+        "delete", lambda w: f"/api/list-items/{w.published_item.pk}/", status=204
+    ),
+    "publish": ApiAct(
+        "post",
+        lambda w: f"/api/list-versions/{w.consulting.pk}/publish/",
+        lambda w: {
+            "issuing_authority": "国家发展改革委",
+            "doc_number": "发改高技〔2097〕1号",
+            "issued_on": "2097-06-01",
+        },
+    ),
+}
+
+MATRIX = Matrix(ALLOWED, ACTIONS, api=API)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
@@ -356,3 +389,7 @@ class TestCells(MATRIX.cells()):  # type: ignore[misc]
     @pytest.mark.parametrize("write", WRITES)
     def test_services_allow_the_coordinator(self, world, write):
         WRITES[write](world.users["national"], world)  # raises nothing
+
+
+class TestApiCells(MATRIX.api_cells()):  # type: ignore[misc]
+    """The cells the API takes too, with each role's token (anonymous: none)."""

@@ -25,7 +25,7 @@ from merging.models import CandidateMeasure, SuggestedGroup
 from proposals import rules as proposals_rules
 from proposals.models import Proposal
 from tests.conftest import client_for, open_cycle
-from tests.matrix import Act, Matrix, World, shared_world
+from tests.matrix import Act, ApiAct, Matrix, World, shared_world
 from tests.test_merging_flows import (
     COURT,
     STAFF,
@@ -258,7 +258,25 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-MATRIX = Matrix(ALLOWED, ACTIONS)
+# The same actions over the API (`api.resources.merging`), decided by the same table.
+API: dict[str, ApiAct] = {
+    "candidates": ApiAct("get", lambda w: "/api/candidates/"),
+    "view_candidate": ApiAct("get", lambda w: f"/api/candidates/{w.candidate.pk}/"),
+    "merge": ApiAct(
+        "post",
+        lambda w: "/api/candidates/",
+        lambda w: {**form_data(), "cycle": w.cycle.pk, "proposals": [p.pk for p in w.loose]},
+        status=201,
+    ),
+    "undo": ApiAct(
+        "post",
+        lambda w: f"/api/candidates/{w.candidate.pk}/undo/",
+        lambda w: {"reason": "合并有误"},
+        status=204,
+    ),
+}
+
+MATRIX = Matrix(ALLOWED, ACTIONS, api=API)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
@@ -267,6 +285,10 @@ def test_table_covers_every_role_and_names_only_known_actions(users):
 
 class TestCells(MATRIX.cells()):  # type: ignore[misc]
     """Every cell of the table, at the permission function and over HTTP."""
+
+
+class TestApiCells(MATRIX.api_cells()):  # type: ignore[misc]
+    """The cells the API takes too, with each role's token."""
 
 
 def test_the_group_export_reads_back(world):

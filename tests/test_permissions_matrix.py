@@ -24,7 +24,7 @@ from proposals.models import Cycle, DeadlineExtension, Proposal, Suggestion
 from proposals.services.attachments import attachment_add
 from proposals.services.suggestions import suggestion_submit
 from tests.conftest import client_for, division, make_proposal, open_cycle, proposal_data
-from tests.matrix import Act, Matrix, World, shared_world
+from tests.matrix import Act, ApiAct, Matrix, World, shared_world
 
 # The table. Anything not listed for a role is refused.
 ALLOWED: dict[str, set[str]] = {
@@ -255,7 +255,38 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-MATRIX = Matrix(ALLOWED, ACTIONS)
+
+def _proposal_url(state: str) -> Any:
+    return lambda w: f"/api/proposals/{getattr(w, state).pk}/"
+
+
+# The same actions over the API (`api.resources.proposals`), decided by the same table.
+API: dict[str, ApiAct] = {
+    "create_proposal": ApiAct(
+        "post", lambda w: "/api/proposals/", lambda w: form_data(title="新建的建议书"), status=201
+    ),
+    **{f"view_{s}": ApiAct("get", _proposal_url(s)) for s in ("draft", "submitted", "returned")},
+    **{
+        f"edit_{s}": ApiAct("put", _proposal_url(s), lambda w: form_data(title="改过的标题"))
+        for s in ("draft", "returned", "submitted")
+    },
+    "delete_draft": ApiAct("delete", _proposal_url("draft"), status=204),
+    "delete_submitted": ApiAct("delete", _proposal_url("submitted"), status=204),
+    "submit_draft": ApiAct(
+        "post", lambda w: "/api/proposals/submit/", lambda w: {"proposals": [w.draft.pk]}
+    ),
+    "resubmit_returned": ApiAct(
+        "post", lambda w: "/api/proposals/submit/", lambda w: {"proposals": [w.returned.pk]}
+    ),
+    "return_submitted": ApiAct(
+        "post",
+        lambda w: f"/api/proposals/{w.submitted.pk}/return/",
+        lambda w: {"reason": "请补充量化指标"},
+    ),
+    "list": ApiAct("get", lambda w: "/api/proposals/"),
+}
+
+MATRIX = Matrix(ALLOWED, ACTIONS, api=API)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
@@ -264,6 +295,10 @@ def test_table_covers_every_role_and_names_only_known_actions(users):
 
 class TestCells(MATRIX.cells()):  # type: ignore[misc]
     """Every cell of the table, at the permission function and over HTTP."""
+
+
+class TestApiCells(MATRIX.api_cells()):  # type: ignore[misc]
+    """The cells the API takes too, with each role's token."""
 
 
 # A province never sees another province's drafts, wherever it looks. -------------------------

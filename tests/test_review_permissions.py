@@ -24,7 +24,7 @@ from review.selectors import review_of
 from review.services.assignments import assignment_preview_enqueue
 from review.services.reviews import review_save
 from tests.conftest import client_for, make_user, open_cycle
-from tests.matrix import Act, Matrix, World, shared_world
+from tests.matrix import Act, ApiAct, Matrix, World, shared_world
 from tests.test_review_setup import assign
 from tests.test_review_setup import build_world as build_review_world
 
@@ -253,7 +253,25 @@ ACTIONS: dict[str, Act] = {
     ),
 }
 
-MATRIX = Matrix(ALLOWED, ACTIONS)
+# The same actions over the API (`api.resources.review`), decided by the same table.
+API: dict[str, ApiAct] = {
+    "my_reviews": ApiAct("get", lambda w: "/api/reviews/"),
+    "view_own_assignment": ApiAct("get", lambda w: f"/api/reviews/{w.mine.pk}/"),
+    "view_their_assignment": ApiAct("get", lambda w: f"/api/reviews/{w.theirs.pk}/"),
+    "save_own_review": ApiAct(
+        "put",
+        lambda w: f"/api/reviews/{w.mine.pk}/",
+        lambda w: {**COMPLETE, "recommendation": "include", "comments": "矩阵意见"},
+    ),
+    "submit_own_review": ApiAct("post", lambda w: f"/api/reviews/{w.mine.pk}/submit/"),
+    "save_their_review": ApiAct(
+        "put",
+        lambda w: f"/api/reviews/{w.theirs.pk}/",
+        lambda w: {**COMPLETE, "recommendation": "include"},
+    ),
+}
+
+MATRIX = Matrix(ALLOWED, ACTIONS, api=API)
 
 
 def test_table_covers_every_role_and_names_only_known_actions(users):
@@ -262,6 +280,10 @@ def test_table_covers_every_role_and_names_only_known_actions(users):
 
 class TestCells(MATRIX.cells()):  # type: ignore[misc]
     """Every cell of the table, at the permission function and over HTTP."""
+
+
+class TestApiCells(MATRIX.api_cells()):  # type: ignore[misc]
+    """The cells the API takes too, with each role's token."""
 
 
 @pytest.mark.parametrize("role", MATRIX.roles[:-1])

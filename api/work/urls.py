@@ -1,3 +1,15 @@
 """Routes of the implementation-to-promotion resources."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from api.work import views
+
+router = SimpleRouter()
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("reports", views.ReportViewSet, basename="report")
+router.register("evaluations", views.TaskEvaluationViewSet, basename="evaluation")
+router.register("outcomes", views.OutcomeViewSet, basename="outcome")
+router.register("batches", views.BatchViewSet, basename="batch")
+router.register("adoption-records", views.AdoptionRecordViewSet, basename="adoption-record")
+
+urlpatterns: list = router.urls
