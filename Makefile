@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run run-prod prod-db prod-redis test lint typecheck pytest test-pg messages bench scale-data load screens clean
+.PHONY: setup run run-prod prod-db prod-redis backup test lint typecheck pytest test-pg messages bench scale-data load screens clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -86,11 +86,17 @@ prod-redis: $(VENV)/.installed
 			redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no >/dev/null; \
 			sleep 1; }; } || true
 
-# SECRET_KEY from the environment, else one made once for this machine in var/secret_key
-# (var/ is not in the repository); never the development key.
+# Production mode (PRODUCTION=1): the settings refuse DEBUG and the development or a weak
+# SECRET_KEY. SECRET_KEY from the environment, else one made once for this machine in
+# var/secret_key (var/ is not in the repository).
+# Plain HTTP on loopback: gunicorn answers on 127.0.0.1 without TLS, so run-prod turns off what
+# production assumes of an HTTPS proxy in front (BEHIND_HTTPS_PROXY=0: no redirect to HTTPS, no
+# HSTS, cookies also over HTTP). Behind the proxy that terminates HTTPS, set
+# BEHIND_HTTPS_PROXY=1 (README.md, "Several machines").
 run-prod: setup prod-db prod-redis
 	@set -e; \
-	export DATABASE_URL="$(PROD_DATABASE_URL)" DEBUG=0 STATIC_MANIFEST=1 PORT=$(PORT); \
+	export DATABASE_URL="$(PROD_DATABASE_URL)" PRODUCTION=1 DEBUG=0 STATIC_MANIFEST=1 PORT=$(PORT); \
+	export BEHIND_HTTPS_PROXY=$${BEHIND_HTTPS_PROXY:-0}; \
 	if [ -z "$$SECRET_KEY" ]; then \
 		if [ ! -s var/secret_key ]; then \
 			mkdir -p var; (umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key); \
@@ -98,8 +104,6 @@ run-prod: setup prod-db prod-redis
 		fi; \
 		SECRET_KEY=$$(cat var/secret_key); export SECRET_KEY; \
 	fi; \
-	if [ "$$SECRET_KEY" = "dev-only-insecure-key-change-me" ]; then \
-		echo "Refusing to start with the development SECRET_KEY." >&2; exit 1; fi; \
 	$(PY) manage.py migrate -v0; \
 	if $(REDIS_PING); then export REDIS_URL="$(PROD_REDIS_URL)"; echo "Cache: Redis at $(PROD_REDIS_URL)"; \
 	else unset REDIS_URL; export CACHE_IN_DATABASE=1; $(PY) manage.py createcachetable; \
@@ -112,7 +116,16 @@ run-prod: setup prod-db prod-redis
 		$(PY) manage.py run_jobs --worker-id "$$(hostname | cut -c1-56)-$$i" & JOB_PIDS="$$JOB_PIDS $$!"; done; \
 	trap "kill $$JOB_PIDS" EXIT INT TERM; \
 	echo "Serving on http://127.0.0.1:$(PORT) (gunicorn, DEBUG off; $${JOB_WORKERS:-2} job workers)"; \
+	if [ "$$BEHIND_HTTPS_PROXY" = 0 ]; then echo "Plain HTTP (BEHIND_HTTPS_PROXY=0): for loopback or an intranet test; behind an HTTPS proxy set BEHIND_HTTPS_PROXY=1."; fi; \
 	$(VENV)/bin/gunicorn -c jiebang/gunicorn.conf.py jiebang.wsgi
+
+# A backup of the installation at DATABASE_URL (by default make run's SQLite database) and of
+# its uploads, in one tar with a manifest, into var/backups/ (BACKUP_TO: another folder or
+# file); the app may keep running. `manage.py restore FILE.tar` puts it back onto an empty
+# installation (README.md, "Backup and restore").
+BACKUP_TO ?= var/backups/
+backup: $(VENV)/.installed
+	$(PY) manage.py backup "$(BACKUP_TO)"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -165,6 +165,8 @@ class FailedLogin(models.Model):
     class Meta:
         verbose_name = _("failed login")
         verbose_name_plural = _("failed logins")
+        # The address throttle counts one address's recent failures on every login attempt.
+        indexes = [models.Index(fields=["ip", "at"], name="failedlogin_ip_at")]
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -41,6 +41,9 @@ def app_env(database_url: str, folder: Path) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
+        # Production mode with run-prod's plain HTTP on loopback (Makefile).
+        "PRODUCTION": "1",
+        "BEHIND_HTTPS_PROXY": "0",
         "DEBUG": "0",
         "STATIC_MANIFEST": "1",
         "STATIC_ROOT": str(folder / "static"),

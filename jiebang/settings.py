@@ -2,15 +2,31 @@
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
-from jiebang.env import database_from_url, env_bool, env_int, env_str, uploads_storage
+from jiebang.env import (
+    DEVELOPMENT_SECRET_KEY,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_str,
+    refuse_insecure_production,
+    uploads_storage,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Production mode (PRODUCTION=1, which `make run-prod` sets): the app refuses to start with
+# DEBUG on or without a secret key of its own, and its defaults are those of a site served over
+# HTTPS behind a proxy (BEHIND_HTTPS_PROXY below). Off (`make run`, the tests) it signs with the
+# public development key.
+PRODUCTION = env_bool("PRODUCTION", False)
+SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else DEVELOPMENT_SECRET_KEY)
 # Off unless asked for: `make run` turns it on for the demo, production never does.
 DEBUG = env_bool("DEBUG", False)
+if PRODUCTION:
+    refuse_insecure_production(debug=DEBUG, secret_key=SECRET_KEY)
 ALLOWED_HOSTS = env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -36,10 +52,12 @@ INSTALLED_APPS = [
     "promotion",
     "overview",
     "api",
+    "ops",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "notifications",
     "demo",
 ]
@@ -52,7 +70,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A full disk met by an upload answers a page that says so, not a 500 (kernel.uploads).
+    "kernel.uploads.StorageFailedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "jiebang.urls"
@@ -75,8 +96,14 @@ TEMPLATES = [
     },
 ]
 
+# DB_CONN_MAX_AGE: seconds a PostgreSQL connection serves further requests (0, the default:
+# one connection per request); each is tested before reuse, so a restarted database costs no
+# request beyond those in flight.
 DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -93,6 +120,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed logins allowed per account within the window before it is locked for that window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# Account names that may fail to log in from one client address within the window before every
+# login from that address is refused for the window (平台规则; accounts.services).
+LOGIN_ADDRESS_NAME_LIMIT = env_int("LOGIN_ADDRESS_NAME_LIMIT", 10)
+# The client address is REMOTE_ADDR. Behind reverse proxies that append to X-Forwarded-For (the
+# HTTPS proxy of "Several machines" in README.md), set how many there are: the address is then
+# read from the header, that many entries from its right end. 0 (the default) ignores the
+# header, which any client can write; behind a proxy that leaves every visitor with the
+# proxy's address, so one person trying names would lock everyone out.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -175,6 +211,9 @@ JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
 # Longer than any one write transaction on SQLite, which holds the heartbeat back meanwhile.
 JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 20)
 JOBS_ABANDONED_AFTER = env_int("JOBS_ABANDONED_AFTER", 300)
+# Platform rule (平台规则): a finished job's uploaded input (an imported workbook) is deleted
+# this many days after the job ended; the job and its row errors stay (jobs.retention).
+JOBS_INPUT_RETENTION_DAYS = env_int("JOBS_INPUT_RETENTION_DAYS", 30)
 
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
 
@@ -182,18 +221,47 @@ PAGE_SIZE = env_int("PAGE_SIZE", 20)
 # it): an app server keeps no state, so any of several behind a load balancer can answer.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
-# Behind a load balancer that terminates HTTPS (README.md, "Production on one machine"): trust
-# its X-Forwarded-Proto, so that requests count as secure (CSRF's origin check passes) and the
-# cookies are sent over HTTPS only.
-BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+# Behind a load balancer that terminates HTTPS (README.md, "Several machines"), the default in
+# production: trust its X-Forwarded-Proto (the proxy must set it, replacing any the client
+# sent), so that requests count as secure (CSRF's origin check passes); send plain HTTP on to
+# HTTPS; send the session and CSRF cookies over HTTPS only; and tell browsers to come back over
+# HTTPS only (HSTS, a year by default). BEHIND_HTTPS_PROXY=0 serves plain HTTP, for `make
+# run-prod` on loopback or a test on an intranet; never for a site reached from outside.
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", PRODUCTION)
 if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 CSRF_COOKIE_HTTPONLY = False
 # A form posted from an expired page gets the site's own page saying to reload and resend.
 CSRF_FAILURE_VIEW = "jiebang.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): everything from this site only. No inline or eval'd
+# script (the pages' scripts are files under static/; data for them sits in JSON blocks, which
+# do not run), no plugins, no framing by any page, forms posted here only. Style sheets come
+# from this site only too, but style *attributes* are allowed: ECharts writes its tooltips
+# with them and the progress bars take their width from one; an attribute can neither run
+# script nor load anything from outside (img-src and font-src stay 'self').
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Reminders go out by e-mail as well as in the app. Without a mail server (the default on a
 # developer's machine) messages are written as files under var/mail.
@@ -210,3 +278,61 @@ REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 7)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 # The address users reach the site at, for the links in e-mails (pages use paths only).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# The public API (api/): a token in `Authorization: Token <key>` (or the site's session, for
+# the docs page), the UI's permissions, JSON, 50 rows a page (up to 200 with ?page_size=), an
+# OpenAPI schema at /api/schema/ and its docs at /api/docs/, served from this site only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ActiveTokenAuthentication",
+        # The site's session, for the docs page trying requests; DRF enforces CSRF on its writes.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.base.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # 平台规则: generous for a province's system filing a quarter's reports, low for strangers.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "2000/minute"),
+        "token": env_str("API_THROTTLE_TOKEN", "10/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": _("Jiebang API"),
+    "DESCRIPTION": _(
+        "The resources of the platform, with the permissions of its pages. Send your token in "
+        "every request as the header Authorization: Token <token>. Your token is on your token "
+        "page (/api/tokens/), or from POST /api/token/ with your account name and password."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are public (they describe, they hold no data); every operation
+    # they list still asks for a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from validator.swagger.io: nothing is loaded from outside this site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Fields named alike ("state") on different models: one named enum each, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStateEnum": "proposals.models.Proposal.State",
+        "ListVersionStateEnum": "lists.models.ListVersion.State",
+        "ProgrammeStateEnum": "claims.models.Programme.State",
+        "ReviewStateEnum": "review.models.Review.State",
+        "RecommendationEnum": "review.models.Review.Recommendation",
+        "PromotionBatchStateEnum": "promotion.models.PromotionBatch.State",
+        "MilestoneStatusEnum": "tasks.models.Status",
+        "AdoptionStatusEnum": "promotion.models.AdoptionStatus",
+    },
+}

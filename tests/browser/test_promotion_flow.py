@@ -94,7 +94,8 @@ class App:
         self.starts += 1
         prefix = [str(TRAVEL), day.isoformat()] if day is not None else [str(MANAGE)]
         commands = {
-            "server": ["runserver", f"{HOST}:{self.port}", "--noreload"],
+            # --insecure: with DEBUG off runserver serves the static files only when told to.
+            "server": ["runserver", f"{HOST}:{self.port}", "--noreload", "--insecure"],
             "worker": ["run_jobs", "--interval", "0.5"],
         }
         env = _app_env(self.folder)
