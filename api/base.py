@@ -97,6 +97,7 @@ def filter_parameters(filters: dict[str, Filter]) -> list[OpenApiParameter]:
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A read-only resource within the user's scope (see the module's docstring)."""
 
+    lookup_value_converter = "int"  # /api/tasks/x/ is no route at all, as on the pages
     list_right: ClassVar[Callable[[Any], bool] | None] = None
     view_right: ClassVar[Callable[[Any, Any], bool] | None] = None
     filters: ClassVar[dict[str, Filter]] = {}

@@ -10,7 +10,7 @@ from api.resources import register
 
 app_name = "api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path() routes, ids as <int:pk>
 register(router)
 
 urlpatterns: list = [

@@ -44,7 +44,7 @@ def _check_lengths(number: int, **values: str) -> None:
         if limit is not None and len(value) > limit:
             raise ValueError(
                 _("Row %(row)s: the %(field)s is longer than %(max)s characters.")
-                % {"row": number, "field": field.verbose_name, "max": limit}
+                % {"row": number, "field": getattr(field, "verbose_name", name), "max": limit}
             )
 
 

@@ -99,5 +99,6 @@ def test_the_job_page_says_the_input_was_deleted_after_the_retention_period(user
     assert "was deleted on" in page
     assert "未知的改革领域" in page  # the row errors stay listed
     kept = client.get(f"/jobs/{recent.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert recent.finished_at is not None
     until = timezone.localtime(recent.finished_at + datetime.timedelta(days=30)).date()
     assert f"will be deleted on {until:%Y-%m-%d}" in kept

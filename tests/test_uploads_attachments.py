@@ -51,7 +51,8 @@ def test_a_name_of_the_columns_length_is_kept_whole_and_stored_under_a_short_pat
     assert "Attachment added." in messages_of(response)
     attachment = Attachment.objects.get()
     assert attachment.name == name
-    assert len(attachment.file.name) <= Attachment._meta.get_field("file").max_length
+    limit = Attachment.file.field.max_length
+    assert limit is not None and len(attachment.file.name) <= limit
     assert [path.read_bytes() for path in stored_files(media_root)] == [PDF]
 
 

@@ -6,7 +6,8 @@ Each integer parameter is filled with the ids of real objects of the model it na
 role meets objects inside its scope and outside it: Sichuan's and Guangdong's, the Chengdu
 zone's, one expert's and another's, one innovator's and another's; and with an id that exists
 nowhere. Each URL is asked with GET and with an empty POST. Any status but 200, 302, 400,
-403, 404 and 405, or any exception, fails the role's test with the method, URL and role.
+403, 404 and 405 (and the API's 201, 204, 401, 409 and 415), or any exception, fails the role's test
+with the method, URL and role.
 
 The world is the demo (`demo.builder.build_demo`, as `manage.py load_demo` loads it), whose
 logins hold the roles of the `users` fixture (LOGINS), plus what the demo lacks, made with
@@ -103,6 +104,10 @@ from tests.test_tasks_fixtures import approved_plan, task_world
 SKIPPED = ("admin/", "i18n/")
 
 ALLOWED = {200, 302, 400, 403, 404, 405}
+# The API's own answers besides: 201 and 204 (an empty POST claims or withdraws: the body is
+# optional), 401 (no token or session), 409 (the object's state refuses the action) and 415
+# (the walk's empty POST is a form, the API takes JSON).
+API_ALLOWED = ALLOWED | {201, 204, 401, 409, 415}
 MISSING = 987_654_321  # the id of no object of any kind
 
 # Role → the demo login that holds it. `region` is the Chengdu zone's coordinator (a region
@@ -172,6 +177,20 @@ PARAM_MODELS: dict[tuple[str, str], type[models.Model]] = {
     ("promotion", "jobs"): Job,  # the bulk sheets' jobs
     ("overview", "diffusion"): PromotedMeasure,
     ("overview", "journey"): Task,  # journey/<kind>/<pk>/
+    # The API (reviews and claims get the ids of every kind).
+    ("api", "proposals"): Proposal,
+    ("api", "candidates"): CandidateMeasure,
+    ("api", "lists"): AnnualList,
+    ("api", "list-versions"): ListVersion,
+    ("api", "list-items"): ListItem,
+    ("api", "programmes"): Programme,
+    ("api", "programme-items"): ProgrammeItem,
+    ("api", "tasks"): Task,
+    ("api", "reports"): ProgressReport,
+    ("api", "evaluations"): TaskEvaluation,
+    ("api", "outcomes"): Outcome,
+    ("api", "batches"): PromotionBatch,
+    ("api", "adoption-records"): AdoptionRecord,
 }
 # Values of the string parameters, an unknown one included; any other (str, slug, uuid, path
 # converters) gets "x".
@@ -700,7 +719,8 @@ def ask(client: Client, method: str, url: str) -> str | None:
     # No response.close() here: the test client closed it already, with Django's
     # close_old_connections unhooked; closing again would send request_finished, and on
     # PostgreSQL close the connection of the walk's open transaction.
-    if response.status_code not in ALLOWED:
+    allowed = API_ALLOWED if url.startswith("/api/") else ALLOWED
+    if response.status_code not in allowed:
         return f"answered {response.status_code}"
     return None
 

@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.work import views
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path() routes, ids as <int:pk>
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("evaluations", views.TaskEvaluationViewSet, basename="evaluation")
