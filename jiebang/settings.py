@@ -235,6 +235,8 @@ if BEHIND_HTTPS_PROXY:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    # On, as check --deploy asks (security.W021); an installation whose subdomains are not all
+    # on HTTPS sets HSTS_PRELOAD=0 before its first deployment: preloading is hard to undo.
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 CSRF_COOKIE_HTTPONLY = False
 # A form posted from an expired page gets the site's own page saying to reload and resend.
@@ -295,6 +297,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.base.exception_handler",
+    # The client address as the login lock reads it (accounts.services.client_address): without
+    # this, DRF keys anonymous callers on the whole X-Forwarded-For header, which they write.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -11,6 +11,7 @@ mostly are, and a plain tar can be read member by member without unpacking it.
 
 import hashlib
 import json
+import os
 import tarfile
 import tempfile
 import time
@@ -85,8 +86,16 @@ class ArchiveWriter:
 
 @contextmanager
 def archive_write(path: Path) -> Iterator[ArchiveWriter]:
-    # PAX keeps long and non-ASCII names (attachments are named in Chinese) as they are.
-    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+    # Readable by its owner only: it holds password hashes, sessions and API tokens.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with (
+        open(descriptor, "wb") as raw,
+        tarfile.open(
+            fileobj=raw,
+            mode="w",
+            format=tarfile.PAX_FORMAT,  # PAX: long, Chinese names as they are
+        ) as tar,
+    ):
         yield ArchiveWriter(tar)
 
 

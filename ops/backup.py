@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import connections
@@ -223,6 +224,8 @@ def backup_restore(path: Path, *, using: str = "default", force: bool = False) -
                 using, dump, replace=force, tool_major=manifest["database"]["pg_dump_major"]
             )
         _check_counts(manifest, using)
+        # Figures kept from before the restore (kernel.snapshots) must not outlive it.
+        cache.clear()
         for entry in manifest["files"]:
             _restore_file(tar, storage, entry["path"])
     return {**manifest, "pending_migrations": pending}

@@ -164,28 +164,35 @@ def postgresql_restore(using: str, dump: Path, *, replace: bool, tool_major: int
             f"it: install postgresql-client-{tool_major} or later."
         )
     wrapper = connections[using]
-    if replace:
-        with wrapper.cursor() as cursor:
-            # Everything the app keeps lives in the schema `public` (tables, trigger
-            # functions, pg_trgm): dropped whole, with no trigger firing, and made anew.
-            cursor.execute("DROP SCHEMA public CASCADE")
-            cursor.execute("CREATE SCHEMA public")
     # pg_restore works on its own connection: ours must hold no lock it would wait for.
     wrapper.close()
-    _run(
-        [
-            "pg_restore",
-            "--exit-on-error",
-            "--single-transaction",
-            # Owned by, and granted as on, this server: the roles of the old one may not exist.
-            "--no-owner",
-            "--no-privileges",
-            "--no-password",
-            f"--dbname={wrapper.settings_dict['NAME']}",
-            str(dump),
-        ],
-        _pg_env(wrapper.settings_dict),
-    )
+    env = _pg_env(wrapper.settings_dict)
+    name = f"--dbname={wrapper.settings_dict['NAME']}"
+    # Owned by, and granted as on, this server: the roles of the old one may not exist.
+    options = ["--no-owner", "--no-privileges"]
+    if not replace:
+        _run(
+            ["pg_restore", "--exit-on-error", "--single-transaction", *options, "--no-password"]
+            + [name, str(dump)],
+            env,
+        )
+        return
+    # Replacing: everything the app keeps lives in the schema `public` (tables, trigger
+    # functions, pg_trgm), dropped whole (no trigger fires) and loaded anew in ONE transaction
+    # with the dump's whole script, so a failed load leaves the old data as it was. The script
+    # is written out first: a pg_restore dying halfway through a pipe would look like its end.
+    script = dump.with_name(dump.name + ".sql")
+    _run(["pg_restore", *options, f"--file={script}", str(dump)], env)
+    try:
+        _run(
+            ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--no-password"]
+            + ["--set=ON_ERROR_STOP=1", name]
+            + ["--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public"]
+            + [f"--file={script}"],
+            env,
+        )
+    finally:
+        script.unlink(missing_ok=True)
 
 
 def sqlite_dump(using: str, into: Path) -> dict[str, Any]:

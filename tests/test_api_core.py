@@ -74,8 +74,27 @@ class TestTokens:
         assert key == Token.objects.get(user=world.users["sichuan"]).key
         api = Client(headers={"Authorization": f"Token {key}"})
         assert api.get("/api/proposals/").status_code == 200
-        # Asked again, the same token (a province's system may ask on every run).
-        assert obtain(Client(), "sichuan", PASSWORD).json()["token"] == key
+        # Asked again, a new key, and the old one is dead: no silent copy of a key in use.
+        again = obtain(Client(), "sichuan", PASSWORD).json()["token"]
+        assert again != key
+        assert api.get("/api/proposals/").status_code == 401
+        assert (
+            Client(headers={"Authorization": f"Token {again}"}).get("/api/proposals/").status_code
+            == 200
+        )
+
+    def test_a_new_password_kills_the_token(self, world):
+        user = world.users["sichuan"]
+        key = obtain(Client(), "sichuan", PASSWORD).json()["token"]
+        api = Client(headers={"Authorization": f"Token {key}"})
+        assert api.get("/api/proposals/").status_code == 200
+        user.first_name = "改名"
+        user.save()  # any other change keeps it
+        assert api.get("/api/proposals/").status_code == 200
+        user.set_password("another-Long-password-2")
+        user.save()
+        assert api.get("/api/proposals/").status_code == 401
+        assert not Token.objects.filter(user=user).exists()
 
     def test_failures_over_the_api_lock_the_login_page_too(self, world):
         for _ in range(settings.LOGIN_FAILURE_LIMIT):
@@ -282,3 +301,18 @@ class TestResources:
         rows, count = queries(200)
         assert one_row == 1 and rows >= 2, rows
         assert count == one_count, f"{count} queries for {rows} rows, {one_count} for one"
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_throttle(world):
+    """The API's throttles read the client address as the login lock does (NUM_PROXIES from
+    TRUSTED_PROXY_COUNT, 0 by default): a header the caller writes names no new client."""
+    answers = [
+        Client(headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        .post(
+            "/api/token/", {"username": "nobody", "password": "x"}, content_type="application/json"
+        )
+        .status_code
+        for n in range(12)
+    ]
+    assert answers[0] == 400
+    assert answers[-1] == 429

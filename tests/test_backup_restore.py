@@ -10,6 +10,7 @@ dropped here) or SQLite (the online-backup API, a new file)."""
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import tarfile
@@ -177,7 +178,10 @@ def every_file(root: Path) -> dict[str, bytes]:
 def backup(into: Path) -> Path:
     out = io.StringIO()
     call_command("backup", f"{into}/", stdout=out)
-    return Path(out.getvalue().rsplit(" to ", 1)[1].strip())
+    made = Path(out.getvalue().rsplit(" to ", 1)[1].strip())
+    # It holds password hashes, sessions and API tokens: its owner's only, whatever the umask.
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    return made
 
 
 def restore_in_new_process(archive: Path, fresh) -> subprocess.CompletedProcess:
