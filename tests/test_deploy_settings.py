@@ -16,7 +16,6 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from jiebang.env import DEVELOPMENT_SECRET_KEY
-from tests.browser.conftest import HOST, MANAGE, ROOT, _free_port, _port_answers, _stop
+from tests.appserver import NoRedirect, gunicorn_serving
+from tests.browser.conftest import MANAGE, ROOT
 
 # Settings read from the environment that would change what is tested here.
 OVERRIDDEN = (
@@ -43,7 +43,6 @@ OVERRIDDEN = (
 )
 # What `make run-prod` adds to production mode to serve plain HTTP on loopback (Makefile).
 RUN_PROD_PLAIN_HTTP = {"BEHIND_HTTPS_PROXY": "0"}
-STARTUP_SECONDS = 60
 
 
 def production_env(**extra: str) -> dict[str, str]:
@@ -153,37 +152,9 @@ def test_the_production_defaults_are_those_of_https_behind_a_proxy():
 def gunicorn(env: dict[str, str], folder: Path) -> Iterator[str]:
     """Gunicorn as `make run-prod` starts it (one worker), on an empty SQLite file: the login
     page needs no table."""
-    port = _free_port()
-    env = {
-        **env,
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_ACCESS_LOG": str(folder / "access.log"),
-    }
-    log = folder / "gunicorn.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 (gunicorn from our venv, fixed arguments)
-            [sys.executable, "-m", "gunicorn", "-c", "jiebang/gunicorn.conf.py", "jiebang.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _port_answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield f"http://{HOST}:{port}"
-    finally:
-        _stop(process)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+    env = {**env, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}", "WEB_CONCURRENCY": "1"}
+    with gunicorn_serving(env, folder) as base:
+        yield base
 
 
 def fetch(url: str, **headers: str):

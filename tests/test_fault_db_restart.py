@@ -14,8 +14,6 @@ one connection per request (the default) and with connections kept between reque
 import http.cookiejar
 import os
 import secrets
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -36,7 +34,8 @@ from django.utils.translation import gettext
 from accounts.models import Role
 from audit.models import AuditEntry
 from proposals.models import Proposal
-from tests.browser.conftest import HOST, ROOT, _free_port, _port_answers, _stop
+from tests.appserver import NoRedirect, gunicorn_serving
+from tests.browser.conftest import HOST
 from tests.conftest import PASSWORD, division, make_user, open_cycle, proposal_data
 
 pytestmark = pytest.mark.skipif(
@@ -46,7 +45,6 @@ pytestmark = pytest.mark.skipif(
 
 # The app's connections carry this name (libpq's PGAPPNAME), so that only they are ended.
 APP_NAME = "jiebang-fault-test"
-STARTUP_SECONDS = 60
 WAIT_SECONDS = 30
 TITLE = "数据库重启时提交的建议书"
 
@@ -67,7 +65,6 @@ def admin_dsn() -> str:
 def app_server(folder: Path, conn_max_age: int) -> Iterator[str]:
     """Gunicorn on the test database, in production mode with `make run-prod`'s plain HTTP."""
     db = connection.settings_dict
-    port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "TRUSTED_PROXY_COUNT")},
         "PYTHONUNBUFFERED": "1",
@@ -80,34 +77,11 @@ def app_server(folder: Path, conn_max_age: int) -> Iterator[str]:
         "BEHIND_HTTPS_PROXY": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "0",
-        "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "MEDIA_ROOT": str(folder / "media"),
-        "GUNICORN_ACCESS_LOG": str(folder / "access.log"),
     }
-    log = folder / "gunicorn.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 (gunicorn from our venv, fixed arguments)
-            [sys.executable, "-m", "gunicorn", "-c", "jiebang/gunicorn.conf.py", "jiebang.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _port_answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield f"http://{HOST}:{port}"
-    finally:
-        _stop(process)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+    with gunicorn_serving(env, folder) as base:
+        yield base
 
 
 class Visitor:
