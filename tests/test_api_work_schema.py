@@ -7,13 +7,10 @@ whole-schema run's."""
 
 from typing import Any
 
-import schemathesis
-from django.core.wsgi import get_wsgi_application
-from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from tests.matrix import World, shared_world
-from tests.test_api_schema import CHECKS, connection_kept, keep_connection  # noqa: F401
+from tests.test_api_schema import BOUNDED, CHECKS, keep_connection, load_schema  # noqa: F401
 from tests.test_tasks_fixtures import task_world
 
 ROLES = ("implementer", "evaluator", "county")
@@ -29,26 +26,12 @@ def build_world(users: dict[str, Any]) -> World:
 built_world, world = shared_world(build_world)
 
 
-def load_schema() -> Any:
-    with connection_kept():
-        schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    schema.config.phases.coverage.enabled = False
-    schema.config.phases.examples.enabled = False
-    return schema.include(path_regex=PATHS)
-
-
-schema = load_schema()
+schema = load_schema(PATHS)
 
 
 class TestWorkSchema:
     @schema.parametrize()
-    @settings(
-        max_examples=3,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @BOUNDED
     def test_no_server_error_and_responses_as_documented(self, case: Any, world: World) -> None:
         for role in ROLES:
             case.call_and_validate(
