@@ -36,10 +36,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def redis_url() -> str:
+    """Where `make run-prod` finds its shared cache: REDIS_URL, else the local Redis if it
+    answers; "" when none does (each worker then keeps its own memory cache)."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception:  # noqa: BLE001 (any failure means: no shared cache)
+        return ""
+    return url
+
+
 def app_env(database_url: str, folder: Path) -> dict[str, str]:
-    """The environment `make run-prod` gives the app, on `database_url`."""
+    """The environment `make run-prod` gives the app, on `database_url`: with Redis as the
+    shared cache when it answers, under a key prefix of this run's own, so that nothing kept
+    by an earlier run or for another database is read."""
+    shared = redis_url()
+    cache = {"REDIS_URL": shared, "CACHE_KEY_PREFIX": f"bench-{secrets.token_hex(6)}"}
     return {
         **os.environ,
+        **(cache if shared else {}),
         "DATABASE_URL": database_url,
         # Production mode with run-prod's plain HTTP on loopback (Makefile).
         "PRODUCTION": "1",

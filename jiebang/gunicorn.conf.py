@@ -18,6 +18,21 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000
 workers = int(os.environ.get("WEB_CONCURRENCY", str(min(2 * multiprocessing.cpu_count() + 1, 12))))
 worker_class = "sync"
 
+# The app is loaded once, before the workers are forked, and warmed there (kernel.warmup: the
+# URL resolver, every template compiled, the catalogues loaded): each worker, and each worker
+# that replaces a recycled one, starts warm instead of paying for it on its first pages. Code
+# changes therefore need a restart, not a HUP.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+
+
+def when_ready(server: object) -> None:
+    """In the master, after the preloaded app, before the first fork."""
+    if preload_app:
+        from kernel.warmup import warm
+
+        warm()
+
+
 # Long work (the reviewer assignment, merge suggestions, big exports and imports) runs as
 # background jobs, so no request should come near this; it only ends a stuck worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

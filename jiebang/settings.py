@@ -96,13 +96,15 @@ TEMPLATES = [
     },
 ]
 
-# DB_CONN_MAX_AGE: seconds a PostgreSQL connection serves further requests (0, the default:
-# one connection per request); each is tested before reuse, so a restarted database costs no
-# request beyond those in flight.
+# DB_CONN_MAX_AGE: seconds a connection serves further requests; each is tested before reuse,
+# so a restarted database costs no request beyond those in flight. In production 60: a new
+# PostgreSQL connection costs a request about 5 ms and a backend whose catalogue caches start
+# cold, for every page of every user (docs/benchmarks.md). Else 0, one per request, because
+# the development server's threads would leave theirs open.
 DATABASES = {
     "default": database_from_url(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -92,7 +92,7 @@ class ListItem(models.Model):
     ministries = models.CharField(_("ministries concerned"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["version", "position"]
+        ordering = ["version_id", "position"]
         verbose_name = _("list item")
         verbose_name_plural = _("list items")
         constraints = [
@@ -122,7 +122,7 @@ class Consultation(models.Model):
     )
 
     class Meta:
-        ordering = ["version", "asked_at", "id"]
+        ordering = ["version_id", "asked_at", "id"]
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
 

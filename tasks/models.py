@@ -113,7 +113,7 @@ class Implementer(models.Model):
     responsibility = models.TextField(_("responsibility"), blank=True)
 
     class Meta:
-        ordering = ["task", "-lead", "organisation__name"]
+        ordering = ["task_id", "-lead", "organisation__name"]
         verbose_name = _("implementer")
         verbose_name_plural = _("implementers")
         constraints = [
@@ -145,7 +145,11 @@ class Milestone(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:
-        ordering = ["task", "position"]
+        # By the column, not by "task": ordering by a relation follows Task's own ordering,
+        # which joined seven tables into every query for one task's rows (and the same for
+        # the other children of a task, a close-out, a commission, a list version, a measure
+        # and a tracking round). Rows across several parents sort by their ids.
+        ordering = ["task_id", "position"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
         constraints = [
@@ -178,7 +182,7 @@ class Target(models.Model):
     )
 
     class Meta:
-        ordering = ["task", "position"]
+        ordering = ["task_id", "position"]
         verbose_name = _("target")
         verbose_name_plural = _("targets")
         constraints = [
@@ -229,7 +233,7 @@ class ProgressReport(models.Model):
     review_note = models.TextField(_("review note"), blank=True)
 
     class Meta:
-        ordering = ["task", "-year", "-period"]
+        ordering = ["task_id", "-year", "-period"]
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         constraints = [

@@ -4,7 +4,7 @@ list's filter form uses it for its drop-downs."""
 import pytest
 from django import forms
 
-from kernel.forms import FastSelect, FilterForm
+from kernel.forms import FastSelect, FilterForm, ListedChoiceIterator
 from regions.models import Division
 
 CHOICES = [
@@ -51,3 +51,20 @@ def test_a_filter_form_renders_its_drop_downs_fast_and_the_same(db):
     # A queryset narrowed after the form is made reaches the fast widget too.
     form.fields["province"].queryset = Division.objects.filter(code="110000")  # type: ignore[attr-defined]
     assert str(form["province"]).count("<option") == 2
+
+
+def test_a_filter_form_reads_its_drop_down_rows_with_one_plain_query(db):
+    """No server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE on PostgreSQL) for a few rows:
+    Django's own ModelChoiceIterator streams them; the filter form's reads them at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    form = Filters({})
+    assert form.fields["province"].iterator is ListedChoiceIterator  # type: ignore[attr-defined]
+    with CaptureQueriesContext(connection) as captured:
+        html = str(form["province"])
+    assert len(captured) == 1
+    assert "DECLARE" not in captured[0]["sql"].upper()
+    plain = forms.Form.__new__(Filters)
+    forms.Form.__init__(plain, {})
+    assert html == str(plain["province"])

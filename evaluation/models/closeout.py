@@ -106,7 +106,7 @@ class CloseOutTarget(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["close_out", "target__position"]
+        ordering = ["close_out_id", "target__position"]
         constraints = [
             models.UniqueConstraint(fields=["close_out", "target"], name="closeout_target_once"),
         ]
@@ -124,7 +124,7 @@ class CloseOutMilestone(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:
-        ordering = ["close_out", "milestone__position"]
+        ordering = ["close_out_id", "milestone__position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["close_out", "milestone"], name="closeout_milestone_once"
@@ -155,7 +155,7 @@ class InstitutionalDocument(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["close_out", "issued_on", "id"]
+        ordering = ["close_out_id", "issued_on", "id"]
         verbose_name = _("institutional document")
         verbose_name_plural = _("institutional documents")
 

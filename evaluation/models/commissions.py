@@ -119,7 +119,7 @@ class Indicator(models.Model):
     weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=1)
 
     class Meta:
-        ordering = ["commission", "position"]
+        ordering = ["commission_id", "position"]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         constraints = [
@@ -153,7 +153,13 @@ class TaskEvaluation(models.Model):
     )
 
     class Meta:
-        ordering = ["commission", "task__claimant", "task__claim__item__position", "task_id"]
+        ordering = [
+            "commission_id",
+            "task__claimant__region_group_id",
+            "task__claimant__division__code",
+            "task__claim__item__position",
+            "task_id",
+        ]
         verbose_name = _("task evaluation")
         verbose_name_plural = _("task evaluations")
         constraints = [
@@ -181,7 +187,7 @@ class Score(models.Model):
     scored_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["evaluation", "indicator__position"]
+        ordering = ["evaluation_id", "indicator__position"]
         verbose_name = _("score")
         verbose_name_plural = _("scores")
         constraints = [
@@ -211,7 +217,7 @@ class FieldVisit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["commission", "-visited_on", "-id"]
+        ordering = ["commission_id", "-visited_on", "-id"]
         verbose_name = _("field visit")
         verbose_name_plural = _("field visits")
 
@@ -243,7 +249,7 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["commission", "uploaded_at", "id"]
+        ordering = ["commission_id", "uploaded_at", "id"]
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
 

@@ -173,7 +173,7 @@ class AdoptionRecord(ReportingUnit):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        ordering = ["measure", "level", "province__code", "id"]
+        ordering = ["measure_id", "level", "province__code", "id"]
         verbose_name = _("adoption record")
         verbose_name_plural = _("adoption records")
         constraints = [
@@ -226,7 +226,7 @@ class RoundReturn(ReportingUnit):
     unchanged = models.BooleanField(_("unchanged since the last round"), default=False)
 
     class Meta:
-        ordering = ["round", "level", "province__code", "id"]
+        ordering = ["round_id", "level", "province__code", "id"]
         verbose_name = _("round return")
         verbose_name_plural = _("round returns")
         constraints = [
@@ -264,7 +264,7 @@ class RoundFeedback(models.Model):
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["round", "province__code"]
+        ordering = ["round_id", "province__code"]
         verbose_name = _("round feedback")
         verbose_name_plural = _("round feedback")
         constraints = [
