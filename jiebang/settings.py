@@ -219,9 +219,16 @@ JOBS_INPUT_RETENTION_DAYS = env_int("JOBS_INPUT_RETENTION_DAYS", 30)
 
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
 
-# Sessions live in the database (Django's default, stated here because production relies on
-# it): an app server keeps no state, so any of several behind a load balancer can answer.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database: an app server keeps no state, so any of several behind a load
+# balancer can answer. With Redis as the one shared cache, each session is also read from it
+# (cached_db: written to both, read from the database only when the cache lost it), saving
+# every request a query. Never with a memory cache of each process: a logout in one worker
+# would leave the session alive in the others' caches.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 # Behind a load balancer that terminates HTTPS (README.md, "Several machines"), the default in
 # production: trust its X-Forwarded-Proto (the proxy must set it, replacing any the client
