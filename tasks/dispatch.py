@@ -285,6 +285,9 @@ class Dispatch:
     # The overdue milestones and open help requests of the programme's tasks.
     overdue: QuerySet[Milestone]
     open_help: QuerySet[HelpRequest]
+    # What the kept figures of this dispatch are keyed by (the scope's SQL, the period, the
+    # day); "" when the scope is empty and nothing is kept.
+    scope: str = ""
 
     @property
     def start(self) -> datetime.date:
@@ -509,20 +512,25 @@ def _claimant_lines(
     return lines
 
 
+def _scope_key(scoped: QuerySet[Task], period: Period, today: datetime.date) -> str:
+    """The scope's SQL (the viewer's visibility and the claimant chosen, exactly), the period
+    and the day, hashed; "" for a scope that cannot hold a task."""
+    try:
+        sql = str(scoped.query)
+    except EmptyResultSet:
+        return ""
+    return hashlib.sha256(f"{sql}|{period}|{today}".encode()).hexdigest()
+
+
 def _kept_claimant_lines(
     tasks: QuerySet[Task],
     scoped: QuerySet[Task],
     related: tuple[QuerySet[Milestone], QuerySet[HelpRequest]],
-    period: Period,
-    today: datetime.date,
+    scope: str,
 ) -> list[ClaimantLine]:
-    """`_claimant_lines` from the shared cache, keyed by the scope's SQL (the viewer's
-    visibility and the claimant chosen, exactly), the period and the day."""
-    try:
-        sql = str(scoped.query)
-    except EmptyResultSet:
+    """`_claimant_lines` from the shared cache, keyed by `scope` (`_scope_key`)."""
+    if not scope:
         return []
-    scope = hashlib.sha256(f"{sql}|{period}|{today}".encode()).hexdigest()
     kept = snapshots.snapshot(
         NAMESPACE, "claimants", scope, lambda: _claimant_lines(tasks, scoped, related), LIFETIME
     )
@@ -555,14 +563,25 @@ def dispatch(
             "claimant__region_group_id", "claimant__division__code", "claim__item__position", "pk"
         )
     )
-    claimants = _kept_claimant_lines(annotated, scoped, (overdue, open_help), period, today)
+    scope = _scope_key(scoped, period, today)
+    claimants = _kept_claimant_lines(annotated, scoped, (overdue, open_help), scope)
     total = ClaimantLine(None)
     for line in claimants:
         total.add(line)
     # The programme's rule (tasks.progress): a plain mean over the claimants shown.
     total.progress = progress.weighted_mean((c.progress, Decimal(1)) for c in claimants)
     return Dispatch(
-        programme, period, schedule, today, claimants, total, ordered, ends, overdue, open_help
+        programme,
+        period,
+        schedule,
+        today,
+        claimants,
+        total,
+        ordered,
+        ends,
+        overdue,
+        open_help,
+        scope,
     )
 
 

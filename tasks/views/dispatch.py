@@ -2,7 +2,9 @@
 on time, late or not at all, overdue milestones and open help requests."""
 
 import datetime
+import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -10,20 +12,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.actors import Actor, AuthenticatedHttpRequest
 from claims.models import Claimant, Programme
+from kernel import snapshots
 from kernel.access import require
 from kernel.forms import FilterForm
 from kernel.pages import paginate, querystring_without_page
 from kernel.spreadsheets import form_filters
 from tasks import jobs as export_jobs
 from tasks import periods, rules, selectors
-from tasks.dispatch import ALL, HELP, OVERDUE, PROBLEMS, Dispatch, ReportStatus, Schedule
+from tasks.dispatch import (
+    ALL,
+    HELP,
+    LIFETIME,
+    NAMESPACE,
+    OVERDUE,
+    PROBLEMS,
+    Dispatch,
+    ReportStatus,
+    Schedule,
+)
 from tasks.dispatch import dispatch_for as compute
 
 # The page number of the table of tasks past their expected end, beside `page` of the tasks.
@@ -136,16 +151,44 @@ def dispatch_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, result, params = _compute(request)
     context: dict[str, Any] = {"filters": form, "dispatch": result}
     if result is not None:
-        lines = result.rows(params.get("status", PROBLEMS), params.get("q", ""))
-        # Two tables, two pagers: each keeps the filters and the other's page in its links.
-        context["page"] = paginate(request, lines)
-        context["querystring"] = querystring_without_page(request)
-        past = Paginator(result.past_end, settings.PAGE_SIZE)
-        context["past_page"] = past.get_page(request.GET.get(PAST_PAGE))
-        context["past_querystring"] = _query_without(request, PAST_PAGE)
+        context["tables"] = _kept_tables(request, result, params)
         context["export_query"] = _query_without(request, "page", PAST_PAGE)
-        context["showing_problems"] = params.get("status", PROBLEMS) == PROBLEMS
     return render(request, "tasks/dispatch/index.html", context)
+
+
+def _tables(request: HttpRequest, result: Dispatch, params: dict[str, str]) -> str:
+    lines = result.rows(params.get("status", PROBLEMS), params.get("q", ""))
+    past = Paginator(result.past_end, settings.PAGE_SIZE)
+    context = {
+        "dispatch": result,
+        # Two tables, two pagers: each keeps the filters and the other's page in its links.
+        "page": paginate(request, lines),
+        "querystring": querystring_without_page(request),
+        "past_page": past.get_page(request.GET.get(PAST_PAGE)),
+        "past_querystring": _query_without(request, PAST_PAGE),
+        "showing_problems": params.get("status", PROBLEMS) == PROBLEMS,
+    }
+    return render_to_string("tasks/dispatch/tables.html", context)
+
+
+def _kept_tables(request: HttpRequest, result: Dispatch, params: dict[str, str]) -> SafeString:
+    """The three tables (by claimant, past their expected end, the tasks of the page) as
+    HTML, kept in the shared cache beside the figures they show: under the same namespace,
+    so the saves that forget those figures (tasks.apps) forget the tables too, and keyed by
+    the same scope (visibility, period, day) and the whole query string (filters, pages).
+    Reading a page of rows and rendering the three tables were most of a national
+    dispatch's time. Nothing in them depends on the viewer beyond that scope."""
+    if not result.scope:
+        return mark_safe(_tables(request, result, params))  # noqa: S308 (rendered by a template)
+    query = hashlib.sha256(urlencode(sorted(request.GET.lists()), doseq=True).encode()).hexdigest()
+    kept = snapshots.snapshot(
+        NAMESPACE,
+        "tables",
+        f"{result.scope}:{query}",
+        lambda: str(_tables(request, result, params)),
+        LIFETIME,
+    )
+    return mark_safe(kept.value)  # noqa: S308 (rendered by a template, escaped there)
 
 
 @login_required
