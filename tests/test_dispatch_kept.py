@@ -34,21 +34,23 @@ def world(users):
     return world
 
 
-def view(user, world):
-    client = client_for(user)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("tasks:dispatch"), {**QUERY, "programme": world.programme.pk})
-    assert response.status_code == 200
-    return response.context["dispatch"], len(queries)
-
-
-def page(user, world, **extra):
+def get(user, world, **extra):
     client = client_for(user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(
             reverse("tasks:dispatch"), {**QUERY, "programme": world.programme.pk, **extra}
         )
     assert response.status_code == 200
+    return response, queries
+
+
+def view(user, world):
+    response, queries = get(user, world)
+    return response.context["dispatch"], len(queries)
+
+
+def page(user, world, **extra):
+    response, queries = get(user, world, **extra)
     html = response.content.decode()
     tables = html[html.index('id="dispatch-summary"') : html.index("</main>")]
     rows_read = [q["sql"] for q in queries if 'FROM "tasks_task"' in q["sql"]]
