@@ -19,7 +19,8 @@ def test_warm_compiles_every_project_template_without_touching_the_database():
     assert [c.alias for c in connections.all() if c.connection is None] == closed
     # The cached loader now holds them: the next lookup is the same object.
     engine = engines["django"]
-    assert engine.get_template("base.html").template is engine.get_template("base.html").template
+    first = engine.get_template("base.html").template  # type: ignore[attr-defined]
+    assert engine.get_template("base.html").template is first  # type: ignore[attr-defined]
 
 
 def test_gunicorn_preloads_and_warms_the_app():
